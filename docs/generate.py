@@ -1,0 +1,89 @@
+"""Regenerate the tables in docs/*.md from the code that defines them.
+
+Sections between `<!-- generated:NAME -->` and `<!-- /generated -->` are
+rewritten; everything else in the file is prose and stays as written.
+Run: `make docs` (tests fail when a committed section is stale)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from fanctl import protocol, settings
+
+DOCS = Path(__file__).resolve().parent
+TYPES = {"i": "int", "f": "number", "b": "bool", "s": "string", "o": "object",
+         "x": "int or string (the command's id)"}
+
+
+def _type(code: str) -> str:
+    name = TYPES[code.rstrip("?")]
+    return name + " or null" if code.endswith("?") else name
+
+
+def settings_table() -> str:
+    rows = ["| setting | default | allowed |", "|---|---|---|"]
+    for row in settings.SPEC:
+        if len(row) == 3:
+            allowed = " / ".join(f"`{c}`" for c in row[2])
+        else:
+            kind = "whole number" if isinstance(row[1], int) else "number"
+            allowed = f"{kind}, {row[2]} … {row[3]}"
+        rows.append(f"| `{row[0]}` | `{row[1]}` | {allowed} |")
+    return "\n".join(rows)
+
+
+def messages_table() -> str:
+    rows = ["| type | fields |", "|---|---|"]
+    for kind, fields in protocol.MESSAGES.items():
+        cells = ", ".join(f"`{name}` ({_type(code)})" for name, code in fields)
+        rows.append(f"| `{kind}` | {cells} |")
+    return "\n".join(rows)
+
+
+def lists_table() -> str:
+    return "\n".join([
+        "| list | values |", "|---|---|",
+        "| commands | " + ", ".join(f"`{c}`" for c in protocol.COMMANDS) + " |",
+        "| error codes | " + ", ".join(f"`{c}`" for c in protocol.ERRORS) + " |",
+        "| faults | " + ", ".join(f"`{c}`" for c in protocol.FAULTS) + " |",
+        "| log levels | " + ", ".join(f"`{c}`" for c in protocol.LEVELS) + " |",
+        f"| protocol version | `{protocol.VERSION}` |",
+        f"| longest command line | {protocol.MAX_LINE} bytes |",
+    ])
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "settings": settings_table,
+    "messages": messages_table,
+    "lists": lists_table,
+}
+BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated -->)", re.S)
+
+
+def render(text: str) -> str:
+    def fill(m: re.Match[str]) -> str:
+        return m.group(1) + SECTIONS[m.group(2)]() + "\n" + m.group(4)
+
+    return BLOCK.sub(fill, text)
+
+
+def main(check: bool = False) -> int:
+    stale = []
+    for path in sorted(DOCS.glob("*.md")):
+        text = path.read_text()
+        new = render(text)
+        if new != text:
+            stale.append(path.name)
+            if not check:
+                path.write_text(new)
+    if check and stale:
+        print("stale generated sections in: " + ", ".join(stale) + " (run `make docs`)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(check="--check" in sys.argv))

@@ -1,0 +1,184 @@
+# The control loop: sample, convert, control, report, take commands.
+# It touches hardware only through `board`, which provides:
+#   read_u16() -> int         one ADC conversion, 0..65535
+#   fan(on), led(on)          drive the outputs
+#   ticks_ms(), ticks_add(t, ms), ticks_diff(a, b)   MicroPython's wrapping clock
+#   wait(ms)                  sleep up to ms, returning early when input arrives
+#   read_byte() -> int | None non-blocking, one byte of serial input
+#   write_line(text)          one line of output
+#   name                      shown in hello
+from fanctl import VERSION, control, protocol, settings, thermistor
+
+SETTINGS_FILE = "settings.json"
+ERROR_HOLD_MS = 10000  # after an unexpected error the fan stays on this long
+_NL = 10
+_CR = 13
+
+
+class App:
+    def __init__(self, board, path=SETTINGS_FILE):
+        self.board = board
+        self.path = path
+        self.s, self.warning = settings.load(path)
+        self.stored = None if self.warning else dict(self.s)
+        self.ctl = control.Controller()
+        self.line = bytearray(protocol.MAX_LINE)
+        self.n = 0
+        self.too_long = False
+        self.temp = None
+        self.ohms = None
+        self.raw = 0
+        self.fault = None
+        self.error_ms = 0  # time left in the error hold
+        self.blink_ms = 0
+
+    # -- output ---------------------------------------------------------
+    def send(self, msg):
+        self.board.write_line(protocol.encode(msg))
+
+    def hello(self, cmd_id=None):
+        self.send(protocol.hello(VERSION, self.board.name, self.s, self.s == self.stored,
+                                 self.warning, cmd_id))
+
+    # -- measurement and control ----------------------------------------
+    def sample(self, dt_ms):
+        n = self.s["oversample"]
+        read = self.board.read_u16
+        total = 0
+        for _ in range(n):
+            total += read()
+        self.raw = (total + n // 2) // n
+        self.temp, self.ohms, fault = thermistor.measure(self.raw, self.s)
+        if self.error_ms > 0:
+            self.error_ms -= dt_ms
+            fault = "error"
+        self.fault = fault
+        self.board.fan(self.ctl.update(self.temp, fault, self.s, dt_ms))
+
+    def status_led(self, dt_ms):
+        # Heartbeat (100 ms on per second) when healthy, fast blink on a fault.
+        self.blink_ms = (self.blink_ms + dt_ms) % 1000
+        if self.fault:
+            self.board.led((self.blink_ms // 100) % 2 == 0)
+        else:
+            self.board.led(self.blink_ms < 100)
+
+    def fail_safe(self, exc):
+        self.error_ms = ERROR_HOLD_MS
+        self.fault = "error"
+        self.ctl.update(None, "error", self.s, 0)
+        self.board.fan(True)
+        try:
+            self.send(protocol.log("error", "%s: %s" % (type(exc).__name__, exc)))
+        except Exception:
+            pass
+
+    # -- commands -------------------------------------------------------
+    def poll_input(self):
+        # Byte-wise into a bounded buffer: never blocks the loop, and keeps the
+        # USB receive buffer drained so Ctrl-C always reaches the interpreter.
+        while True:
+            b = self.board.read_byte()
+            if b is None:
+                return
+            if b in (_NL, _CR):
+                if self.too_long:
+                    self.too_long = False
+                    self.send(protocol.error(None, "too_long",
+                                             "line longer than %d bytes" % protocol.MAX_LINE))
+                elif self.n:
+                    self.handle(bytes(self.line[:self.n]))
+                self.n = 0
+            elif self.n < protocol.MAX_LINE:
+                self.line[self.n] = b
+                self.n += 1
+            else:
+                self.too_long = True
+                self.n = 0
+
+    def handle(self, line):
+        try:
+            cmd, cmd_id, args = protocol.decode_command(line)
+        except protocol.BadCommand as e:
+            self.send(protocol.error(e.args[2], e.args[0], e.args[1]))
+            return
+        if cmd == "hello":
+            self.hello(cmd_id)
+            return
+        try:
+            extra = self.apply(cmd, args)
+        except settings.Invalid as e:
+            self.send(protocol.error(cmd_id, e.args[0], e.args[1]))
+            return
+        except OSError as e:
+            self.send(protocol.error(cmd_id, "io", "could not write settings: %s" % e))
+            return
+        self.send(protocol.ack(cmd_id, cmd, extra))
+
+    def apply(self, cmd, args):
+        if cmd == "ping":
+            return {"ms": self.board.ticks_ms()}
+        if cmd == "set":
+            self.s = settings.merge(self.s, args)
+        elif cmd == "reset":
+            self.s = settings.defaults()
+        elif cmd == "save":
+            settings.save(self.path, self.s)
+            self.stored = dict(self.s)
+            self.warning = None
+        return {"settings": self.s, "saved": self.s == self.stored}
+
+    # -- the loop -------------------------------------------------------
+    def start(self):
+        self.hello()
+        if self.warning:
+            self.send(protocol.log("warn", self.warning))
+        self.last = self.next_sample = self.next_tele = self.board.ticks_ms()
+
+    def tick(self):
+        # One pass: take input, sample when due, then sleep until the next sample
+        # or the next byte of input. Returns True when it sampled.
+        board = self.board
+        sampled = False
+        try:
+            self.poll_input()
+            now = board.ticks_ms()
+            if board.ticks_diff(now, self.next_sample) >= 0:
+                dt = board.ticks_diff(now, self.last)
+                self.last = now
+                self.next_sample = self._next(self.next_sample, self.s["sample_ms"], now)
+                self.sample(dt)
+                self.status_led(dt)
+                sampled = True
+                if board.ticks_diff(now, self.next_tele) >= 0:
+                    self.next_tele = self._next(self.next_tele, self.s["interval_ms"], now)
+                    self.send(protocol.tele(now, self.temp, self.raw, self.ohms,
+                                            self.ctl.fan, self.s, self.fault))
+            wait = board.ticks_diff(self.next_sample, board.ticks_ms())
+            if wait > 0:
+                board.wait(wait)
+        except Exception as e:
+            self.fail_safe(e)
+        return sampled
+
+    def run(self, cycles=-1):
+        # cycles < 0: forever. Ctrl-C (KeyboardInterrupt) ends it with the fan on.
+        try:
+            self.start()
+            while cycles != 0:
+                if self.tick() and cycles > 0:
+                    cycles -= 1
+        finally:
+            self.board.fan(True)
+            self.board.led(False)
+            try:
+                self.send(protocol.log("info", "stopped; fan left on"))
+            except Exception:
+                pass
+
+    def _next(self, due, period, now):
+        due = self.board.ticks_add(due, period)
+        # Fell a whole period behind (a slow host, a long command): restart the schedule.
+        if self.board.ticks_diff(now, due) >= period:
+            due = self.board.ticks_add(now, period)
+        return due

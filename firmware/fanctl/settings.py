@@ -1,0 +1,115 @@
+# Settings: the one table of names, defaults and limits; validation; atomic
+# load/save. A settings value is a plain dict so it goes to JSON as is.
+import json
+import os
+
+# (name, default, low, high) for numbers: an int default means whole numbers only.
+# (name, default, choices) for words.
+SPEC = (
+    ("setpoint", 30.0, -40.0, 125.0),  # degC, the temperature to hold
+    ("hysteresis", 2.0, 0.1, 20.0),  # degC, width of the band around the setpoint
+    ("mode", "auto", ("auto", "on", "off")),
+    ("min_on_ms", 5000, 0, 600000),  # anti short-cycling
+    ("min_off_ms", 5000, 0, 600000),
+    ("interval_ms", 1000, 50, 60000),  # telemetry period
+    ("sample_ms", 100, 10, 10000),  # control period
+    ("oversample", 32, 1, 256),  # ADC reads averaged per sample
+    ("divider", "ntc_to_3v3", ("ntc_to_3v3", "ntc_to_gnd")),
+    ("r_fixed", 10000.0, 100.0, 1000000.0),  # ohms
+    ("model", "beta", ("beta", "steinhart")),
+    ("r0", 10000.0, 100.0, 1000000.0),  # ohms at t0
+    ("t0", 25.0, -50.0, 150.0),  # degC
+    ("beta", 3950.0, 1000.0, 10000.0),  # K
+    # Steinhart-Hart; the defaults are the Beta curve above (A = 1/T0 - ln(R0)/B,
+    # B = 1/B, C = 0): put your part's datasheet fit here (thermistor.steinhart_fit).
+    ("sh_a", 0.001022285, -0.01, 0.01),
+    ("sh_b", 0.0002531646, -0.01, 0.01),
+    ("sh_c", 0.0, -0.0001, 0.0001),
+    ("t_min", -40.0, -55.0, 200.0),  # degC, plausible range of the sensor
+    ("t_max", 125.0, -55.0, 200.0),
+)
+
+NAMES = tuple(row[0] for row in SPEC)
+_ROW = {row[0]: row for row in SPEC}
+
+
+def defaults():
+    return {row[0]: row[1] for row in SPEC}
+
+
+class Invalid(ValueError):
+    # args: (code, message); code is one of protocol.ERRORS.
+    pass
+
+
+def _number(v):
+    # bool is an int in Python: refuse it; NaN fails v == v, infinities the bound.
+    return type(v) in (int, float) and v == v and -1e30 < v < 1e30
+
+
+def check_value(name, v):
+    row = _ROW.get(name)
+    if row is None:
+        raise Invalid("unknown_field", "unknown setting '%s'" % name)
+    if len(row) == 3:
+        if v not in row[2] or type(v) is not str:
+            raise Invalid("type", "%s must be one of %s" % (name, "/".join(row[2])))
+        return v
+    default, lo, hi = row[1], row[2], row[3]
+    if not _number(v) or (type(default) is int and type(v) is not int):
+        kind = "a whole number" if type(default) is int else "a number"
+        raise Invalid("type", "%s must be %s" % (name, kind))
+    if not lo <= v <= hi:
+        raise Invalid("range", "%s must be between %s and %s" % (name, lo, hi))
+    return v if type(default) is int else float(v)
+
+
+def merge(current, changes):
+    # A new settings dict with changes applied, or Invalid: all or nothing.
+    new = dict(current)
+    for name in changes:
+        new[name] = check_value(name, changes[name])
+    if new["t_min"] >= new["t_max"]:
+        raise Invalid("range", "t_min must be below t_max")
+    half = new["hysteresis"] / 2
+    if not new["t_min"] <= new["setpoint"] - half or not new["setpoint"] + half <= new["t_max"]:
+        raise Invalid(
+            "range",
+            "setpoint +/- hysteresis/2 must lie inside the sensor range %s..%s"
+            % (new["t_min"], new["t_max"]),
+        )
+    return new
+
+
+def load(path):
+    # -> (settings, warning or None). A missing, corrupt or invalid file means
+    # defaults and a warning; settings the file lacks take their defaults.
+    try:
+        with open(path) as f:
+            stored = json.load(f)
+    except OSError:
+        return defaults(), "no settings file, using defaults"
+    except ValueError:
+        return defaults(), "settings file is not valid JSON, using defaults"
+    if type(stored) is not dict:
+        return defaults(), "settings file is not an object, using defaults"
+    known = {}
+    for name in stored:
+        if name in _ROW:
+            known[name] = stored[name]
+    try:
+        s = merge(defaults(), known)
+    except Invalid as e:
+        return defaults(), "settings file rejected (%s), using defaults" % e.args[1]
+    if len(known) < len(stored):
+        return s, "settings file has unknown fields, ignored"
+    return s, None
+
+
+def save(path, s):
+    # Write a new file, then rename it over the old one: a power cut leaves the
+    # old or the new settings, never half of one (littlefs renames atomically).
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(s, f)
+    os.rename(tmp, path)

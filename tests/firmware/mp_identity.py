@@ -1,0 +1,3 @@
+import sys
+
+print(sys.implementation.name, sys.implementation.version)

@@ -1,0 +1,126 @@
+# Test support that runs on CPython and MicroPython alike: a scripted board
+# (the pins and the clock are the only stand-ins) and a few helpers.
+import json
+
+from fanctl import thermistor
+from fanctl.settings import defaults
+
+TICKS_PERIOD = 1 << 30  # the RP2040 port's ticks_ms() wraps here
+_HALF = TICKS_PERIOD // 2
+
+
+def counts_for(t_c, s=None):
+    return thermistor.c_to_counts(t_c, s or defaults())
+
+
+class ScriptedBoard:
+    name = "scripted board"
+
+    def __init__(self, counts=32768, start_ms=0):
+        # counts: an int, or a function of the board's ms clock.
+        self.counts = counts
+        self.now = start_ms % TICKS_PERIOD
+        self.fan_on = None
+        self.fan_log = []  # (ms, on) at each change
+        self.led_on = False
+        self.inbox = bytearray()
+        self.out = []
+
+    # machine.ADC / Pin stand-ins
+    def read_u16(self):
+        c = self.counts
+        return c(self.now) if callable(c) else c
+
+    def fan(self, on):
+        if on != self.fan_on:
+            self.fan_log.append((self.now, on))
+        self.fan_on = on
+
+    def led(self, on):
+        self.led_on = on
+
+    # time: MicroPython's wrapping ticks, on a clock that moves only in wait()
+    def ticks_ms(self):
+        return self.now
+
+    def ticks_add(self, t, d):
+        return (t + d) % TICKS_PERIOD
+
+    def ticks_diff(self, a, b):
+        return (a - b + _HALF) % TICKS_PERIOD - _HALF
+
+    def wait(self, ms):
+        self.now = (self.now + ms) % TICKS_PERIOD
+        return bool(self.inbox)
+
+    # serial
+    def send(self, data):
+        self.inbox.extend(data)
+
+    def read_byte(self):
+        if not self.inbox:
+            return None
+        b = self.inbox[0]
+        self.inbox = self.inbox[1:]
+        return b
+
+    def write_line(self, text):
+        self.out.append(text)
+
+    def messages(self, kind=None):
+        msgs = [json.loads(line) for line in self.out]
+        return [m for m in msgs if kind is None or m["type"] == kind]
+
+    def take(self, kind=None):
+        # Messages since the last take.
+        msgs = self.messages(kind)
+        self.out = []
+        return msgs
+
+
+def raises(exc, fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except exc as e:
+        return e
+    raise AssertionError("%s not raised" % exc.__name__)
+
+
+def close(a, b, tol):
+    return abs(a - b) <= tol
+
+
+_n = [0]
+_base = []
+
+
+def _scratch_dir():
+    if not _base:
+        try:
+            import tempfile
+
+            _base.append(tempfile.mkdtemp(prefix="picofan-"))
+        except ImportError:  # MicroPython: the interpreter's own throwaway /tmp
+            import os
+
+            _base.append("/tmp/picofan-tests")
+            try:
+                os.mkdir(_base[0])
+            except OSError:
+                pass
+    return _base[0]
+
+
+def scratch_path(name):
+    # A fresh file path in a scratch folder.
+    import os
+
+    base = _scratch_dir()
+    _n[0] += 1
+    path = "%s/%d-%s" % (base, _n[0], name)
+    for p in (path, path + ".tmp"):
+        try:
+            os.remove(p)
+        except OSError:
+            pass
+    return path

@@ -1,0 +1,242 @@
+# runs on MicroPython too
+import json
+
+from fanctl import VERSION, protocol
+from fanctl.app import App
+from fanctl.settings import defaults, merge, save
+from support import TICKS_PERIOD, ScriptedBoard, close, counts_for, scratch_path
+
+
+def new_app(counts=None, saved=None, start_ms=0):
+    path = scratch_path("settings.json")
+    if saved is not None:
+        save(path, merge(defaults(), saved))
+    board = ScriptedBoard(counts if counts is not None else counts_for(25), start_ms)
+    app = App(board, path)
+    app.start()
+    return app, board
+
+
+def run_ms(app, ms):
+    board = app.board
+    start = board.now
+    while board.ticks_diff(board.now, start) < ms:
+        app.tick()
+
+
+def command(app, obj_or_line):
+    line = obj_or_line if type(obj_or_line) is bytes else json.dumps(obj_or_line).encode()
+    app.board.take()
+    app.board.send(line + b"\n")
+    app.tick()
+    return [m for m in app.board.take() if m["type"] in ("ack", "error", "hello")]
+
+
+def test_hello_at_start_lists_version_and_settings():
+    _app, board = new_app()
+    hello = board.messages("hello")[0]
+    assert hello["fw"] == VERSION and hello["proto"] == protocol.VERSION
+    assert hello["settings"] == defaults()
+    assert hello["saved"] is False and "no settings file" in hello["warning"]
+    assert board.messages("log")[0]["level"] == "warn"
+
+
+def test_telemetry_rate_and_content():
+    app, board = new_app(saved={"interval_ms": 500})
+    board.take()
+    run_ms(app, 5000)
+    tele = board.messages("tele")
+    assert len(tele) == 10
+    assert [t["ms"] for t in tele] == list(range(0, 5000, 500))
+    t = tele[-1]
+    assert close(t["temp"], 25.0, 0.05) and t["raw"] == counts_for(25)
+    assert t["fan"] is False and t["fault"] is None and t["mode"] == "auto"
+    assert (t["setpoint"], t["hysteresis"]) == (30.0, 2.0)
+
+
+def test_closed_loop_heat_then_cool():
+    temp = [25.0]
+    app, board = new_app(counts=lambda ms: counts_for(temp[0]))
+    run_ms(app, 6000)  # past the default minimum off-time of the boot-time switch off
+    assert board.fan_on is False
+    temp[0] = 31.2  # above 30 + 2/2
+    run_ms(app, 1000)
+    assert board.fan_on is True
+    on_at = board.fan_log[-1][0]
+    temp[0] = 29.5  # inside the band: stays on
+    run_ms(app, 10000)
+    assert board.fan_on is True
+    temp[0] = 28.0
+    run_ms(app, 1000)
+    assert board.fan_on is False
+    tele = board.messages("tele")
+    assert tele[-1]["fan"] is False
+    assert any(t["fan"] for t in tele)
+    assert on_at == 6000  # the first sample past the threshold
+
+
+def test_min_on_time_from_defaults():
+    temp = [25.0]
+    app, board = new_app(counts=lambda ms: counts_for(temp[0]))
+    run_ms(app, 6000)
+    temp[0] = 35.0
+    run_ms(app, 500)
+    on_at = board.fan_log[-1][0]
+    temp[0] = 20.0
+    run_ms(app, 8000)
+    off_at = board.fan_log[-1][0]
+    assert off_at - on_at >= defaults()["min_on_ms"]
+    assert off_at - on_at < defaults()["min_on_ms"] + 200
+
+
+def test_sensor_fault_turns_fan_on_within_a_sample():
+    counts = [counts_for(25)]
+    app, board = new_app(counts=lambda ms: counts[0])
+    run_ms(app, 1000)
+    assert board.fan_on is False
+    fault_at = board.now
+    counts[0] = 0  # open thermistor
+    run_ms(app, 1000)
+    assert board.fan_log[-1] == (fault_at, True) or board.fan_log[-1][0] - fault_at <= 100
+    assert board.fan_on is True
+    tele = board.messages("tele")[-1]
+    assert tele["fault"] == "open" and tele["temp"] is None and tele["fan"] is True
+    counts[0] = 65535
+    run_ms(app, 1000)
+    assert board.messages("tele")[-1]["fault"] == "short"
+
+
+def test_set_changes_band_and_next_telemetry_shows_it():
+    app, board = new_app()
+    replies = command(app, {"cmd": "set", "id": 7, "setpoint": 24, "hysteresis": 1.0})
+    assert replies[0]["type"] == "ack" and replies[0]["id"] == 7
+    assert replies[0]["settings"]["setpoint"] == 24.0 and replies[0]["saved"] is False
+    run_ms(app, 1000)
+    t = board.messages("tele")[-1]
+    assert (t["setpoint"], t["hysteresis"]) == (24.0, 1.0)
+    assert t["fan"] is True  # 25 C >= 24.5
+
+
+def test_bad_set_changes_nothing_and_says_why():
+    app, _board = new_app()
+    before = dict(app.s)
+    replies = command(app, {"cmd": "set", "id": 8, "setpoint": 26, "hysteresis": -1})
+    assert replies == [{"type": "error", "id": 8, "code": "range",
+                        "msg": "hysteresis must be between 0.1 and 20.0"}]
+    assert app.s == before
+
+
+def test_every_malformed_line_gets_one_error_and_loop_lives():
+    app, board = new_app()
+    before = dict(app.s)
+    lines = [b"garbage", b"\x00\x01\x02\xff", b"{", b"[]", b'{"cmd":"x"}',
+             b'{"cmd":"set","setpoint":"a"}', b"AT", b"\x01"]
+    for line in lines:
+        replies = command(app, line)
+        assert len(replies) == 1 and replies[0]["type"] == "error", (line, replies)
+    assert app.s == before
+    run_ms(app, 1000)
+    assert board.messages("tele")
+
+
+def test_overlong_line_is_refused_once_then_next_line_works():
+    app, board = new_app()
+    board.send(b"x" * 5000 + b"\n")
+    app.tick()
+    errs = board.take()
+    assert [e["code"] for e in errs if e["type"] == "error"] == ["too_long"]
+    assert command(app, {"cmd": "ping", "id": 2})[0]["type"] == "ack"
+
+
+def test_partial_line_waits_for_newline():
+    app, board = new_app()
+    board.take()
+    board.send(b'{"cmd": "pi')
+    app.tick()
+    assert board.take("ack") == []
+    board.send(b'ng", "id": 3}\r\n')
+    app.tick()
+    assert [m["id"] for m in board.take("ack")] == [3]
+
+
+def test_save_persists_and_reset_restores_defaults():
+    app, _board = new_app()
+    command(app, {"cmd": "set", "setpoint": 33})
+    ack = command(app, {"cmd": "save", "id": 1})[0]
+    assert ack["type"] == "ack" and ack["saved"] is True
+    again = App(ScriptedBoard(counts_for(25)), app.path)
+    assert again.s["setpoint"] == 33.0 and again.warning is None
+    ack = command(app, {"cmd": "reset", "id": 2})[0]
+    assert ack["settings"] == defaults() and ack["saved"] is False
+
+
+def test_hello_on_request_echoes_id():
+    app, _board = new_app(saved={"setpoint": 29.0})
+    hello = command(app, {"cmd": "hello", "id": "h1"})[0]
+    assert hello["type"] == "hello" and hello["id"] == "h1" and hello["saved"] is True
+    assert hello["settings"]["setpoint"] == 29.0
+
+
+def test_save_failure_is_an_error_reply():
+    app, _board = new_app()
+    app.path = "/no/such/dir/settings.json"
+    reply = command(app, {"cmd": "save", "id": 5})[0]
+    assert reply["type"] == "error" and reply["code"] == "io"
+
+
+def test_unexpected_error_fails_safe_and_loop_continues():
+    calls = [0]
+
+    def flaky(ms):
+        calls[0] += 1
+        if calls[0] == 32 * 20:  # one read, in the 20th sample
+            raise RuntimeError("ADC bus glitch")
+        return counts_for(20)
+
+    app, board = new_app(counts=flaky)
+    run_ms(app, 500)
+    assert board.fan_on is False
+    run_ms(app, 3000)
+    assert board.fan_on is True
+    logs = board.messages("log")
+    assert any("ADC bus glitch" in m["msg"] and m["level"] == "error" for m in logs)
+    assert board.messages("tele")[-1]["fault"] == "error"
+    run_ms(app, 15000)
+    assert board.messages("tele")[-1]["fault"] is None
+    assert board.fan_on is False
+
+
+def test_ticks_wraparound_keeps_schedule():
+    app, board = new_app(start_ms=TICKS_PERIOD - 2500)
+    board.take()
+    run_ms(app, 5000)
+    assert len(board.messages("tele")) == 5
+
+
+def test_ctrl_c_after_ctrl_a_stops_cleanly_with_fan_on():
+    # A stray Ctrl-A (ModemManager probes new serial ports with one) is just a byte:
+    # the loop keeps draining input, so the Ctrl-C after it still lands.
+    app, board = new_app(counts=counts_for(20))
+
+    class CtrlC(ScriptedBoard):
+        def read_byte(self):
+            b = ScriptedBoard.read_byte(self)
+            if b == 3:  # what MicroPython's USB stack does with the interrupt char
+                raise KeyboardInterrupt
+            return b
+
+    board = CtrlC(counts_for(20))
+    app = App(board, scratch_path("s.json"))
+    board.send(b"\x01")
+    app.start()
+    for _ in range(20):
+        app.tick()
+    assert board.fan_on is False
+    board.send(b"\x03")
+    stopped = False
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        stopped = True
+    assert stopped and board.fan_on is True and board.led_on is False
+    assert board.messages("log")[-1]["msg"] == "stopped; fan left on"

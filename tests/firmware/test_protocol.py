@@ -1,0 +1,92 @@
+# runs on MicroPython too
+import json
+
+from fanctl import protocol
+from fanctl.protocol import BadCommand, decode_command, encode_command
+from support import raises
+
+
+def code_of(line):
+    return raises(BadCommand, decode_command, line).args[0]
+
+
+def test_decode_valid_commands():
+    assert decode_command(b'{"cmd": "ping", "id": 1}') == ("ping", 1, {})
+    assert decode_command(b'{"cmd":"set","id":"a7","setpoint":28}') == ("set", "a7",
+                                                                         {"setpoint": 28})
+    assert decode_command(b'{"cmd":"get"}') == ("get", None, {})
+
+
+def test_decode_refuses_malformed_lines():
+    cases = [
+        (b"hello", "json"),
+        (b"AT", "json"),
+        (b'{"cmd": "ping"', "json"),
+        (b"\xff\xfe{}", "encoding"),
+        (b"[1, 2]", "not_object"),
+        (b'"ping"', "not_object"),
+        (b'{"cmd": "reboot"}', "unknown_cmd"),
+        (b'{"cmd": ["ping"]}', "unknown_cmd"),
+        (b'{"id": 3}', "unknown_cmd"),
+        (b'{"cmd": "ping", "id": [1]}', "bad_id"),
+        (b'{"cmd": "ping", "id": 1.5}', "bad_id"),
+        (b'{"cmd": "ping", "id": "' + b"x" * 40 + b'"}', "bad_id"),
+        (b'{"cmd": "set", "id": 1}', "missing"),
+        (b'{"cmd": "ping", "extra": 1}', "unknown_field"),
+        (b"[" * 400, "json"),
+        (b"x" * (protocol.MAX_LINE + 1), "too_long"),
+    ]
+    for line, code in cases:
+        assert code_of(line) == code, (line, code_of(line))
+
+
+def test_nan_and_infinity_are_refused():
+    # MicroPython's parser refuses the tokens; CPython's accepts them and the
+    # value checks refuse them. Either way: an error, nothing applied.
+    assert code_of(b"NaN") in ("json", "not_object")
+    for bad in (b"NaN", b"Infinity", b"-Infinity", b"1e999"):
+        cmd = decode_command(b'{"cmd": "set", "setpoint": 30}')
+        try:
+            cmd = decode_command(b'{"cmd": "set", "setpoint": ' + bad + b"}")
+        except BadCommand as e:
+            assert e.args[0] == "json"
+            continue
+        raises(ValueError, encode_command, "set", 1, **cmd[2])
+
+
+def test_errors_echo_the_id_when_known():
+    e = raises(BadCommand, decode_command, b'{"cmd": "fly", "id": 9}')
+    assert e.args[2] == 9
+
+
+def test_encode_command_round_trips_and_checks_values():
+    line = encode_command("set", 4, setpoint=28.5, mode="auto")
+    assert decode_command(line.encode()) == ("set", 4, {"setpoint": 28.5, "mode": "auto"})
+    raises(ValueError, encode_command, "set", 1, setpoint="x")
+    raises(ValueError, encode_command, "launch", 1)
+
+
+def test_messages_carry_exactly_their_declared_fields():
+    from fanctl.settings import defaults
+
+    s = defaults()
+    built = {
+        "hello": protocol.hello("1", "b", s, True, None),
+        "tele": protocol.tele(5, 25.0, 32768, 10000.0, True, s, None),
+        "ack": protocol.ack(1, "ping"),
+        "error": protocol.error(1, "json", "x"),
+        "log": protocol.log("info", "x"),
+    }
+    for kind, msg in built.items():
+        fields = set(name for name, _ in protocol.MESSAGES[kind])
+        assert set(msg) - {"type"} == fields, kind
+        assert json.loads(protocol.encode(msg)) == msg
+
+
+def test_telemetry_rounds_and_never_emits_nan():
+    from fanctl.settings import defaults
+
+    msg = protocol.tele(1, None, 0, None, True, defaults(), "open")
+    assert json.loads(protocol.encode(msg))["temp"] is None
+    msg = protocol.tele(1, 25.123456, 32768, 10000.04, False, defaults(), None)
+    assert msg["temp"] == 25.123 and msg["ohms"] == 10000.0

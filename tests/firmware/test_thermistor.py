@@ -1,0 +1,85 @@
+# runs on MicroPython too
+from fanctl import thermistor as th
+from fanctl.settings import defaults, merge
+from support import close, counts_for
+
+
+def test_midscale_is_25c():
+    # Equal resistors at 25 C: the divider sits at half scale.
+    t, ohms, fault = th.measure(32768, defaults())
+    assert fault is None
+    assert close(ohms, 10000, 2)
+    assert close(t, 25.0, 0.01)
+
+
+def test_warmer_reads_higher_counts():
+    s = defaults()
+    assert counts_for(40, s) > counts_for(25, s) > counts_for(0, s)
+
+
+def test_beta_round_trip_across_range():
+    s = defaults()
+    for t in range(-30, 121, 5):
+        got, _, fault = th.measure(th.ohms_to_ratio(th.c_to_ohms(t, s), 10000.0) * 65535, s)
+        assert fault is None
+        assert close(got, t, 1e-6), (t, got)
+
+
+def test_known_resistance_points():
+    # Datasheet-style checks for a 10k B3950 part.
+    s = defaults()
+    assert close(th.c_to_ohms(0, s), 33620, 200)
+    assert close(th.c_to_ohms(50, s), 3588, 30)
+    assert close(th.c_to_ohms(100, s), 698, 3)
+
+
+# Published Steinhart-Hart coefficients of a common 10k NTC.
+SH = {"model": "steinhart", "sh_a": 1.009249522e-3, "sh_b": 2.378405444e-4,
+      "sh_c": 2.019202697e-7}
+
+
+def test_steinhart_defaults_equal_the_beta_curve():
+    s = defaults()
+    sh = merge(s, {"model": "steinhart"})
+    for t in (-20, 0, 25, 40, 80):
+        assert close(th.measure(counts_for(t, s), sh)[0], t, 0.01), t
+
+
+def test_steinhart_fit_recovers_coefficients():
+    s = merge(defaults(), SH)
+    pts = [(th.c_to_ohms(t, s), t) for t in (0, 25, 50)]
+    a, b, c = th.steinhart_fit(pts)
+    assert close(a, SH["sh_a"], 1e-9) and close(b, SH["sh_b"], 1e-10)
+    assert close(c, SH["sh_c"], 1e-11)
+    for t in (0, 10, 25, 40, 50):
+        assert close(th.measure(counts_for(t, s), s)[0], t, 0.05), t
+
+
+def test_open_and_short_thermistor():
+    s = defaults()
+    assert th.measure(0, s) == (None, None, "open")
+    assert th.measure(300, s)[2] == "open"
+    assert th.measure(65535, s) == (None, None, "short")
+    assert th.measure(65300, s)[2] == "short"
+
+
+def test_divider_flipped():
+    # NTC to ground: cold reads high, open reads full scale.
+    s = merge(defaults(), {"divider": "ntc_to_gnd"})
+    assert counts_for(0, s) > counts_for(40, s)
+    assert close(th.measure(counts_for(40, s), s)[0], 40, 0.05)
+    assert th.measure(65535, s)[2] == "open"
+    assert th.measure(0, s)[2] == "short"
+
+
+def test_implausible_temperature_is_a_fault():
+    s = merge(defaults(), {"t_min": -10.0, "t_max": 60.0})
+    t, ohms, fault = th.measure(counts_for(70, defaults()), s)
+    assert (t, fault) == (None, "range")
+    assert ohms is not None
+    assert th.measure(counts_for(-15, defaults()), s)[2] == "range"
+
+
+def test_fixed_resistor_value_is_used():
+    s = merge(defaults(), {"r_fixed": 4700.0})
+    assert close(th.measure(counts_for(33, s), s)[0], 33, 0.05)
