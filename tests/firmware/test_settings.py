@@ -34,6 +34,9 @@ def test_bad_values_are_refused_with_codes():
         ({"t_min": 50.0, "t_max": 40.0}, "range"),
         # setpoint inside the sensor range, band included
         ({"t_max": 30.0}, "range"),
+        # telemetry goes out with a sample
+        ({"interval_ms": 250}, "range"),
+        ({"sample_ms": 300}, "range"),
     ]
     for changes, code in cases:
         e = raises(Invalid, merge, defaults(), changes)

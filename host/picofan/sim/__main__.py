@@ -1,0 +1,65 @@
+"""`picofan sim` / `python -m picofan.sim`: a virtual Pico on a pseudo-terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+
+from picofan.sim.pico import VirtualPico, console
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="picofan sim", description=__doc__)
+    p.add_argument("--speed", type=float, default=1.0,
+                   help="time factor: 1 real time, 50 fifty times faster, 0 as fast as possible")
+    p.add_argument("--seed", type=int, default=1, help="random seed (parts and ADC noise)")
+    p.add_argument("--link", default=None,
+                   help="also make this path a symlink to the port (kept across unplugs)")
+    p.add_argument("--control", default=None, help="control socket path")
+    p.add_argument("--flash", default=None, help="folder standing in for the Pico's flash")
+    p.add_argument("--script", default=None,
+                   help="control commands to run first, separated by ';' (e.g. 'at 30 pinch')")
+    p.add_argument("--ready-json", action="store_true",
+                   help="print one JSON line describing the device, then only serve "
+                        "(no console): for programs that start the simulator")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.speed < 0:
+        parser().error("--speed must be 0 or more")
+    control = args.control or os.path.join(tempfile.gettempdir(),
+                                           f"picofan-sim-{os.getpid()}.sock")
+    pico = VirtualPico(speed=args.speed, seed=args.seed, link=args.link, flash_dir=args.flash)
+    for cmd in filter(None, (c.strip() for c in (args.script or "").split(";"))):
+        r = pico.reply(cmd)
+        if not r["ok"]:
+            print(f"picofan sim: bad --script command {cmd!r}: {r['error']}", file=sys.stderr)
+            return 2
+    pico.serve_control(control)
+    signal.signal(signal.SIGTERM, lambda *_: pico.stop())
+    info = {**pico.describe(), "control": control}
+    if args.ready_json:
+        print(json.dumps(info), flush=True)
+    else:
+        print(f"virtual Pico W on {info['pty']}" + (f" (and {args.link})" if args.link else ""))
+        print(f"control socket {control}; type help for commands, quit to stop", flush=True)
+        threading.Thread(target=console, args=(pico,), daemon=True).start()
+    try:
+        pico.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        pico.close()
+        os.unlink(control)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

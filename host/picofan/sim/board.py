@@ -1,0 +1,124 @@
+"""The virtual Pico's hardware edge: what firmware/board.py is on the real board.
+fanctl.app.App runs unchanged on top of it; only pins, clock and port are simulated."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from picofan.sim.adc import Divider, Rp2040Adc
+from picofan.sim.plant import Plant
+from picofan.sim.serial_port import VirtualSerialPort
+
+TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the RP2040 port
+_HALF = TICKS_PERIOD // 2
+CTRL_C = 3
+
+
+class Reboot(BaseException):
+    """The board lost power or was reset: the firmware starts again.
+    A BaseException, like KeyboardInterrupt, so the app's fail-safe handler
+    does not swallow it."""
+
+
+class SerialInterrupt(KeyboardInterrupt):
+    """Ctrl-C arrived on the virtual serial port (not from the simulator's own
+    terminal): the firmware stops as on the real board, and the board stays up."""
+
+
+class SimClock:
+    """Virtual milliseconds that move only when the firmware waits, paced
+    against real time by `speed` (1 = real time, 50 = 50x faster, 0 = as fast
+    as the CPU goes). The same firmware steps then give the same readings."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.ms = 0
+        self.real0 = time.monotonic()
+
+    def real_deadline(self, ms: int) -> float:
+        return self.real0 + ms / 1000 / self.speed
+
+    def catch_up_to_real(self, limit_ms: int) -> None:
+        """Input arrived early: move to the virtual time matching real time."""
+        real_ms = int((time.monotonic() - self.real0) * self.speed * 1000)
+        self.ms = max(self.ms, min(real_ms, limit_ms))
+
+
+class SimBoard:
+    name = "virtual Pico W"
+
+    def __init__(self, plant: Plant, divider: Divider, adc: Rp2040Adc,
+                 port: VirtualSerialPort, clock: SimClock,
+                 on_time: Callable[[int], None]) -> None:
+        self.plant = plant
+        self.divider = divider
+        self.adc = adc
+        self.port = port
+        self.clock = clock
+        self.on_time = on_time  # runs scheduled events and pending unplugs/resets
+        self.fault: str | None = None
+        self.stuck_code: int | None = None
+        self.led_on = False
+        self.fan_on = True
+        self.inbox = bytearray()
+
+    # machine.ADC(26).read_u16()
+    def read_u16(self) -> int:
+        self.plant.advance_to(self.clock.ms / 1000)
+        if self.stuck_code is not None:
+            return Rp2040Adc.to_u16(self.stuck_code)
+        t = self.plant.bead_c
+        self.plant.self_heat_w = 0.0 if self.fault else self.divider.self_heat_w(t)
+        return Rp2040Adc.to_u16(self.adc.code(self.divider.ratio(t, self.fault)))
+
+    # machine.Pin(2) and Pin("LED")
+    def fan(self, on: bool) -> None:
+        self.plant.advance_to(self.clock.ms / 1000)
+        self.fan_on = self.plant.fan = bool(on)
+
+    def led(self, on: bool) -> None:
+        self.led_on = bool(on)
+
+    # time.ticks_*
+    def ticks_ms(self) -> int:
+        return self.clock.ms % TICKS_PERIOD
+
+    def ticks_add(self, t: int, d: int) -> int:
+        return (t + d) % TICKS_PERIOD
+
+    def ticks_diff(self, a: int, b: int) -> int:
+        return (a - b + _HALF) % TICKS_PERIOD - _HALF
+
+    def wait(self, ms: int) -> bool:
+        clock = self.clock
+        target = clock.ms + ms
+        if self.inbox:
+            return True
+        if clock.speed <= 0:
+            ready = self.port.wait_readable(0)
+            if not ready:
+                clock.ms = target
+        else:
+            ready = self.port.wait_readable(clock.real_deadline(target) - time.monotonic())
+            if ready:
+                clock.catch_up_to_real(target)
+            else:
+                clock.ms = target
+        self.on_time(clock.ms)
+        return ready
+
+    # USB serial: sys.stdin byte-wise, print()
+    def read_byte(self) -> int | None:
+        if not self.inbox:
+            self.inbox.extend(self.port.read())
+            if not self.inbox:
+                return None
+        b = self.inbox.pop(0)
+        if b == CTRL_C:  # MicroPython raises this on the interrupt char
+            self.inbox.clear()
+            raise SerialInterrupt
+        return b
+
+    def write_line(self, text: str) -> None:
+        self.port.write_line(text)

@@ -1,0 +1,72 @@
+"""Start a virtual Pico in its own process and steer it: used by `--sim` on
+every picofan command, by the tests and by the benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+
+class SimProcess:
+    """A running `picofan sim`. `port` is a stable path (a symlink that follows
+    the pty across unplugs); `control()` sends one control command."""
+
+    def __init__(self, *, speed: float = 1.0, seed: int = 1, script: str | None = None,
+                 flash: str | None = None, startup_timeout: float = 30.0) -> None:
+        self._dir = tempfile.TemporaryDirectory(prefix="picofan-sim-")
+        base = Path(self._dir.name)
+        self.port = str(base / "ttyPICO")
+        self.control_path = str(base / "control.sock")
+        cmd = [sys.executable, "-m", "picofan.sim", "--ready-json", "--speed", str(speed),
+               "--seed", str(seed), "--link", self.port, "--control", self.control_path,
+               "--flash", flash or str(base / "flash")]
+        if script:
+            cmd += ["--script", script]
+        os.makedirs(flash or base / "flash", exist_ok=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                                     text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # blocks until ready (or the process dies)
+        if not line:
+            self.proc.wait(startup_timeout)
+            raise RuntimeError(f"virtual Pico failed to start (exit {self.proc.returncode})")
+        self.info: dict[str, Any] = json.loads(line)
+        self._sock: socket.socket | None = None
+
+    def control(self, command: str) -> dict[str, Any]:
+        if self._sock is None:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.connect(self.control_path)
+            self._reader = self._sock.makefile("rb")
+        self._sock.sendall(command.encode() + b"\n")
+        return json.loads(self._reader.readline())
+
+    def stop(self) -> None:
+        if self._sock is not None:
+            self._reader.close()
+            self._sock.close()
+            self._sock = None
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> SimProcess:
+        return self
+
+    def __exit__(self, t: type[BaseException] | None, e: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()

@@ -1,0 +1,79 @@
+"""The virtual Pico's USB serial port: a pseudo-terminal.
+
+Programs open the slave side (its path, or the stable symlink) exactly as they
+would /dev/ttyACM0. Like the Pico's USB CDC port it does not echo, sends
+`\\r\\n` line ends, and can be unplugged: the pty goes away (readers see an
+error) and a new one appears behind the same symlink."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import termios
+import tty
+
+
+class VirtualSerialPort:
+    def __init__(self, link: str | None = None) -> None:
+        self.link = link
+        self.master = -1
+        self.slave = -1
+        self.path = ""
+        self.dropped_lines = 0
+        self.plug()
+
+    def plug(self) -> None:
+        self.master, self.slave = os.openpty()
+        # Raw: no echo, no line editing, no CR/LF translation, like a USB CDC port.
+        tty.setraw(self.slave, termios.TCSANOW)
+        os.set_blocking(self.master, False)
+        self.path = os.ttyname(self.slave)
+        if self.link:
+            tmp = self.link + ".new"
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            os.symlink(self.path, tmp)
+            os.replace(tmp, self.link)  # atomic: readers never see no link
+
+    def unplug(self) -> None:
+        for fd in (self.master, self.slave):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.master = self.slave = -1
+
+    def close(self) -> None:
+        self.unplug()
+        if self.link:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.link)
+
+    def wait_readable(self, timeout_s: float) -> bool:
+        if self.master < 0:
+            return False
+        ready, _, _ = select.select([self.master], [], [], max(0.0, timeout_s))
+        return bool(ready)
+
+    def read(self, n: int = 4096) -> bytes:
+        if self.master < 0:
+            return b""
+        try:
+            return os.read(self.master, n)
+        except (BlockingIOError, OSError):
+            return b""
+
+    def write_line(self, text: str, timeout_s: float = 1.0) -> None:
+        """Send one line; if nobody reads for timeout_s the line is dropped,
+        as the Pico's USB stack drops output with no host listening."""
+        data = text.encode() + b"\r\n"
+        while data and self.master >= 0:
+            try:
+                n = os.write(self.master, data)
+                data = data[n:]
+            except BlockingIOError:
+                _, ready, _ = select.select([], [self.master], [], timeout_s)
+                if not ready:
+                    self.dropped_lines += 1
+                    return
+            except OSError:
+                return

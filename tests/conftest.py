@@ -1,0 +1,23 @@
+"""Shared fixtures: a virtual Pico in its own process, and a pyserial port on it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from device_port import Port
+
+from picofan.sim.process import SimProcess
+
+
+@pytest.fixture
+def sim() -> Iterator[SimProcess]:
+    with SimProcess(speed=50, seed=7) as s:
+        yield s
+
+
+@pytest.fixture
+def port(sim: SimProcess) -> Iterator[Port]:
+    p = Port(sim.port)
+    yield p
+    p.close()

@@ -1,0 +1,140 @@
+"""The virtual Pico end to end, through its real pseudo-terminal with pyserial,
+running the unchanged firmware at 50x real time."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import serial
+
+from device_port import Port
+from fanctl import VERSION
+from picofan.sim.process import SimProcess
+
+
+def is_tele(m: dict) -> bool:
+    return m["type"] == "tele"
+
+
+def test_hello_arrives_after_reset(sim: SimProcess, port: Port) -> None:
+    assert sim.control("reset")["ok"]
+    hello = port.wait_for(lambda m: m["type"] == "hello")
+    assert hello["fw"] == VERSION and hello["board"] == "virtual Pico W"
+    assert hello["id"] is None
+
+
+def test_hello_on_request(port: Port) -> None:
+    hello = port.reply({"cmd": "hello", "id": 1})
+    assert hello["type"] == "hello" and hello["settings"]["setpoint"] == 30.0
+
+
+def test_telemetry_rate_matches_setting(port: Port) -> None:
+    assert port.reply({"cmd": "set", "id": 2, "interval_ms": 500})["type"] == "ack"
+    port.wait_for(lambda m: is_tele(m))
+    tele = [port.wait_for(is_tele) for _ in range(12)]
+    steps = {b["ms"] - a["ms"] for a, b in zip(tele, tele[1:], strict=False)}
+    assert steps == {500}
+    # a period that is not a whole number of samples is refused, not approximated
+    err = port.reply({"cmd": "set", "id": 3, "interval_ms": 250})
+    assert err["type"] == "error" and "multiple of sample_ms" in err["msg"]
+
+
+def test_pinch_turns_fan_on_then_release_turns_it_off(sim: SimProcess, port: Port) -> None:
+    port.reply({"cmd": "set", "id": 1, "setpoint": 30.0, "hysteresis": 1.0})
+    # past the minimum off-time that follows the boot-time switch-off
+    start = port.wait_for(lambda m: is_tele(m) and m["ms"] >= 6000)
+    assert start["fan"] is False and start["temp"] < 30.5
+    sim.control("pinch")
+    hot = port.wait_for(lambda m: is_tele(m) and m["fan"], timeout=60)
+    assert hot["temp"] >= 30.5
+    # The fan came on at the first sample at or above the threshold (telemetry is
+    # once a second, so the line that shows it is within a second of the switch).
+    before = [m for m in port.seen if is_tele(m) and m["ms"] < hot["ms"]]
+    assert before[-1]["fan"] is False
+    assert before[-1]["temp"] < 30.5 + 0.5
+    sim.control("release")
+    cool = port.wait_for(lambda m: is_tele(m) and not m["fan"], timeout=120)
+    assert cool["temp"] <= 29.5 + 0.3
+    assert cool["ms"] - hot["ms"] >= 5000  # the minimum on-time held
+
+
+def test_set_changes_band_and_next_telemetry_shows_it(port: Port) -> None:
+    ack = port.reply({"cmd": "set", "id": 9, "setpoint": 22.5, "hysteresis": 3})
+    assert ack["type"] == "ack" and ack["settings"]["setpoint"] == 22.5
+    tele = port.wait_for(is_tele)
+    assert (tele["setpoint"], tele["hysteresis"]) == (22.5, 3.0)
+    # 28 C is above 22.5 + 1.5: the fan must come on (after the minimum off-time)
+    assert port.wait_for(lambda m: is_tele(m) and m["fan"], timeout=30)
+
+
+def test_open_and_shorted_thermistor_fail_safe(sim: SimProcess, port: Port) -> None:
+    port.wait_for(lambda m: is_tele(m) and not m["fan"], timeout=30)
+    for fault in ("open", "short"):
+        assert sim.control(f"fault {fault}")["ok"]
+        m = port.wait_for(lambda m, f=fault: is_tele(m) and m["fault"] == f)
+        assert m["fan"] is True and m["temp"] is None
+    sim.control("fault none")
+    m = port.wait_for(lambda m: is_tele(m) and m["fault"] is None)
+    assert m["temp"] is not None
+
+
+def test_garbage_changes_nothing_and_gets_errors(port: Port) -> None:
+    before = port.reply({"cmd": "get", "id": 1})["settings"]
+    junk = [b"\x00\xff\xfe garbage\n", b"AT\r\n", b"{\"cmd\": \"set\", \"setpoint\": \"hot\"}\n",
+            b"x" * 2000 + b"\n", b"{\"cmd\": \"set\", \"hysteresis\": -1, \"id\": 5}\n"]
+    for line in junk:
+        port.send(line)
+        err = port.wait_for(lambda m: m["type"] == "error")
+        assert err["msg"]
+    assert port.reply({"cmd": "get", "id": 2})["settings"] == before
+
+
+def test_ctrl_c_stops_firmware_and_ctrl_d_restarts_it(port: Port) -> None:
+    port.wait_for(is_tele)
+    port.send(b"\x03")
+    stopped = port.wait_for(lambda m: m["type"] == "log" and "stopped" in m["msg"])
+    assert stopped["level"] == "info"
+    port.send(b"\x04")
+    assert port.wait_for(lambda m: m["type"] == "hello")
+    assert any(b"soft reboot" in line for line in port.raw)
+
+
+def test_unplug_and_replug_reboots_behind_the_same_path(sim: SimProcess) -> None:
+    first = Port(sim.port)
+    first.wait_for(is_tele)
+    sim.control("unplug 2")
+    # The host sees its port go away...
+    with pytest.raises(serial.SerialException):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            first.serial.readline()
+    first.close()
+    # ...then the board boots again behind the same path.
+    deadline = time.monotonic() + 10
+    while sim.control("status")["state"]["boots"] < 2:
+        assert time.monotonic() < deadline, "no second boot"
+    second = Port(sim.port)
+    hello = second.reply({"cmd": "hello", "id": 3})
+    assert hello["type"] == "hello"
+    second.close()
+
+
+def tele_window(seed: int) -> list[str]:
+    # As fast as the CPU goes, with a scripted pinch: the firmware's virtual clock
+    # and the ADC noise depend only on the seed and the script.
+    with SimProcess(speed=0, seed=seed, script="at 20 pinch; at 50 release") as s:
+        port = Port(s.port)
+        port.wait_for(lambda m: is_tele(m) and m["ms"] >= 90_000, timeout=120)
+        port.close()
+    lines = [m for m in port.seen if is_tele(m) and 10_000 <= m["ms"] <= 90_000]
+    assert [m["ms"] for m in lines] == list(range(10_000, 90_001, 1000)), "lines lost"
+    return [json.dumps(m, sort_keys=True) for m in lines]
+
+
+def test_same_seed_same_telemetry_different_seed_differs() -> None:
+    a, b, c = tele_window(3), tele_window(3), tele_window(4)
+    assert a == b
+    assert a != c
+    assert any('"fan": true' in line for line in a)  # the pinch really switched the fan
