@@ -6,8 +6,14 @@ from collections.abc import Iterator
 
 import pytest
 from device_port import Port
+from hypothesis import settings
+
 
 from picofan.sim.process import SimProcess
+
+# No per-example deadline: a timing limit on a shared, noisy machine is not a test.
+settings.register_profile("picofan", deadline=None, derandomize=False)
+settings.load_profile("picofan")
 
 
 @pytest.fixture

@@ -1,0 +1,252 @@
+"""The `picofan` command: ports | ping | get | set | log | monitor | sim.
+
+Exit codes: 0 ok, 1 the device answered with an error, 2 bad input on the
+command line (nothing was sent), 3 no board / no reply / link trouble."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from picofan import __version__, ports
+from picofan.client import (
+    Connected,
+    Device,
+    DeviceError,
+    Disconnected,
+    Event,
+    Noise,
+    Received,
+    ReplyTimeout,
+)
+from picofan.link import LinkLost
+from picofan.logger import CsvLog, default_path, events_path
+
+OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
+
+
+def fail(code: int, text: str) -> int:
+    print(f"picofan: {text}", file=sys.stderr)
+    return code
+
+
+@contextlib.contextmanager
+def opened(args: argparse.Namespace) -> Iterator[Device]:
+    """A started Device on --port, the only Pico plugged in, or a virtual one (--sim)."""
+    sim = None
+    port = args.port
+    if args.sim:
+        from picofan.sim.process import SimProcess
+
+        sim = SimProcess(speed=args.sim_speed)
+        port = sim.port
+        print(f"picofan: virtual Pico on {sim.info['pty']}", file=sys.stderr)
+    try:
+        dev = Device(port, reply_timeout=args.timeout).start()
+        try:
+            yield dev
+        finally:
+            dev.close()
+    finally:
+        if sim:
+            sim.stop()
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, Any]:
+    """setpoint=28 mode=auto -> {"setpoint": 28, "mode": "auto"} (JSON values,
+    bare words as strings)."""
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        name, eq, text = pair.partition("=")
+        if not eq or not name:
+            raise ValueError(f"{pair!r}: write NAME=VALUE, e.g. setpoint=28")
+        try:
+            out[name] = json.loads(text, parse_constant=_refuse)
+        except ValueError:
+            out[name] = text
+    return out
+
+
+def _refuse(token: str) -> Any:
+    raise ValueError(token)
+
+
+def show_settings(s: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in s.items())
+
+
+def cmd_ports(args: argparse.Namespace) -> int:
+    found = ports.candidates()
+    if not found:
+        print("no Pico found (USB vendor id 0x2E8A). Plug it in, or use --sim.")
+        return NO_LINK
+    for c in found:
+        print(f"{c.device}\t{c.description}\t{c.serial_number or ''}")
+    return OK
+
+
+def cmd_ping(args: argparse.Namespace) -> int:
+    with opened(args) as dev:
+        t0 = time.perf_counter()
+        reply = dev.request("ping")
+        ms = (time.perf_counter() - t0) * 1000
+        print(f"pong from {dev.link.port}: device clock {reply['ms']} ms, round trip {ms:.1f} ms")
+    return OK
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    with opened(args) as dev:
+        reply = dev.request("get")
+        if args.json:
+            print(json.dumps(reply["settings"]))
+        else:
+            for k, v in reply["settings"].items():
+                print(f"{k} = {v}")
+            print(f"(saved on the board: {'yes' if reply['saved'] else 'no'})")
+    return OK
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    try:
+        changes = parse_assignments(args.assignments)
+        from picofan.protocol import encode_command
+
+        encode_command("set", 0, **changes)  # the device's own checks, before sending
+    except ValueError as e:
+        msg = e.args[1] if len(e.args) > 1 else str(e)
+        return fail(BAD_INPUT, f"not sent: {msg}")
+    with opened(args) as dev:
+        reply = dev.request("set", **changes)
+        print("ack: " + show_settings({k: reply["settings"][k] for k in changes}))
+        if args.save:
+            reply = dev.request("save")
+            print("saved on the board")
+        elif not reply["saved"]:
+            print("(not saved on the board: add --save to keep it across power cycles)")
+    return OK
+
+
+def describe(event: Event) -> str | None:
+    """One line for a person watching the stream."""
+    if isinstance(event, Connected):
+        gap = f" after {event.gap_s:.1f} s away" if event.gap_s is not None else ""
+        return f"connected to {event.port}{gap}"
+    if isinstance(event, Disconnected):
+        return f"disconnected from {event.port} ({event.reason}); retrying"
+    if isinstance(event, Noise):
+        return f"device: {event.line.text}"
+    if isinstance(event, Received):
+        m = event.message.data
+        if event.message.type == "tele":
+            half = m["hysteresis"] / 2
+            temp = "  --.---" if m["temp"] is None else f"{m['temp']:8.3f}"
+            fault = f"  FAULT {m['fault']}" if m["fault"] else ""
+            return (f"{event.at:%H:%M:%S} {temp} °C  fan {'ON ' if m['fan'] else 'off'}  "
+                    f"on≥{m['setpoint'] + half:.2f} off≤{m['setpoint'] - half:.2f}  "
+                    f"{m['mode']}{fault}")
+        if event.message.type == "hello":
+            return f"hello: firmware {m['fw']} on {m['board']}" + (
+                f" (warning: {m['warning']})" if m["warning"] else "")
+        if event.message.type == "log":
+            return f"device {m['level']}: {m['msg']}"
+        return f"device {event.message.type}: {m}"
+    return None
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    path = args.log or default_path()
+    log = CsvLog(path)
+    print(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
+          file=sys.stderr)
+    deadline = time.monotonic() + args.duration if args.duration else None
+    try:
+        with opened(args) as dev:
+            for event in dev.events(timeout=0.5):
+                if isinstance(event, Received) and event.message.type == "tele":
+                    log.telemetry(event.at, event.message.data)
+                elif (text := describe(event)) is not None:
+                    log.event(event.at, type(event).__name__, text)
+                if not args.quiet and (text := describe(event)):
+                    print(text, flush=True)
+                if deadline and time.monotonic() >= deadline:
+                    break
+                if args.count and log.rows >= args.count:
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        log.close()
+        print(f"{log.rows} readings in {log.path}", file=sys.stderr)
+    return OK
+
+
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from picofan.monitor.app import run_monitor
+
+    return run_monitor(args)
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from picofan.sim.__main__ import main as sim_main
+
+    return sim_main(args.sim_args)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="picofan", description="Watch and steer a picofan Pico.")
+    p.add_argument("--version", action="version", version=f"picofan {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def device_command(name: str, help_text: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help_text)
+        c.add_argument("--port", help="serial port (default: the only Pico plugged in)")
+        c.add_argument("--sim", action="store_true", help="start a virtual Pico and use it")
+        c.add_argument("--sim-speed", type=float, default=1.0, help=argparse.SUPPRESS)
+        c.add_argument("--timeout", type=float, default=2.0, help="reply timeout, seconds")
+        return c
+
+    sub.add_parser("ports", help="list connected Picos").set_defaults(func=cmd_ports)
+    device_command("ping", "check the board answers").set_defaults(func=cmd_ping)
+    c = device_command("get", "print the board's settings")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_get)
+    c = device_command("set", "change settings, e.g. setpoint=28 hysteresis=1.5 mode=auto")
+    c.add_argument("assignments", nargs="+", metavar="NAME=VALUE")
+    c.add_argument("--save", action="store_true", help="also store them on the board")
+    c.set_defaults(func=cmd_set)
+    c = device_command("log", "stream readings to the terminal and a CSV file")
+    c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
+    c.add_argument("--duration", type=float, help="stop after this many seconds")
+    c.add_argument("--count", type=int, help="stop after this many readings")
+    c.add_argument("--quiet", action="store_true", help="CSV only, nothing on the terminal")
+    c.set_defaults(func=cmd_log)
+    c = device_command("monitor", "the live terminal monitor")
+    c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
+    c.set_defaults(func=cmd_monitor)
+    c = sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal", add_help=False)
+    c.add_argument("sim_args", nargs=argparse.REMAINDER)
+    c.set_defaults(func=cmd_sim)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ports.PortError as e:
+        return fail(NO_LINK, str(e))
+    except LinkLost as e:
+        return fail(NO_LINK, str(e))
+    except ReplyTimeout as e:
+        return fail(NO_LINK, str(e))
+    except DeviceError as e:
+        return fail(DEVICE_ERROR, f"the device refused: {e}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Talking to the Pico: a reader thread turns the link's lines into events;
+commands carry ids and wait for their own reply; the link reconnects by itself.
+
+    with Device(port) as dev:
+        dev.request("set", setpoint=28)      # -> the ack, or DeviceError / ReplyTimeout
+        for event in dev.events():           # Connected, Telemetry, Hello, Log, ...
+            ...
+"""
+
+from __future__ import annotations
+
+import itertools
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from picofan import ports
+from picofan.link import LinkLost, SerialLink
+from picofan.protocol import DeviceText, Message, encode_command, parse_line
+
+RECONNECT_EVERY_S = 0.5
+REPLY_TIMEOUT_S = 2.0
+
+
+def now() -> datetime:
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime = field(default_factory=now, kw_only=True)
+
+
+@dataclass(frozen=True)
+class Connected(Event):
+    port: str
+    gap_s: float | None = None  # how long the link was down, on a reconnect
+
+
+@dataclass(frozen=True)
+class Disconnected(Event):
+    port: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Received(Event):
+    """A valid message: telemetry, hello, log, or a reply nobody waited for."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Noise(Event):
+    """A device line that is not a protocol message."""
+
+    line: DeviceText
+
+
+class DeviceError(Exception):
+    """The device answered a command with an error reply."""
+
+    def __init__(self, reply: dict[str, Any]) -> None:
+        super().__init__(f"{reply['msg']} ({reply['code']})")
+        self.reply = reply
+
+
+class ReplyTimeout(Exception):
+    pass
+
+
+class Device:
+    def __init__(self, port: str | None = None, *, reply_timeout: float = REPLY_TIMEOUT_S,
+                 reconnect: bool = True) -> None:
+        self.link = SerialLink(port)
+        self.reply_timeout = reply_timeout
+        self.reconnect = reconnect
+        self.hello: dict[str, Any] | None = None
+        self._ids = itertools.count(1)
+        self._pending: dict[int, Future[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+        self._events: queue.Queue[Event | None] = queue.Queue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- life -------------------------------------------------------------------
+    def start(self) -> Device:
+        """Open the port (errors here are the caller's: no board, busy port) and
+        start reading."""
+        port = self.link.open()
+        self._events.put(Connected(port))
+        self._thread = threading.Thread(target=self._read_loop, name="picofan-reader",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(2)
+        self.link.close()
+        self._events.put(None)
+
+    def __enter__(self) -> Device:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- commands ---------------------------------------------------------------
+    def request(self, cmd: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
+        """Send a command and wait for its reply: the ack (or hello) message.
+        Raises ValueError before sending when a field is invalid, DeviceError on
+        an error reply, ReplyTimeout when nothing comes back in time."""
+        cmd_id = next(self._ids)
+        line = encode_command(cmd, cmd_id, **fields)
+        fut: Future[dict[str, Any]] = Future()
+        with self._lock:
+            self._pending[cmd_id] = fut
+        try:
+            self.link.write(line)
+            reply = fut.result(timeout if timeout is not None else self.reply_timeout)
+        except FutureTimeout:
+            raise ReplyTimeout(f"no reply to {cmd!r} within "
+                               f"{timeout or self.reply_timeout:g} s") from None
+        except LinkLost as e:
+            raise ReplyTimeout(f"{cmd!r} not sent: {e}") from None
+        finally:
+            with self._lock:
+                self._pending.pop(cmd_id, None)
+        if reply["type"] == "error":
+            raise DeviceError(reply)
+        return reply
+
+    # -- events -----------------------------------------------------------------
+    def events(self, timeout: float | None = None) -> Iterator[Event]:
+        """Events in arrival order until close() (or `timeout` s without one)."""
+        while True:
+            try:
+                event = self._events.get(timeout=timeout)
+            except queue.Empty:
+                return
+            if event is None:
+                return
+            yield event
+
+    def poll_events(self) -> list[Event]:
+        """Every event waiting now, without blocking."""
+        out: list[Event] = []
+        while True:
+            try:
+                event = self._events.get_nowait()
+            except queue.Empty:
+                return out
+            if event is None:
+                self._events.put(None)
+                return out
+            out.append(event)
+
+    # -- the reader thread ------------------------------------------------------
+    def _read_loop(self) -> None:
+        self._ask_hello()
+        while not self._stop.is_set():
+            try:
+                lines = self.link.read_lines()
+            except LinkLost as e:
+                self._lost(str(e))
+                continue
+            for raw in lines:
+                self._dispatch(raw)
+
+    def _ask_hello(self) -> None:
+        # The board printed its hello at boot, maybe before we listened: ask again.
+        try:
+            self.link.write(encode_command("hello", "connect"))
+        except LinkLost:
+            pass
+
+    def _dispatch(self, raw: bytes) -> None:
+        parsed = parse_line(raw)
+        if isinstance(parsed, DeviceText):
+            if parsed.text.strip():
+                self._events.put(Noise(parsed))
+            return
+        data = parsed.data
+        if parsed.type == "hello":
+            self.hello = data
+        if parsed.type in ("ack", "error", "hello") and type(data.get("id")) is int:
+            with self._lock:
+                fut = self._pending.get(data["id"])
+            if fut is not None and not fut.done():
+                fut.set_result(data)
+                if parsed.type != "hello":
+                    return
+        self._events.put(Received(parsed))
+
+    def _lost(self, reason: str) -> None:
+        port = self.link.port
+        down_at = time.monotonic()
+        self._events.put(Disconnected(port, reason))
+        with self._lock:
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(LinkLost(f"disconnected: {reason}"))
+            self._pending.clear()
+        if not self.reconnect:
+            self._stop.set()
+            self._events.put(None)
+            return
+        while not self._stop.wait(RECONNECT_EVERY_S):
+            try:
+                port = self.link.open()
+            except (LinkLost, ports.PortError):
+                continue
+            self._events.put(Connected(port, gap_s=time.monotonic() - down_at))
+            self._ask_hello()
+            return

@@ -1,0 +1,96 @@
+"""The picofan command: exit codes and the CSV log, end to end."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from scripted_device import ScriptedDevice
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults, merge
+from picofan import cli
+from picofan.logger import COLUMNS
+from picofan.sim.process import SimProcess
+
+
+def test_set_prints_ack_and_exits_0(sim: SimProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["set", "--port", sim.port, "setpoint=28", "mode=auto"]) == 0
+    out = capsys.readouterr().out
+    assert "ack: setpoint=28.0 mode=auto" in out and "not saved" in out
+    assert cli.main(["get", "--port", sim.port, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["setpoint"] == 28.0
+
+
+def test_set_save_stores_on_the_board(sim: SimProcess,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["set", "--port", sim.port, "--save", "setpoint=26.5"]) == 0
+    assert sim.control("reset")["state"]["boots"] >= 1  # reboot: settings come from flash
+    capsys.readouterr()
+    assert cli.main(["get", "--port", sim.port, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["setpoint"] == 26.5
+
+
+def test_bad_input_exits_2_and_sends_nothing(sim: SimProcess,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    for args in (["setpoint=hot"], ["setpoint=500"], ["nosuch=1"], ["setpoint"],
+                 ["setpoint=NaN"]):
+        assert cli.main(["set", "--port", sim.port, *args]) == 2, args
+        assert "not sent" in capsys.readouterr().err
+    assert cli.main(["get", "--port", sim.port, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["setpoint"] == 30.0
+
+
+def test_device_error_exits_1(sim: SimProcess, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["set", "--port", sim.port, "setpoint=124.5"]) == 1
+    assert "the device refused" in capsys.readouterr().err
+
+
+def test_no_board_exits_3_with_advice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["ping", "--port", str(tmp_path / "ttyNONE")]) == 3
+    assert "cannot open" in capsys.readouterr().err
+
+
+def test_csv_holds_exactly_the_telemetry_sent(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    sent = []
+    s = defaults()
+    for i in range(25):
+        fault = "open" if i == 7 else None
+        temp = None if fault else 24.0 + i * 0.137
+        msg = wire.tele(1000 * i, temp, 30000 + i, None if fault else 9000.5 + i, i % 3 == 0,
+                        merge(s, {"setpoint": 20.0 + i}), fault)
+        sent.append(msg)
+
+    def play() -> None:
+        while b"hello" not in device.received:  # the host asks for hello on connect
+            device.read()
+        device.send(b"MicroPython banner line\r\n")
+        for msg in sent:
+            device.send(json.dumps(msg).encode() + b"\r\n")
+
+    player = threading.Thread(target=play)
+    player.start()
+    path = tmp_path / "run.csv"
+    try:
+        code = cli.main(["log", "--port", device.path, "--log", str(path), "--count", "25",
+                         "--quiet"])
+    finally:
+        player.join(10)
+        device.close()
+    assert code == 0
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == COLUMNS
+    assert len(rows) == 26
+    for msg, row in zip(sent, rows[1:], strict=True):
+        record = dict(zip(COLUMNS, row, strict=True))
+        for name in COLUMNS[1:]:
+            v = msg[name]
+            want = "" if v is None else str(int(v)) if isinstance(v, bool) else str(v)
+            assert record[name] == want, (name, record, msg)
+    events = path.with_suffix(".events.log").read_text()
+    assert "MicroPython banner line" in events  # device text: in the side file, not the CSV

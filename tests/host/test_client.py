@@ -1,0 +1,110 @@
+"""The host link against the virtual Pico and against a device played by the
+test, through real pseudo-terminals."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+from scripted_device import ScriptedDevice
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults
+from picofan.client import (
+    Connected,
+    Device,
+    DeviceError,
+    Disconnected,
+    Event,
+    Noise,
+    Received,
+    ReplyTimeout,
+)
+from picofan.sim.process import SimProcess
+
+
+def wait_event(dev: Device, match: Callable[[Event], bool], timeout: float = 20) -> Event:
+    deadline = time.monotonic() + timeout
+    for event in dev.events(timeout=timeout):
+        if match(event):
+            return event
+        if time.monotonic() > deadline:
+            break
+    raise AssertionError("event not seen")
+
+
+def is_tele(e: Event) -> bool:
+    return isinstance(e, Received) and e.message.type == "tele"
+
+
+def test_request_reply_and_hello_on_connect(sim: SimProcess) -> None:
+    with Device(sim.port) as dev:
+        assert isinstance(next(dev.events()), Connected)
+        wait_event(dev, lambda e: isinstance(e, Received) and e.message.type == "hello")
+        assert dev.hello and dev.hello["fw"]
+        ack = dev.request("set", setpoint=27.0)
+        assert ack["settings"]["setpoint"] == 27.0
+        tele = wait_event(dev, is_tele)
+        assert isinstance(tele, Received)
+
+
+def test_device_error_reply_raises_with_its_message(sim: SimProcess) -> None:
+    with Device(sim.port) as dev, pytest.raises(DeviceError) as err:
+        dev.request("set", setpoint=124.5)  # fine alone; the band would cross t_max
+    assert "sensor range" in str(err.value) and err.value.reply["code"] == "range"
+
+
+def test_invalid_command_refused_before_sending(sim: SimProcess) -> None:
+    with Device(sim.port) as dev, pytest.raises(ValueError):
+        dev.request("set", hysteresis=-1)
+
+
+def test_reply_timeout_is_a_clear_error(sim: SimProcess) -> None:
+    with Device(sim.port, reply_timeout=0.5) as dev:
+        wait_event(dev, is_tele)
+        dev.link.write(b"\x03")  # Ctrl-C: the firmware stops, the board sits at the REPL
+        wait_event(dev, lambda e: isinstance(e, Received) and e.message.type == "log")
+        with pytest.raises(ReplyTimeout, match="no reply to 'ping' within 0.5 s"):
+            dev.request("ping")
+
+
+def test_reconnects_after_unplug_and_reports_the_gap(sim: SimProcess) -> None:
+    with Device(sim.port) as dev:
+        wait_event(dev, is_tele)
+        sim.control("unplug 1")
+        lost = wait_event(dev, lambda e: isinstance(e, Disconnected))
+        assert isinstance(lost, Disconnected) and lost.port == sim.port
+        back = wait_event(dev, lambda e: isinstance(e, Connected))
+        assert isinstance(back, Connected) and back.gap_s is not None and back.gap_s > 0
+        hello = wait_event(dev, lambda e: isinstance(e, Received) and e.message.type == "hello")
+        assert isinstance(hello, Received)
+        assert dev.request("ping")["type"] == "ack"
+
+
+def test_junk_half_lines_and_reboot_mid_stream() -> None:
+    device = ScriptedDevice()
+    tele = json.dumps(wire.tele(1000, 25.0, 32768, 10000.0, False, defaults(), None))
+    hello = json.dumps(wire.hello("0.1.0", "Pico", defaults(), True, None))
+    try:
+        with Device(device.path) as dev:
+            device.send(b"MicroPython v1.27.0; Raspberry Pi Pico W\r\n>>> \r\n")
+            device.send(b"\xff\xfe\x00 binary junk\r\n")
+            device.send(tele[:20].encode())  # half a line...
+            device.send(tele[20:].encode() + b"\r\n")  # ...and the rest
+            device.send(tele[:30].encode() + b"\r\n")  # a line cut short by a reboot
+            device.send(hello.encode() + b"\r\n")
+            seen = []
+            for event in dev.events(timeout=2):
+                seen.append(event)
+                if isinstance(event, Received) and event.message.type == "hello":
+                    break
+            noise = [e.line.text for e in seen if isinstance(e, Noise)]
+            assert any("MicroPython" in t for t in noise)
+            assert any("binary junk" in t for t in noise)
+            assert sum(1 for e in seen if is_tele(e)) == 1  # the whole one, once
+            assert any(t.startswith(tele[:30]) for t in noise)  # the cut one, as text
+            assert dev.hello is not None and dev.hello["fw"] == "0.1.0"
+    finally:
+        device.close()

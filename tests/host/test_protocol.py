@@ -1,0 +1,79 @@
+"""The host's reading of device lines: valid messages pass, everything else
+becomes device text with a reason, never an exception."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults
+from picofan.protocol import DeviceText, Message, parse_line
+
+TELE = wire.tele(1000, 25.5, 32768, 10000.0, False, defaults(), None)
+
+
+def line(msg: dict) -> bytes:
+    return json.dumps(msg).encode() + b"\r\n"
+
+
+def test_valid_telemetry_parses() -> None:
+    parsed = parse_line(line(TELE))
+    assert isinstance(parsed, Message) and parsed.type == "tele"
+    assert parsed.data["temp"] == 25.5
+
+
+def test_every_device_message_kind_parses() -> None:
+    s = defaults()
+    for msg in (wire.hello("0.1.0", "b", s, True, None), wire.ack(3, "ping", {"ms": 5}),
+                wire.error(None, "json", "not JSON"), wire.log("warn", "x")):
+        assert isinstance(parse_line(line(msg)), Message), msg
+
+
+def test_non_messages_become_device_text() -> None:
+    cases = {
+        b"MicroPython v1.27.0 on 2025-12-09; Raspberry Pi Pico W with RP2040\r\n": "not a message",
+        b"Traceback (most recent call last):\r\n": "not a message",
+        b'{"type": "tele", "ms": 1\r\n': "not JSON",
+        b'{"type": "tele", "temp": NaN}\r\n': "not JSON",
+        b"[1, 2]\r\n": "not a message",
+        b'{"type": "gossip"}\r\n': "unknown message type",
+        b"\xff\xfe\x00junk\r\n": "not a message",
+    }
+    for raw, reason in cases.items():
+        parsed = parse_line(raw)
+        assert isinstance(parsed, DeviceText) and reason in parsed.reason, (raw, parsed)
+
+
+def test_values_are_validated() -> None:
+    bad = [
+        {**TELE, "temp": "hot"},
+        {**TELE, "fan": 1},
+        {**TELE, "ms": 1.5},
+        {**TELE, "mode": "turbo"},
+        {**TELE, "setpoint": 900},
+        {**TELE, "fault": "gremlins"},
+        {**TELE, "temp": None},  # no temperature must come with a fault
+        {k: v for k, v in TELE.items() if k != "raw"},
+    ]
+    for msg in bad:
+        parsed = parse_line(line(msg))
+        assert isinstance(parsed, DeviceText), msg
+
+
+@given(st.binary(max_size=300))
+def test_any_bytes_parse_without_exception(raw: bytes) -> None:
+    assert isinstance(parse_line(raw), Message | DeviceText)
+
+
+@given(st.dictionaries(st.sampled_from([n for n, _ in wire.MESSAGES["tele"]] + ["type"]),
+                       st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                       max_size=12))
+def test_any_json_object_parses_without_exception(msg: dict) -> None:
+    try:
+        raw = json.dumps(msg).encode()
+    except ValueError:
+        return
+    assert isinstance(parse_line(raw), Message | DeviceText)
