@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from device_port import Port
 from hypothesis import settings
 
-
+from device_port import Port
 from picofan.sim.process import SimProcess
 
 # No per-example deadline: a timing limit on a shared, noisy machine is not a test.

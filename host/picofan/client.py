@@ -9,6 +9,7 @@ commands carry ids and wait for their own reply; the link reconnects by itself.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import queue
 import threading
@@ -177,10 +178,8 @@ class Device:
 
     def _ask_hello(self) -> None:
         # The board printed its hello at boot, maybe before we listened: ask again.
-        try:
+        with contextlib.suppress(LinkLost):
             self.link.write(encode_command("hello", "connect"))
-        except LinkLost:
-            pass
 
     def _dispatch(self, raw: bytes) -> None:
         parsed = parse_line(raw)

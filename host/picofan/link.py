@@ -5,6 +5,8 @@ raises LinkLost, and open() can be called again to reconnect."""
 
 from __future__ import annotations
 
+import contextlib
+
 import serial
 
 from picofan import ports
@@ -67,8 +69,6 @@ class SerialLink:
 
     def close(self) -> None:
         if self.serial is not None:
-            try:
+            with contextlib.suppress(serial.SerialException, OSError):
                 self.serial.close()
-            except (serial.SerialException, OSError):
-                pass
             self.serial = None

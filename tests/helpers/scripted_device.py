@@ -3,6 +3,7 @@ what the virtual Pico never sends (junk, half lines, silence)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import termios
@@ -29,7 +30,5 @@ class ScriptedDevice:
 
     def close(self) -> None:
         for fd in (self.master, self.slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass

@@ -3,6 +3,7 @@ running the unchanged firmware at 50x real time."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 
@@ -34,7 +35,7 @@ def test_telemetry_rate_matches_setting(port: Port) -> None:
     assert port.reply({"cmd": "set", "id": 2, "interval_ms": 500})["type"] == "ack"
     port.wait_for(lambda m: is_tele(m))
     tele = [port.wait_for(is_tele) for _ in range(12)]
-    steps = {b["ms"] - a["ms"] for a, b in zip(tele, tele[1:], strict=False)}
+    steps = {b["ms"] - a["ms"] for a, b in itertools.pairwise(tele)}
     assert steps == {500}
     # a period that is not a whole number of samples is refused, not approximated
     err = port.reply({"cmd": "set", "id": 3, "interval_ms": 250})
