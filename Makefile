@@ -40,11 +40,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Until the Textual monitor lands (issue 5), the live readout is `picofan log`.
 demo: setup
-	$(PICOFAN) monitor --sim
+	$(PICOFAN) log --sim
 
 monitor: setup
-	$(PICOFAN) monitor $(port_arg)
+	$(PICOFAN) log $(port_arg)
 
 sim: setup
 	$(PICOFAN) sim

@@ -31,6 +31,7 @@ class App:
         self.fault = None
         self.error_ms = 0  # time left in the error hold
         self.blink_ms = 0
+        self.last = self.next_sample = self.next_tele = 0  # set by start()
 
     # -- output ---------------------------------------------------------
     def send(self, msg):
@@ -118,10 +119,10 @@ class App:
     def apply(self, cmd, args):
         if cmd == "ping":
             return {"ms": self.board.ticks_ms()}
-        if cmd == "set":
-            self.s = settings.merge(self.s, args)
-        elif cmd == "reset":
-            self.s = settings.defaults()
+        if cmd in ("set", "reset"):
+            self.s = settings.merge(self.s, args) if cmd == "set" else settings.defaults()
+            # Sample and report now: the host sees the new band without waiting a period.
+            self.next_sample = self.next_tele = self.board.ticks_ms()
         elif cmd == "save":
             settings.save(self.path, self.s)
             self.stored = dict(self.s)

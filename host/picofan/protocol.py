@@ -5,6 +5,7 @@ The message names, fields and types come from the firmware's own definition
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -33,23 +34,12 @@ class DeviceText:
     reason: str
 
 
-def _ok(code: str, v: Any) -> bool:
-    if v is None:
-        return code.endswith("?")
-    kind = code.rstrip("?")
-    if kind == "i":
-        return type(v) is int
-    if kind == "f":
-        return type(v) in (int, float) and math.isfinite(v)
-    if kind == "b":
-        return type(v) is bool
-    if kind == "s":
-        return type(v) is str
-    if kind == "o":
-        return type(v) is dict
-    if kind == "x":
-        return type(v) in (int, str)
-    raise ValueError(f"unknown field type {code!r}")
+_TYPES: dict[str, tuple[type, ...]] = {"i": (int,), "f": (int, float), "b": (bool,),
+                                       "s": (str,), "o": (dict,), "x": (int, str)}
+# Each message's fields as (name, accepted types, may be null, must be finite), from the wire spec.
+_SPEC = {kind: [(name, _TYPES[code.rstrip("?")], code.endswith("?"), code.startswith("f"))
+                for name, code in fields]
+         for kind, fields in wire.MESSAGES.items()}
 
 
 def validate(msg: dict[str, Any]) -> str | None:
@@ -57,17 +47,19 @@ def validate(msg: dict[str, Any]) -> str | None:
     kind = msg.get("type")
     if kind not in wire.MESSAGES:
         return f"unknown message type {kind!r}"
-    for name, code in wire.MESSAGES[kind]:
+    for name, types, nullable, finite in _SPEC[kind]:
         if name not in msg:
             return f"{kind} without {name!r}"
-        if not _ok(code, msg[name]):
-            return f"{kind}.{name} has a bad value {msg[name]!r}"
+        v = msg[name]
+        if v is None:
+            if not nullable:
+                return f"{kind}.{name} may not be null"
+        elif type(v) not in types or (finite and not math.isfinite(v)):
+            return f"{kind}.{name} has a bad value {v!r}"
     if kind == "tele":
-        for name in ("setpoint", "hysteresis", "mode"):
-            try:
-                wire_settings.check_value(name, msg[name])
-            except wire_settings.Invalid as e:
-                return f"tele.{name}: {e.args[1]}"
+        why = _band_problem(msg["setpoint"], msg["hysteresis"], msg["mode"])
+        if why:
+            return why
         if msg["fault"] is not None and msg["fault"] not in wire.FAULTS:
             return f"tele.fault {msg['fault']!r} is not a known fault"
         if msg["fault"] is None and msg["temp"] is None:
@@ -83,6 +75,17 @@ def validate(msg: dict[str, Any]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=64)
+def _band_problem(setpoint: float, hysteresis: float, mode: str) -> str | None:
+    # Telemetry repeats the same band line after line: check each band once.
+    for name, v in (("setpoint", setpoint), ("hysteresis", hysteresis), ("mode", mode)):
+        try:
+            wire_settings.check_value(name, v)
+        except wire_settings.Invalid as e:
+            return f"tele.{name}: {e.args[1]}"
+    return None
+
+
 def parse_line(raw: bytes) -> Message | DeviceText:
     """One line from the device (line end optional) -> a message or device text."""
     text = raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
@@ -91,7 +94,7 @@ def parse_line(raw: bytes) -> Message | DeviceText:
     if not text.startswith("{"):
         return DeviceText(text, "not a message")
     try:
-        msg = json.loads(text, parse_constant=_refuse)
+        msg = _DECODER.decode(text)
     except ValueError as e:
         return DeviceText(text, f"not JSON ({e})")
     if type(msg) is not dict:
@@ -104,6 +107,9 @@ def parse_line(raw: bytes) -> Message | DeviceText:
 
 def _refuse(token: str) -> Any:
     raise ValueError(f"{token} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_refuse)  # one decoder: building one costs a µs
 
 
 def encode_command(cmd: str, cmd_id: int | str | None = None, **fields: Any) -> bytes:

@@ -117,6 +117,17 @@ def test_set_changes_band_and_next_telemetry_shows_it():
     assert t["fan"] is True  # 25 C >= 24.5
 
 
+def test_set_reports_the_new_band_at_once():
+    app, board = new_app(saved={"interval_ms": 5000})
+    run_ms(app, 1200)
+    board.take()
+    at = board.now
+    board.send(b'{"cmd": "set", "id": 1, "setpoint": 26.0}\n')
+    app.tick()
+    tele = board.messages("tele")
+    assert tele and tele[0]["setpoint"] == 26.0 and tele[0]["ms"] == at
+
+
 def test_bad_set_changes_nothing_and_says_why():
     app, _board = new_app()
     before = dict(app.s)
