@@ -71,7 +71,8 @@ def merge(current, changes):
         new[name] = check_value(name, changes[name])
     if new["interval_ms"] % new["sample_ms"]:
         # Telemetry goes out with a fresh sample, so its period is a whole number of samples.
-        raise Invalid("range", "interval_ms must be a multiple of sample_ms (%d)" % new["sample_ms"])
+        raise Invalid("range",
+                      "interval_ms must be a multiple of sample_ms (%d)" % new["sample_ms"])
     if new["t_min"] >= new["t_max"]:
         raise Invalid("range", "t_min must be below t_max")
     half = new["hysteresis"] / 2
