@@ -1,0 +1,181 @@
+"""One pin map: the drawings, the tables, the text diagrams, both READMEs and the
+firmware's `fanctl.pins` all give every pin the same physical number, and that
+number is the one in the Pico W datasheet."""
+
+from __future__ import annotations
+
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from fanctl import pins
+
+ROOT = Path(__file__).resolve().parents[2]
+SVG = "{http://www.w3.org/2000/svg}text"
+
+# The Pico W header, from its datasheet: an independent oracle for fanctl.pins
+# (so a wrong number there fails here, not on someone's breadboard).
+DATASHEET = {
+    1: "GP0",
+    2: "GP1",
+    3: "GND",
+    4: "GP2",
+    5: "GP3",
+    6: "GP4",
+    7: "GP5",
+    8: "GND",
+    9: "GP6",
+    10: "GP7",
+    11: "GP8",
+    12: "GP9",
+    13: "GND",
+    14: "GP10",
+    15: "GP11",
+    16: "GP12",
+    17: "GP13",
+    18: "GND",
+    19: "GP14",
+    20: "GP15",
+    21: "GP16",
+    22: "GP17",
+    23: "GND",
+    24: "GP18",
+    25: "GP19",
+    26: "GP20",
+    27: "GP21",
+    28: "GND",
+    29: "GP22",
+    30: "RUN",
+    31: "GP26/ADC0",
+    32: "GP27/ADC1",
+    33: "AGND",
+    34: "GP28/ADC2",
+    35: "ADC_VREF",
+    36: "3V3(OUT)",
+    37: "3V3_EN",
+    38: "GND",
+    39: "VSYS",
+    40: "VBUS",
+}
+
+# Which header pins each drawing must show.
+DRAWN = {
+    "led": {"3V3(OUT)", "GP26/ADC0", "GP2", "GND"},
+    "fan-5v": {"3V3(OUT)", "GP26/ADC0", "GP2", "GND", "VBUS"},
+    "fan-12v": {"3V3(OUT)", "GP26/ADC0", "GP2", "GND"},
+}
+
+
+def test_firmware_pin_map_matches_the_datasheet() -> None:
+    for name, number in pins.HEADER.items():
+        assert DATASHEET[number] == name, (name, number)
+    # The GPIOs the firmware drives sit on the header pins the drawings name.
+    assert DATASHEET[pins.HEADER[f"GP{pins.FAN_GPIO}"]] == f"GP{pins.FAN_GPIO}"
+    adc = f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}"
+    assert DATASHEET[pins.HEADER[adc]] == adc
+    assert pins.ADC_GPIO - 26 == pins.ADC_CHANNEL  # RP2040: ADC0-3 are GPIO26-29
+
+
+def test_drawn_pins_follow_the_firmware(draw: ModuleType) -> None:
+    assert f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}" == draw.ADC_PIN
+    assert f"GP{pins.FAN_GPIO}" == draw.OUT_PIN
+    assert set().union(*DRAWN.values()) <= set(pins.HEADER)
+
+
+def test_board_takes_its_gpios_from_the_pin_map() -> None:
+    # The real board must drive the pins drawn here: no literal GPIO numbers.
+    board = (ROOT / "firmware/board.py").read_text()
+    assert not re.search(r"machine\.(Pin|ADC)\(\s*\d", board)
+    assert "pins.FAN_GPIO" in board and "pins.ADC_GPIO" in board
+
+
+def svg_texts(path: Path) -> list[tuple[str, float, float]]:
+    out = []
+    for t in ET.parse(path).getroot().iter(SVG):
+        if t.get("x") is not None:
+            out.append(("".join(t.itertext()), float(t.get("x")), float(t.get("y"))))
+    return out
+
+
+@pytest.mark.parametrize("variant", sorted(DRAWN))
+def test_each_drawing_numbers_its_pins_right(variant: str) -> None:
+    texts = svg_texts(ROOT / f"wiring/picofan-{variant}.svg")
+    names = [(s, x, y) for s, x, y in texts if s in pins.HEADER]
+    numbers = [(int(s[4:]), x, y) for s, x, y in texts if re.fullmatch(r"pin \d+", s)]
+    assert {s for s, _, _ in names} == DRAWN[variant]
+    assert len(numbers) == len(names) == len(DRAWN[variant])
+    for number, x, y in numbers:
+        # Each "pin N" sits beside its pin's name, at the box edge.
+        name = min(names, key=lambda n: math.hypot(n[1] - x, n[2] - y))[0]
+        assert pins.HEADER[name] == number, (variant, name, number)
+
+
+def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
+    # The check above can fail: swap two pin numbers in a copy.
+    text = (ROOT / "wiring/picofan-led.svg").read_text()
+    bad = tmp_path / "picofan-led.svg"
+    bad.write_text(
+        text.replace(">pin 36<", ">pin XX<")
+        .replace(">pin 31<", ">pin 36<")
+        .replace(">pin XX<", ">pin 31<")
+    )
+    texts = svg_texts(bad)
+    names = [(s, x, y) for s, x, y in texts if s in pins.HEADER]
+    pairs = [
+        (min(names, key=lambda n: math.hypot(n[1] - x, n[2] - y))[0], int(s[4:]))
+        for s, x, y in texts
+        if re.fullmatch(r"pin \d+", s)
+    ]
+    assert any(pins.HEADER[name] != number for name, number in pairs)
+
+
+def table_rows(text: str, marker: str) -> list[list[str]]:
+    block = text.split(f"<!-- generated:{marker} -->\n", 1)[1].split("<!-- /generated -->")[0]
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines()]
+    return [r for r in rows[2:] if r and r[0]]
+
+
+@pytest.mark.parametrize(
+    ("doc", "marker", "used"),
+    [
+        ("wiring/README.md", "wiring-pins", set().union(*DRAWN.values())),
+        ("README.md", "wiring-pins-short", set().union(*DRAWN.values())),
+    ],
+)
+def test_pin_tables_agree(doc: str, marker: str, used: set[str]) -> None:
+    rows = table_rows((ROOT / doc).read_text(), marker)
+    assert {name for _, name, *_ in rows} == used
+    for number, name, *_ in rows:
+        assert pins.HEADER[name] == int(number), (doc, name, number)
+
+
+PIN_MENTION = re.compile(r"\**([^\s*]+)\**\s+\(?pin (\d+)\)?")
+
+
+def pin_mentions(text: str) -> list[tuple[str, int]]:
+    return [(m.group(1), int(m.group(2))) for m in PIN_MENTION.finditer(text)]
+
+
+def test_prose_and_text_diagrams_agree() -> None:
+    # Everything written as "NAME pin N" or "NAME (pin N)": the text diagrams and
+    # the hand-written steps alike. Any other "pin N" must at least be a pin we use.
+    wiring = (ROOT / "wiring/README.md").read_text()
+    root = (ROOT / "README.md").read_text().split("\n## Wiring\n", 1)[1]
+    mentions = pin_mentions(wiring) + pin_mentions(root)
+    named = [(name, n) for name, n in mentions if name in pins.HEADER]
+    assert len(named) >= 15  # the diagrams alone name a dozen
+    for name, number in named:
+        assert pins.HEADER[name] == number, (name, number)
+    for number in re.findall(r"\bpins? (\d+)\b(?!–)", wiring + root):  # not "pins 21–40"
+        assert int(number) in pins.HEADER.values(), number
+
+
+def test_prose_check_catches_a_wrong_number() -> None:
+    text = "wire GP26/ADC0 (pin 32) to GND pin 38, **AGND (pin 33)**"
+    named = [(n, k) for n, k in pin_mentions(text) if n in pins.HEADER]
+    assert named == [("GP26/ADC0", 32), ("GND", 38), ("AGND", 33)]
+    assert pins.HEADER["GP26/ADC0"] != 32
