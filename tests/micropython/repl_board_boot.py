@@ -1,0 +1,152 @@
+# Runs inside the MicroPython WebAssembly build that repl_board.mjs serves as a
+# virtual Pico W. It is never written to the board's flash: the bridge runs it
+# from the host, once at power-on (`_power_on`) and at every soft reset (`_boot`).
+import sys
+
+import micropython
+import vfs
+
+# Emscripten's errno numbers (what this build's VfsPosix raises) -> MicroPython's
+# (what its `errno` module, and mpremote and ampy, expect: ENOENT is 2, not 44).
+_ERRNO = {44: 2, 20: 17, 31: 21, 54: 20, 55: 39, 28: 22, 2: 13, 29: 5, 51: 28,
+          63: 1, 8: 9, 10: 16, 6: 11}
+
+
+def _mp_errno(e):
+    return OSError(_ERRNO.get(e.errno, e.errno))
+
+
+class FlashVfs:
+    """The Pico's flash at "/": a VfsPosix over an in-memory folder that raises
+    MicroPython's errno numbers, and keeps its own working directory."""
+
+    def __init__(self, root):
+        self.fs = vfs.VfsPosix(root)
+        self.cwd = "/"
+
+    def _p(self, path):
+        if not path.startswith("/"):
+            path = self.cwd.rstrip("/") + "/" + path
+        parts = []
+        for part in path.split("/"):
+            if part == "..":
+                if parts:
+                    parts.pop()
+            elif part and part != ".":
+                parts.append(part)
+        return "/" + "/".join(parts)
+
+    def _call(self, name, *args):
+        try:
+            return getattr(self.fs, name)(*args)
+        except OSError as e:
+            raise _mp_errno(e) from None  # MicroPython ignores chaining
+
+    def mount(self, readonly, mkfs):
+        pass
+
+    def umount(self):
+        pass
+
+    def open(self, path, mode):
+        return self._call("open", self._p(path), mode)
+
+    def ilistdir(self, path):
+        # With sizes, as the Pico's LittleFS reports them (VfsPosix gives none).
+        path = self._p(path)
+        out = []
+        for entry in self._call("ilistdir", path):
+            size = 0 if entry[1] == 0x4000 else self.stat(path + "/" + entry[0])[6]
+            out.append((entry[0], entry[1], 0, size))
+        return iter(out)
+
+    def stat(self, path):
+        return self._call("stat", self._p(path))
+
+    def statvfs(self, path):
+        # A Pico W's 848 KiB filesystem: 212 blocks of 4 KiB.
+        return (4096, 4096, 212, 150, 150, 0, 0, 0, 0, 255)
+
+    def mkdir(self, path):
+        self._call("mkdir", self._p(path))
+
+    def rmdir(self, path):
+        self._call("rmdir", self._p(path))
+
+    def remove(self, path):
+        self._call("remove", self._p(path))
+
+    def rename(self, old, new):
+        self._call("rename", self._p(old), self._p(new))
+
+    def chdir(self, path):
+        path = self._p(path)
+        if not self._call("stat", path)[0] & 0x4000:
+            raise OSError(20)
+        self.cwd = path
+
+    def getcwd(self):
+        return self.cwd
+
+
+class _Pin:
+    OUT = 1
+    IN = 0
+
+    def __init__(self, pin, mode=-1, value=None):
+        self.pin = pin
+        self._value = 0 if value is None else value
+
+    def value(self, v=None):
+        if v is None:
+            return self._value
+        self._value = 1 if v else 0
+        return None
+
+
+class _ADC:
+    def __init__(self, pin):
+        self.pin = pin
+
+    def read_u16(self):
+        return 32768  # mid-scale: a plausible room-temperature reading
+
+
+class _machine:
+    # The stand-in for the one thing this build cannot have: the RP2040's pins.
+    # (A class, as this build cannot create module objects; `import` takes it.)
+    Pin = _Pin
+    ADC = _ADC
+
+
+def _power_on(root):
+    vfs.umount("/")
+    vfs.mount(FlashVfs(root), "/")
+    sys.path[:] = ["", "/lib"]  # as on the Pico: the flash, then /lib
+
+
+def _boot(run_main):
+    # What a soft reset does on the Pico: a fresh interpreter state, then boot.py
+    # and (in the friendly REPL only) main.py.
+    keep = ("FlashVfs", "__name__", "__builtins__", "sys", "vfs", "micropython")
+    for name in list(sys.modules):
+        del sys.modules[name]
+    g = globals()
+    for name in list(g):
+        if name not in keep and not name.startswith("_"):
+            del g[name]
+    sys.modules["machine"] = _machine
+    for name in ("boot.py", "main.py") if run_main else ("boot.py",):
+        try:
+            with open(name) as f:
+                src = f.read()
+        except OSError:
+            continue
+        # As pyexec_file: Ctrl-C interrupts while it runs; errors print, then the REPL.
+        micropython.kbd_intr(3)
+        try:
+            exec(src, {"__name__": "__main__"})
+        except BaseException as e:
+            sys.print_exception(e)
+        finally:
+            micropython.kbd_intr(-1)
