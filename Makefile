@@ -40,12 +40,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Until the Textual monitor lands (issue 5), the live readout is `picofan log`.
 demo: setup
-	$(PICOFAN) log --sim
+	$(PICOFAN) monitor --sim
 
 monitor: setup
-	$(PICOFAN) log $(port_arg)
+	$(PICOFAN) monitor $(port_arg)
 
 sim: setup
 	$(PICOFAN) sim

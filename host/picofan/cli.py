@@ -185,6 +185,12 @@ def cmd_log(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_monitor(args: argparse.Namespace) -> int:
+    from picofan.monitor.app import run_monitor
+
+    return run_monitor(args)
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from picofan.sim.__main__ import main as sim_main
 
@@ -219,6 +225,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--count", type=int, help="stop after this many readings")
     c.add_argument("--quiet", action="store_true", help="CSV only, nothing on the terminal")
     c.set_defaults(func=cmd_log)
+    c = device_command("monitor", "the live terminal monitor")
+    c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
+    c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
+    c.set_defaults(func=cmd_monitor)
     c = sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal", add_help=False)
     c.add_argument("sim_args", nargs=argparse.REMAINDER)
     c.set_defaults(func=cmd_sim)

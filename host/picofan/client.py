@@ -114,6 +114,11 @@ class Device:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def closed(self) -> bool:
+        """Closed by close(), or gone for good (reconnect=False)."""
+        return self._stop.is_set()
+
     # -- commands ---------------------------------------------------------------
     def request(self, cmd: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
         """Send a command and wait for its reply: the ack (or hello) message.

@@ -62,6 +62,7 @@ class SimBoard:
         self.led_on = False
         self.fan_on = True
         self.inbox = bytearray()
+        self.boot_ms = 0  # virtual time of the last boot: ticks_ms() starts from 0 there
 
     # machine.ADC(26).read_u16()
     def read_u16(self) -> int:
@@ -82,7 +83,7 @@ class SimBoard:
 
     # time.ticks_*
     def ticks_ms(self) -> int:
-        return self.clock.ms % TICKS_PERIOD
+        return (self.clock.ms - self.boot_ms) % TICKS_PERIOD
 
     def ticks_add(self, t: int, d: int) -> int:
         return (t + d) % TICKS_PERIOD

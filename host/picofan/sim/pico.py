@@ -178,6 +178,7 @@ class VirtualPico:
         while not self.stopped.is_set():
             self.boots += 1
             self.board.inbox.clear()
+            self.board.boot_ms = self.clock.ms  # a fresh board's clock starts at 0
             try:
                 App(self.board, str(self.flash / SETTINGS_FILE)).run()
             except Reboot:

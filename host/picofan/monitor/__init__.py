@@ -1,0 +1,1 @@
+"""The Textual monitor: `picofan monitor`, the screen to watch and steer the Pico."""

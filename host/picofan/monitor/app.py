@@ -1,0 +1,263 @@
+"""`picofan monitor`: the live readout.
+
+Data flow: the Device's own thread reads the port; a worker thread here takes
+its events, writes the CSV, and queues them; a timer on the UI loop (4 times a
+second, not per line) applies the queue to MonitorState and redraws. Commands
+run in worker threads, so the UI never waits on the serial port."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, RichLog, Static
+from textual.worker import get_current_worker
+
+from picofan.client import Device, DeviceError, Event, Received, ReplyTimeout
+from picofan.link import LinkLost
+from picofan.logger import CsvLog, default_path
+from picofan.monitor.band import BandPanel
+from picofan.monitor.controls import Controls, SettingsRequest
+from picofan.monitor.plot import TempPlot
+from picofan.monitor.readout import Readout
+from picofan.monitor.state import WINDOWS_S, MonitorState
+
+REFRESH_S = 0.25
+HELP = """Keys
+  + / -   nudge the setpoint by 0.5 °C      s   save settings on the device
+  p       pause / resume the plot           w   plot window: 1 min / 10 min / 1 h
+  r       start / stop recording the CSV    q   quit
+  Tab     move between the inputs; Enter applies them
+Virtual Pico only:
+  k       pinch / release the thermistor    f   inject / clear an open-thermistor fault"""
+
+
+class MonitorApp(App[int]):
+    CSS_PATH = "monitor.tcss"
+    AUTO_FOCUS = None  # keys act at once; Tab moves into the inputs
+    TITLE = "picofan"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "quit"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("plus", "nudge(0.5)", "setpoint +", key_display="+"),
+        Binding("minus", "nudge(-0.5)", "setpoint −", key_display="-"),
+        Binding("s", "save", "save"),
+        Binding("p", "pause", "pause plot"),
+        Binding("w", "window", "window"),
+        Binding("r", "record", "record"),
+        Binding("k", "pinch", "pinch"),
+        Binding("f", "fault", "fault"),
+    ]
+
+    def __init__(self, device: Device, *, sim: Any = None, log_path: Path | None = None,
+                 refresh_s: float = REFRESH_S) -> None:
+        super().__init__()
+        self.device = device
+        self.sim = sim  # a SimProcess when running on the virtual Pico
+        self.state = MonitorState()
+        self.refresh_s = refresh_s
+        self.paused = False
+        self.window_i = 0
+        self.pinched = False
+        self.faulted = False
+        self._inbox: list[Event] = []
+        self._inbox_lock = threading.Lock()
+        self._csv_lock = threading.Lock()
+        self.csv: CsvLog | None = CsvLog(log_path) if log_path else None
+        self._notes_shown = 0
+        self.redraws = 0
+
+    @property
+    def device_settings(self) -> dict[str, Any] | None:
+        return self.state.settings
+
+    # -- layout -------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static("", id="status-bar")
+        with Horizontal(id="top"):
+            yield Readout(id="readout")
+            yield BandPanel(id="band-panel")
+        yield TempPlot(id="plot")
+        with Horizontal(id="bottom"):
+            yield Controls(id="controls")
+            yield RichLog(id="messages", max_lines=500, wrap=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#messages", RichLog).border_title = "device messages"
+        self.query_one("#controls", Controls).border_title = "settings"
+        self.read_device()
+        self.set_interval(self.refresh_s, self.redraw)
+        self.redraw()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("pinch", "fault"):
+            return self.sim is not None  # only the virtual Pico has a finger to pinch
+        return True
+
+    # -- data in: off the UI loop ---------------------------------------------------
+    @work(thread=True, exclusive=True, group="reader")
+    def read_device(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self.device.closed:
+            for event in self.device.events(timeout=0.2):
+                if isinstance(event, Received) and event.message.type == "tele":
+                    with self._csv_lock:
+                        if self.csv:
+                            self.csv.telemetry(event.at, event.message.data)
+                with self._inbox_lock:
+                    self._inbox.append(event)
+                if worker.is_cancelled:
+                    return
+
+    def redraw(self) -> None:
+        if not self.is_running or not self.screen.is_mounted:
+            return  # a last tick while the app shuts down
+        with self._inbox_lock:
+            events, self._inbox = self._inbox, []
+        now = time.monotonic()
+        for event in events:
+            self.state.apply(event, now)
+        self.show()
+
+    def show(self) -> None:
+        s = self.state
+        self.redraws += 1
+        self.query_one(Readout).show(s)
+        self.query_one(BandPanel).show(s)
+        self.query_one("#status-bar", Static).update(self.status_text())
+        bar = self.query_one("#status-bar", Static)
+        bar.set_class(not s.connected, "down")
+        log = self.query_one("#messages", RichLog)
+        new = min(s.notes_total - self._notes_shown, len(s.messages))
+        for line in list(s.messages)[len(s.messages) - new:]:
+            log.write(line)
+        self._notes_shown = s.notes_total
+        if not self.paused:
+            span = WINDOWS_S[self.window_i]
+            self.query_one(TempPlot).draw(s.window(span), span, self.paused)
+
+    def status_text(self) -> str:
+        s = self.state
+        conn = (f"● connected {s.port}" if s.connected
+                else f"○ DISCONNECTED from {s.port or 'the board'} — retrying…")
+        fw = (f"firmware {s.hello['fw']} on {s.hello['board']}" if s.hello
+              else "firmware: waiting for hello")
+        sim = "  [virtual Pico]" if self.sim else ""
+        with self._csv_lock:
+            rec = f"● recording {self.csv.path}" if self.csv else "○ not recording (r)"
+        return f"{conn}  ·  {fw}{sim}\n{rec}  ·  {s.lines} readings"
+
+    # -- commands: in workers, results back on the UI loop ------------------------------
+    def on_settings_request(self, message: SettingsRequest) -> None:
+        self.send_command("set", message.changes)
+
+    @work(thread=True, group="commands")
+    def send_command(self, cmd: str, fields: dict[str, Any]) -> None:
+        try:
+            reply = self.device.request(cmd, **fields)
+        except DeviceError as e:
+            self.call_from_thread(self.report, f"refused by the device: {e.reply['msg']}",
+                                  "error")
+        except (ReplyTimeout, LinkLost) as e:
+            self.call_from_thread(self.report, f"not acknowledged: {e}", "error")
+        except ValueError as e:
+            self.call_from_thread(self.report, f"not sent: {e}", "error")
+        else:
+            self.call_from_thread(self.acknowledged, cmd, fields, reply)
+
+    def acknowledged(self, cmd: str, fields: dict[str, Any], reply: dict[str, Any]) -> None:
+        self.state.acked(reply)
+        done = " ".join(f"{k}={reply['settings'][k]}" for k in fields) if fields else ""
+        what = "saved on the device" if cmd == "save" else f"acknowledged: {done}"
+        self.report(what + ("" if reply.get("saved") else "  (not saved: press s)"), "ok")
+
+    def report(self, text: str, kind: str) -> None:
+        self.query_one(Controls).status(text, kind)
+
+    # -- key actions ------------------------------------------------------------------
+    def action_nudge(self, delta: float) -> None:
+        settings = self.state.settings
+        if not settings:
+            self.report("no settings from the device yet", "error")
+            return
+        self.query_one(Controls).send({"setpoint": round(settings["setpoint"] + delta, 2)},
+                                      settings)
+
+    def action_save(self) -> None:
+        self.report("pending: save", "pending")
+        self.send_command("save", {})
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if self.paused:
+            span = WINDOWS_S[self.window_i]
+            self.query_one(TempPlot).draw(self.state.window(span), span, True)
+
+    def action_window(self) -> None:
+        self.window_i = (self.window_i + 1) % len(WINDOWS_S)
+        self.paused = False
+        self.redraw()
+
+    def action_record(self) -> None:
+        with self._csv_lock:
+            if self.csv:
+                self.csv.close()
+                self.csv = None
+            else:
+                self.csv = CsvLog(default_path())
+        self.redraw()
+
+    def action_help(self) -> None:
+        self.notify(HELP, title="picofan monitor", timeout=15)
+
+    @work(thread=True, group="sim")
+    def action_pinch(self) -> None:
+        self.pinched = not self.pinched
+        self.sim.control("pinch" if self.pinched else "release")
+        self.call_from_thread(self.notify, "finger on the thermistor" if self.pinched
+                              else "finger off the thermistor")
+
+    @work(thread=True, group="sim")
+    def action_fault(self) -> None:
+        self.faulted = not self.faulted
+        self.sim.control("fault open" if self.faulted else "fault none")
+        self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
+                              if self.faulted else "thermistor reconnected")
+
+    def on_unmount(self) -> None:
+        with self._csv_lock:
+            if self.csv:
+                self.csv.close()
+
+
+def run_monitor(args: argparse.Namespace) -> int:
+    sim = None
+    port = args.port
+    if args.sim:
+        from picofan.sim.process import SimProcess
+
+        sim = SimProcess(speed=args.sim_speed)
+        port = sim.port
+    try:
+        device = Device(port, reply_timeout=args.timeout).start()
+        try:
+            log_path = None if args.no_log else Path(args.log) if args.log else default_path()
+            app = MonitorApp(device, sim=sim, log_path=log_path)
+            app.run()
+            if log_path:
+                print(f"{app.state.lines} readings; log started in {log_path}", file=sys.stderr)
+        finally:
+            device.close()
+    finally:
+        if sim:
+            sim.stop()
+    return 0
