@@ -1,0 +1,67 @@
+"""A person's first minute, in a real terminal: `make demo` (the README's command)
+in tmux, keys sent as a person types them, the screen read back from the pane."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SOCKET = "picofan-test"
+SESSION = "demo"
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True,
+                          check=False).stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def wait_for(text: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        shown = screen()
+        if text in shown:
+            return shown
+        time.sleep(0.2)  # polling the pane: a person looks every so often too
+    raise AssertionError(f"{text!r} never appeared; the screen:\n{screen()}")
+
+
+@pytest.fixture
+def demo() -> Iterator[None]:
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux is needed for this test (Debian package tmux)")
+    logs_before = set((ROOT / "logs").glob("*")) if (ROOT / "logs").exists() else set()
+    tmux("kill-server")
+    # pytest exports COLUMNS/LINES, and Rich would believe them over the terminal's size
+    command = "env -u COLUMNS -u LINES make -s demo; echo DEMO-EXITED $?; sleep 30"
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", SESSION, "-x", "110", "-y", "36",
+         "-c", str(ROOT), command)
+    yield
+    tmux("kill-server")
+    for path in set((ROOT / "logs").glob("*")) - logs_before:
+        path.unlink()  # the demo's own CSV and events log
+
+
+def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
+    wait_for("● connected")
+    wait_for("firmware 0.1.0 on virtual Pico W")
+    shown = wait_for("fan off")
+    assert "°C" in shown and "setpoint  30.00" in shown
+    assert "q quit" in shown  # the footer shows the keys
+    tmux("send-keys", "-t", SESSION, "k")  # pinch the virtual thermistor
+    wait_for("FAN ON", timeout=60)
+    tmux("send-keys", "-t", SESSION, "+")  # nudge the setpoint up by 0.5
+    shown = wait_for("acknowledged: setpoint=30.5")
+    assert "fan ON at ≥ 31.50" in wait_for("≥ 31.50")
+    tmux("send-keys", "-t", SESSION, "q")
+    shown = wait_for("DEMO-EXITED")
+    assert "DEMO-EXITED 0" in shown
