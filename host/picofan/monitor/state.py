@@ -39,7 +39,7 @@ class MonitorState:
     notes_total: int = 0  # messages ever noted (the deque keeps the last MAX_MESSAGES)
     lines: int = 0
     reboots: int = 0
-    newest_at: float = 0.0  # monotonic time the newest telemetry arrived
+    newest_at: float = 0.0  # when the newest telemetry line was read off the port (epoch s)
 
     def apply(self, event: Event, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
@@ -60,7 +60,7 @@ class MonitorState:
         if kind == "tele":
             self.tele = m
             self.lines += 1
-            self.newest_at = now
+            self.newest_at = event.at.timestamp()
             off_at, on_at = thresholds(m)
             point = Point(m["ms"] / 1000, m["temp"], m["fan"], off_at, on_at)
             if self.history and point.t < self.history[-1].t:
