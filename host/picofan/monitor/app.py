@@ -88,7 +88,7 @@ class MonitorApp(App[int]):
         yield TempPlot(id="plot")
         with Horizontal(id="bottom"):
             yield Controls(id="controls")
-            yield RichLog(id="messages", max_lines=500, wrap=True)
+            yield RichLog(id="messages", max_lines=500, wrap=True, min_width=20)
         yield Footer()
 
     def on_mount(self) -> None:
