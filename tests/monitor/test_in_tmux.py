@@ -55,7 +55,7 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     wait_for("● connected")
     wait_for("firmware 0.1.0 on virtual Pico W")
     shown = wait_for("fan off")
-    assert "°C" in shown and "setpoint  30.00" in shown
+    assert "°C" in shown and "setpoint 30.00 °C" in shown
     assert "q quit" in shown  # the footer shows the keys
     tmux("send-keys", "-t", SESSION, "k")  # pinch the virtual thermistor
     wait_for("FAN ON", timeout=60)

@@ -32,11 +32,12 @@ class BandPanel(Vertical):
             return
         off_at, on_at = thresholds(tele)
         band.update(
-            f"setpoint  {tele['setpoint']:.2f} °C   ± {tele['hysteresis'] / 2:.2f}\n"
-            f"fan ON at ≥ {on_at:.2f} °C   OFF at ≤ {off_at:.2f} °C\n"
-            f"mode      {tele['mode']}"
+            f"setpoint {tele['setpoint']:.2f} °C ± {tele['hysteresis'] / 2:.2f}\n"
+            f"fan ON at ≥ {on_at:.2f} °C\n"
+            f"fan OFF at ≤ {off_at:.2f} °C\n"
+            f"mode {tele['mode']}"
         )
         fault.display = tele["fault"] is not None
         if tele["fault"]:
             words = FAULT_WORDS.get(tele["fault"], tele["fault"])
-            fault.update(f"⚠ FAULT: {words} — fan forced ON")
+            fault.update(f"⚠ FAULT: {words}; fan ON")

@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from fanctl import settings as wire_settings
 
@@ -42,14 +42,10 @@ def parse_number(text: str, name: str) -> float:
 class Controls(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Label("setpoint °C")
-            yield Input(placeholder="e.g. 28", id="setpoint")
-            yield Label("hysteresis °C")
-            yield Input(placeholder="e.g. 2", id="hysteresis")
-        with Horizontal(classes="row"):
-            yield Label("mode")
+            yield Input(placeholder="setpoint °C", id="setpoint")
+            yield Input(placeholder="hyst. °C", id="hysteresis")
             yield Select([(m, m) for m in ("auto", "on", "off")], id="mode", allow_blank=True,
-                         prompt="unchanged")
+                         prompt="mode")
             yield Button("Apply", id="apply", variant="primary")
         yield Static("", id="status")
 

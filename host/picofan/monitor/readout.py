@@ -16,14 +16,15 @@ def trend_text(per_min: float | None) -> str:
     return f"trend {arrow} {per_min:+.2f} °C/min"
 
 
-class Readout(Vertical):
+class Readout(Horizontal):
     """Temperature in large digits, its trend, and FAN ON / fan off."""
 
     def compose(self) -> ComposeResult:
-        with Horizontal(id="temp-row"):
-            yield Digits("--.--", id="temp")
-            yield Static("°C", id="unit")
-        yield Static("trend  …", id="trend")
+        with Vertical(id="temp-box"):
+            with Horizontal(id="temp-row"):
+                yield Digits("--.--", id="temp")
+                yield Static("°C", id="unit")
+            yield Static("trend  …", id="trend")
         yield Static("fan  ?", id="fan")
 
     def show(self, state: MonitorState) -> None:
