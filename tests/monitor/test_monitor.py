@@ -3,9 +3,10 @@ time) through its real pty, and against a device played by the test."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,19 @@ async def until(pilot: Pilot, ok: Callable[[], bool], timeout: float = 20.0) -> 
         await pilot.pause(0.05)
 
 
+@contextlib.asynccontextmanager
+async def running(port: str, sim: SimProcess | None = None,
+                  log_path: Path | None = None) -> AsyncIterator[tuple[MonitorApp, Pilot]]:
+    """The monitor on a started Device, redrawing often so tests see changes soon."""
+    dev = Device(port).start()
+    app = MonitorApp(dev, sim=sim, log_path=log_path, refresh_s=0.05)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
+    finally:
+        dev.close()
+
+
 @pytest.fixture
 def sim_fast() -> SimProcess:
     with SimProcess(speed=50, seed=5) as s:
@@ -40,71 +54,54 @@ def sim_fast() -> SimProcess:
 
 
 async def test_pinch_key_turns_fan_on_on_screen(sim_fast: SimProcess, tmp_path: Path) -> None:
-    dev = Device(sim_fast.port).start()
-    app = MonitorApp(dev, sim=sim_fast, log_path=tmp_path / "m.csv", refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            # past the minimum off-time after boot, then a finger on the bead
-            await until(pilot, lambda: bool(app.state.tele) and app.state.tele["ms"] > 6000)
-            assert "fan off" in text(app, "#fan")
-            await pilot.press("k")
-            await until(pilot, lambda: "FAN ON" in text(app, "#fan"))
-            assert app.query_one("#fan").has_class("on")
-            assert app.state.tele["temp"] >= 31.0
-            await pilot.press("k")  # release: it cools and the fan goes off again
-            await until(pilot, lambda: "fan off" in text(app, "#fan"), timeout=60)
-    finally:
-        dev.close()
+    async with running(sim_fast.port, sim_fast, log_path=tmp_path / "m.csv") as (app, pilot):
+        # past the minimum off-time after boot, then a finger on the bead
+        await until(pilot, lambda: bool(app.state.tele) and app.state.tele["ms"] > 6000)
+        assert "fan off" in text(app, "#fan")
+        await pilot.press("k")
+        await until(pilot, lambda: "FAN ON" in text(app, "#fan"))
+        assert app.query_one("#fan").has_class("on")
+        assert app.state.tele["temp"] >= 31.0
+        await pilot.press("k")  # release: it cools and the fan goes off again
+        await until(pilot, lambda: "fan off" in text(app, "#fan"), timeout=60)
     rows = (tmp_path / "m.csv").read_text().splitlines()
     assert len(rows) > 10 and rows[0].startswith("host_time,ms,temp")
 
 
 async def test_setpoint_push_is_acknowledged_and_drawn(sim_fast: SimProcess) -> None:
-    dev = Device(sim_fast.port).start()
-    app = MonitorApp(dev, sim=sim_fast, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.state.settings is not None)
-            app.query_one("#setpoint", Input).value = "27.5"
-            app.query_one("#hysteresis", Input).value = "1"
-            await pilot.click("#apply")
-            await until(pilot, lambda: "acknowledged" in text(app, "#status"))
-            assert "setpoint=27.5" in text(app, "#status")
-            await until(pilot, lambda: "≥ 28.00" in text(app, "#band"))
-            assert "≤ 27.00" in text(app, "#band")
-            await pilot.press("plus")  # nudge: +0.5
-            await until(pilot, lambda: "≥ 28.50" in text(app, "#band"))
-            assert app.state.tele["setpoint"] == 28.0
-    finally:
-        dev.close()
+    async with running(sim_fast.port, sim_fast) as (app, pilot):
+        await until(pilot, lambda: app.state.settings is not None)
+        app.query_one("#setpoint", Input).value = "27.5"
+        app.query_one("#hysteresis", Input).value = "1"
+        await pilot.click("#apply")
+        await until(pilot, lambda: "acknowledged" in text(app, "#status"))
+        assert "setpoint=27.5" in text(app, "#status")
+        await until(pilot, lambda: "≥ 28.00" in text(app, "#band"))
+        assert "≤ 27.00" in text(app, "#band")
+        await pilot.press("plus")  # nudge: +0.5
+        await until(pilot, lambda: "≥ 28.50" in text(app, "#band"))
+        assert app.state.tele["setpoint"] == 28.0
 
 
 async def test_invalid_input_is_refused_before_sending(sim_fast: SimProcess) -> None:
-    dev = Device(sim_fast.port).start()
-    app = MonitorApp(dev, sim=sim_fast, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.state.settings is not None)
-            for value, why in (("warm", "is not a number"), ("500", "between"),
-                               ("nan", "must be a number")):
-                app.query_one("#setpoint", Input).value = value
-                await pilot.click("#apply")
-                await pilot.pause()
-                assert "not sent" in text(app, "#status") and why in text(app, "#status")
-            await until(pilot, lambda: app.state.tele is not None)
-            assert app.state.tele["setpoint"] == 30.0
-            assert dev.request("get")["settings"]["setpoint"] == 30.0
-    finally:
-        dev.close()
+    async with running(sim_fast.port, sim_fast) as (app, pilot):
+        await until(pilot, lambda: app.state.settings is not None)
+        for value, why in (("warm", "is not a number"), ("500", "between"),
+                           ("nan", "must be a number")):
+            app.query_one("#setpoint", Input).value = value
+            await pilot.click("#apply")
+            await pilot.pause()
+            assert "not sent" in text(app, "#status") and why in text(app, "#status")
+        await until(pilot, lambda: app.state.tele is not None)
+        assert app.state.tele["setpoint"] == 30.0
+        assert app.device.request("get")["settings"]["setpoint"] == 30.0
 
 
 async def test_device_error_is_shown_verbatim() -> None:
     device = ScriptedDevice()
-    dev = Device(device.path).start()
-    app = MonitorApp(dev, refresh_s=0.05)
     hello = wire.hello("0.1.0", "Raspberry Pi Pico W", defaults(), True, None)
     try:
-        async with app.run_test(size=SIZE) as pilot:
+        async with running(device.path) as (app, pilot):
             device.send(json.dumps(hello).encode() + b"\r\n")
             await until(pilot, lambda: app.state.settings is not None)
             app.query_one("#setpoint", Input).value = "25"
@@ -117,49 +114,33 @@ async def test_device_error_is_shown_verbatim() -> None:
             assert "could not write settings: [Errno 28] flash full" in text(app, "#status")
             assert app.query_one("#status").has_class("error")
     finally:
-        dev.close()
         device.close()
 
 
 async def test_unplug_shows_disconnected_then_reconnects(sim_fast: SimProcess) -> None:
-    dev = Device(sim_fast.port).start()
-    app = MonitorApp(dev, sim=sim_fast, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.state.tele is not None)
-            lines_before = app.state.lines
-            sim_fast.control("unplug 2")
-            await until(pilot, lambda: "DISCONNECTED" in text(app, "#status-bar"))
-            assert app.query_one("#status-bar").has_class("down")
-            await until(pilot, lambda: "● connected" in text(app, "#status-bar"))
-            await until(pilot, lambda: app.state.lines > lines_before + 3)
-            assert any("disconnected" in m for m in app.state.messages)
-    finally:
-        dev.close()
+    async with running(sim_fast.port, sim_fast) as (app, pilot):
+        await until(pilot, lambda: app.state.tele is not None)
+        lines_before = app.state.lines
+        sim_fast.control("unplug 2")
+        await until(pilot, lambda: "DISCONNECTED" in text(app, "#status-bar"))
+        assert app.query_one("#status-bar").has_class("down")
+        await until(pilot, lambda: "● connected" in text(app, "#status-bar"))
+        await until(pilot, lambda: app.state.lines > lines_before + 3)
+        assert any("disconnected" in m for m in app.state.messages)
 
 
 async def test_reset_while_watching_is_reported(sim_fast: SimProcess) -> None:
-    dev = Device(sim_fast.port).start()
-    app = MonitorApp(dev, sim=sim_fast, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.state.hello is not None)
-            sim_fast.control("reset")
-            await until(pilot, lambda: app.state.reboots == 1)
-            assert any("the board restarted" in m for m in app.state.messages)
-    finally:
-        dev.close()
+    async with running(sim_fast.port, sim_fast) as (app, pilot):
+        await until(pilot, lambda: app.state.hello is not None)
+        sim_fast.control("reset")
+        await until(pilot, lambda: app.state.reboots == 1)
+        assert any("the board restarted" in m for m in app.state.messages)
 
 
 async def test_fault_key_shows_a_loud_fault(sim_fast: SimProcess) -> None:
-    dev = Device(sim_fast.port).start()
-    app = MonitorApp(dev, sim=sim_fast, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: app.state.tele is not None)
-            assert not app.query_one("#fault").display
-            await pilot.press("f")
-            await until(pilot, lambda: app.query_one("#fault").display)
-            assert "thermistor OPEN" in text(app, "#fault") and "FAN ON" in text(app, "#fan")
-    finally:
-        dev.close()
+    async with running(sim_fast.port, sim_fast) as (app, pilot):
+        await until(pilot, lambda: app.state.tele is not None)
+        assert not app.query_one("#fault").display
+        await pilot.press("f")
+        await until(pilot, lambda: app.query_one("#fault").display)
+        assert "thermistor OPEN" in text(app, "#fault") and "FAN ON" in text(app, "#fan")
