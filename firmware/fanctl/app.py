@@ -11,6 +11,14 @@ from fanctl import VERSION, control, protocol, settings, thermistor
 
 SETTINGS_FILE = "settings.json"
 ERROR_HOLD_MS = 10000  # after an unexpected error the fan stays on this long
+# A stuck ADC: this many identical reads in a row. The RP2040's ADC has ~1.2 LSB of
+# noise, so even a steady input changes code within a few reads; 128 identical ones
+# do not happen (4 samples at the default oversample of 32, 12.8 s at 1).
+STUCK_READS = 128
+# ...except on the RP2040-E11 wide codes 512/1536/2560/3584 (as read_u16 values):
+# an input inside one of those legitimately reads the same code for minutes.
+WIDE_CODES = (8194, 24581, 40970, 57358)
+STUCK = "stuck"
 _NL = 10
 _CR = 13
 
@@ -29,6 +37,8 @@ class App:
         self.ohms = None
         self.raw = 0
         self.fault = None
+        self.last_read = -1
+        self.same = 0  # identical reads in a row, up to STUCK_READS
         self.error_ms = 0  # time left in the error hold
         self.blink_ms = 0
         self.last = self.next_sample = self.next_tele = 0  # set by start()
@@ -46,10 +56,23 @@ class App:
         n = self.s["oversample"]
         read = self.board.read_u16
         total = 0
+        last = self.last_read
+        same = self.same
         for _ in range(n):
-            total += read()
+            v = read()
+            total += v
+            if v == last:
+                same += 1
+            else:
+                last = v
+                same = 0
+        self.last_read = last
+        self.same = min(same, STUCK_READS)
         self.raw = (total + n // 2) // n
         self.temp, self.ohms, fault = thermistor.measure(self.raw, self.s)
+        if fault is None and self.same >= STUCK_READS and last not in WIDE_CODES:
+            self.temp = self.ohms = None
+            fault = STUCK
         if self.error_ms > 0:
             self.error_ms -= dt_ms
             fault = "error"

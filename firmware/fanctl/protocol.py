@@ -28,7 +28,7 @@ COMMANDS = ("ping", "get", "set", "save", "reset", "hello")
 ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved"), "set": ("settings", "saved"),
               "save": ("settings", "saved"), "reset": ("settings", "saved")}
 
-FAULTS = ("open", "short", "range", "error")
+FAULTS = ("open", "short", "range", "stuck", "error")
 LEVELS = ("info", "warn", "error")
 ERRORS = ("json", "too_long", "encoding", "not_object", "unknown_cmd", "bad_id",
           "unknown_field", "type", "range", "missing", "io")

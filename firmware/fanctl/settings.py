@@ -11,7 +11,7 @@ SPEC = (
     ("mode", "auto", ("auto", "on", "off")),
     ("min_on_ms", 5000, 0, 600000),  # anti short-cycling
     ("min_off_ms", 5000, 0, 600000),
-    ("interval_ms", 1000, 50, 60000),  # telemetry period
+    ("interval_ms", 1000, 20, 60000),  # telemetry period (20 ms: 50 lines a second)
     ("sample_ms", 100, 10, 10000),  # control period
     ("oversample", 32, 1, 256),  # ADC reads averaged per sample
     ("divider", "ntc_to_3v3", ("ntc_to_3v3", "ntc_to_gnd")),

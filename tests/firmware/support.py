@@ -7,6 +7,7 @@ from fanctl.settings import defaults
 
 TICKS_PERIOD = 1 << 30  # the RP2040 port's ticks_ms() wraps here
 _HALF = TICKS_PERIOD // 2
+_DITHER = (0, 16, 0, -16)
 
 
 def counts_for(t_c, s=None):
@@ -16,9 +17,14 @@ def counts_for(t_c, s=None):
 class ScriptedBoard:
     name = "scripted board"
 
-    def __init__(self, counts=32768, start_ms=0):
+    def __init__(self, counts=32768, start_ms=0, dither=True):
         # counts: an int, or a function of the board's ms clock.
+        # dither: like a real ADC, never the same read twice in a row (+0, +16, +0, -16
+        # in turn: one 12-bit step, averaging out exactly over any 4 reads); False
+        # is an ADC stuck on one value.
         self.counts = counts
+        self.dither = dither
+        self.reads = 0
         self.now = start_ms % TICKS_PERIOD
         self.fan_on = None
         self.fan_log = []  # (ms, on) at each change
@@ -29,7 +35,11 @@ class ScriptedBoard:
     # machine.ADC / Pin stand-ins
     def read_u16(self):
         c = self.counts
-        return c(self.now) if callable(c) else c
+        v = c(self.now) if callable(c) else c
+        if self.dither:
+            self.reads += 1
+            v = min(65535, max(0, v + _DITHER[self.reads % 4]))
+        return v
 
     def fan(self, on):
         if on != self.fan_on:

@@ -13,6 +13,7 @@ from picofan.sim.serial_port import VirtualSerialPort
 TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the RP2040 port
 _HALF = TICKS_PERIOD // 2
 CTRL_C = 3
+TELE_PREFIX = '{"type": "tele", "ms": '  # how fanctl.protocol.encode starts a tele line
 
 
 class Reboot(BaseException):
@@ -62,6 +63,8 @@ class SimBoard:
         self.led_on = False
         self.fan_on = True
         self.inbox = bytearray()
+        self.tele_sent = 0
+        self.tele_ms_sum = 0
         self.boot_ms = 0  # virtual time of the last boot: ticks_ms() starts from 0 there
 
     # machine.ADC(26).read_u16()
@@ -122,4 +125,11 @@ class SimBoard:
         return b
 
     def write_line(self, text: str) -> None:
-        self.port.write_line(text)
+        if self.port.write_line(text) and text.startswith(TELE_PREFIX):
+            self.count_tele(text, +1)
+
+    def count_tele(self, text: str, sign: int) -> None:
+        # Telemetry delivered to the port: how many lines, and the sum of their ms
+        # (a cheap checksum: a host log that holds each line once matches both).
+        self.tele_sent += sign
+        self.tele_ms_sum += sign * int(text[len(TELE_PREFIX):].split(",", 1)[0])

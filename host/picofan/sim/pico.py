@@ -9,9 +9,11 @@ from its control socket (a Unix socket; one reply line of JSON per command):
     fault open|short|stuck|none  break the thermistor (open/short) or freeze the ADC
     ambient C | heat W           room temperature, heat-source power
     unplug [S]                   pull the USB cable for S seconds (default 1): the
-                                 port goes away and the firmware restarts after
+                                 port goes away (once the host has read what was
+                                 sent, or after 1 s) and the firmware restarts after
     reset                        press reset: the firmware restarts
     at S COMMAND                 run COMMAND when the board's clock reaches S seconds
+    pause | resume               freeze the board's clock (and the firmware) / go on
     status | help
 """
 
@@ -34,7 +36,7 @@ from typing import Any
 from fanctl import settings
 from fanctl.app import SETTINGS_FILE, App
 from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
-from picofan.sim.board import Reboot, SerialInterrupt, SimBoard, SimClock
+from picofan.sim.board import TELE_PREFIX, Reboot, SerialInterrupt, SimBoard, SimClock
 from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
 
@@ -67,6 +69,8 @@ class VirtualPico:
         self.pending: tuple[str, float] | None = None  # ("unplug", s) or ("reset", 0)
         self.boots = 0
         self.stopped = threading.Event()
+        self.running = threading.Event()  # cleared by pause
+        self.running.set()
 
     # -- the world, from the console or the control socket ---------------------
     def command(self, line: str) -> dict[str, Any]:
@@ -89,7 +93,8 @@ class VirtualPico:
 
     def _check(self, verb: str, args: list[str]) -> None:
         arity = {"pinch": 0, "release": 0, "fault": 1, "ambient": 1, "heat": 1,
-                 "unplug": (0, 1), "reset": 0, "status": 0, "help": 0}
+                 "unplug": (0, 1), "reset": 0, "pause": 0, "resume": 0, "status": 0,
+                 "help": 0}
         if verb not in arity:
             raise ControlError(f"unknown command {verb!r}; try help")
         n = arity[verb]
@@ -124,6 +129,10 @@ class VirtualPico:
             self.pending = ("unplug", float(args[0]) if args else 1.0)
         elif verb == "reset":
             self.pending = ("reset", 0.0)
+        elif verb == "pause":
+            self.running.clear()
+        elif verb == "resume":
+            self.running.set()
         elif verb == "help":
             return {"ok": True, "help": (__doc__ or "").split("\n\n", 2)[2].rstrip()}
         return {"ok": True, "state": self.state()}
@@ -136,7 +145,8 @@ class VirtualPico:
             "heat_w": self.plant.p.heat_w, "pinched": self.plant.pinched,
             "fan": self.board.fan_on, "led": self.board.led_on, "fault": fault,
             "port": self.port.path, "link": self.port.link, "boots": self.boots,
-            "dropped_lines": self.port.dropped_lines,
+            "dropped_lines": self.port.dropped_lines, "paused": not self.running.is_set(),
+            "tele_sent": self.board.tele_sent, "tele_ms_sum": self.board.tele_ms_sum,
         }
 
     # -- time: scheduled events and power events, on the firmware's thread ------
@@ -148,6 +158,8 @@ class VirtualPico:
         for line in due:
             with contextlib.suppress(ControlError):
                 self.command(line)
+        while not self.running.wait(0.05) and not self.stopped.is_set():
+            pass
         if self.stopped.is_set():
             raise Reboot
         if self.pending:
@@ -158,6 +170,12 @@ class VirtualPico:
             kind, seconds = self.pending or ("reset", 0.0)
             self.pending = None
         if kind == "unplug":
+            # The cable comes out between lines: what the host has not read by then
+            # is lost with it (and no longer counts as sent).
+            for line in self.port.drain().decode(errors="replace").splitlines():
+                self.port.dropped_lines += 1
+                if line.startswith(TELE_PREFIX):
+                    self.board.count_tele(line, -1)
             self.port.unplug()
             self.board.fan(False)  # unpowered: the gate pull-down turns the fan off
             self.board.led(False)

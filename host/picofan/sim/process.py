@@ -11,7 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 
 class SimProcess:
@@ -19,7 +19,8 @@ class SimProcess:
     the pty across unplugs); `control()` sends one control command."""
 
     def __init__(self, *, speed: float = 1.0, seed: int = 1, script: str | None = None,
-                 flash: str | None = None, startup_timeout: float = 30.0) -> None:
+                 flash: str | None = None, startup_timeout: float = 30.0,
+                 stderr: IO[str] | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="picofan-sim-")
         base = Path(self._dir.name)
         self.port = str(base / "ttyPICO")
@@ -31,7 +32,7 @@ class SimProcess:
             cmd += ["--script", script]
         os.makedirs(flash or base / "flash", exist_ok=True)
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     text=True)
+                                     stderr=stderr, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()  # blocks until ready (or the process dies)
         if not line:

@@ -8,9 +8,12 @@ error) and a new one appears behind the same symlink."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import select
+import struct
 import termios
+import time
 import tty
 
 
@@ -37,6 +40,12 @@ class VirtualSerialPort:
             os.replace(tmp, self.link)  # atomic: readers never see no link
 
     def unplug(self) -> None:
+        # The device node goes away with the cable (as /dev/ttyACM0 does): a host that
+        # reopened the old path meanwhile could land on another program's new pty
+        # that the kernel gave the same number.
+        if self.link:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.link)
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -62,9 +71,10 @@ class VirtualSerialPort:
         except (BlockingIOError, OSError):
             return b""
 
-    def write_line(self, text: str, timeout_s: float = 1.0) -> None:
+    def write_line(self, text: str, timeout_s: float = 1.0) -> bool:
         """Send one line; if nobody reads for timeout_s the line is dropped,
-        as the Pico's USB stack drops output with no host listening."""
+        as the Pico's USB stack drops output with no host listening.
+        True when the whole line went into the port."""
         data = text.encode() + b"\r\n"
         while data and self.master >= 0:
             try:
@@ -74,6 +84,28 @@ class VirtualSerialPort:
                 _, ready, _ = select.select([], [self.master], [], timeout_s)
                 if not ready:
                     self.dropped_lines += 1
-                    return
+                    return False
             except OSError:
-                return
+                return False
+        return not data
+
+    def unread(self) -> int:
+        """Bytes sent that the host has not read yet."""
+        if self.slave < 0:
+            return 0
+        buf = fcntl.ioctl(self.slave, termios.FIONREAD, struct.pack("i", 0))
+        return int(struct.unpack("i", buf)[0])
+
+    def drain(self, timeout_s: float = 1.0) -> bytes:
+        """Wait (real time) until the host has read everything sent; returns what
+        it left unread by the deadline (taken out of the port: lost with the cable)."""
+        deadline = time.monotonic() + timeout_s
+        while self.unread() and time.monotonic() < deadline:
+            time.sleep(0.001)
+        left = b""
+        while self.unread():
+            try:
+                left += os.read(self.slave, 65536)
+            except OSError:
+                break
+        return left

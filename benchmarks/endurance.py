@@ -1,0 +1,238 @@
+"""Endurance: a simulated day on the virtual Pico as fast as it runs (speed 0),
+through its real pty, with the host's Device client and CSV logger; then the
+firmware's heap over the same day under MicroPython (WebAssembly).
+
+The day: the heat load changes every 20 min (8 / 10 / 12 W), a 30 s pinch every
+7 min, a setpoint push from the host every 3 min (29 / 30 / 31 C), the USB cable
+pulled for 2 s every hour (a reconnect). Checked: every telemetry line the
+virtual Pico delivered is in the CSV exactly once (count, distinct ms, ms sum
+against the simulator's own tally), no exception anywhere (no firmware error log,
+no 'error' fault, no stray text, an empty simulator stderr, no host thread died),
+the host's memory (RSS) per simulated hour, the firmware heap after a collection.
+
+    .venv/bin/python benchmarks/endurance.py [HOURS] [--no-heap]
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from picofan.client import (
+    Connected,
+    Device,
+    DeviceError,
+    Disconnected,
+    Noise,
+    Received,
+    ReplyTimeout,
+)
+from picofan.logger import CsvLog
+from picofan.sim.process import SimProcess
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAT_EVERY_S, PINCH_EVERY_S, PUSH_EVERY_S, UNPLUG_EVERY_S = 1200, 420, 180, 3600
+
+
+def rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def script(hours: float) -> list[str]:
+    end = int(hours * 3600)
+    cmds = [f"at {t} heat {(8, 10, 12)[(t // HEAT_EVERY_S) % 3]}"
+            for t in range(HEAT_EVERY_S, end, HEAT_EVERY_S)]
+    for t in range(PINCH_EVERY_S, end, PINCH_EVERY_S):
+        cmds += [f"at {t} pinch", f"at {t + 30} release"]
+    cmds += [f"at {t} unplug 2" for t in range(UNPLUG_EVERY_S, end, UNPLUG_EVERY_S)]
+    cmds.append(f"at {end} pause")
+    return cmds
+
+
+@dataclass
+class Day:
+    hours: float
+    rows: int = 0
+    pushes: int = 0
+    pushes_lost: int = 0  # a request in flight when the cable came out
+    connects: int = 0
+    disconnects: int = 0
+    problems: list[str] = field(default_factory=list)
+    rss: list[tuple[int, int]] = field(default_factory=list)  # (sim hour, host kB)
+    sim: dict[str, Any] = field(default_factory=dict)
+    csv_rows: int = 0
+    csv_distinct_ms: int = 0
+    csv_ms_sum: int = 0
+    seconds: float = 0.0
+    sim_stderr: str = ""
+    base: tuple[int, int] = (0, 0)
+    gaps: list[tuple[int, int]] = field(default_factory=list)  # (ms, ms) around lost lines
+
+
+def run_day(hours: float, seed: int = 1, wall_limit_s: float = 3600) -> Day:
+    day = Day(hours)
+    end_ms = int(hours * 3600 * 1000)
+    crashed: list[str] = []
+    threading.excepthook = lambda a: crashed.append(f"{a.thread}: {a.exc_value!r}")
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "day.csv"
+        stderr = open(Path(tmp) / "sim.err", "w+")  # noqa: SIM115
+        with SimProcess(speed=0, seed=seed, script="at 0 pause", stderr=stderr) as sim:
+            for cmd in script(hours):
+                assert sim.control(cmd)["ok"], cmd
+            log = CsvLog(path)
+            with Device(sim.port) as dev:
+                # Opening a port discards what was sent before (pyserial, like a real
+                # ttyACM): count from here.
+                base = sim.control("status")["state"]
+                day.base = (base["tele_sent"], base["tele_ms_sum"])
+                sim.control("resume")
+                next_push, next_hour, last_ms = PUSH_EVERY_S * 1000, 0, -1
+                deadline = t0 + wall_limit_s
+                while time.monotonic() < deadline:
+                    events = _drain(dev)
+                    for e in events:
+                        if isinstance(e, Received):
+                            m = e.message
+                            if m.type == "tele":
+                                log.telemetry(e.at, m.data)
+                                day.rows += 1
+                                last_ms = m.data["ms"]
+                                if m.data["fault"] == "error":
+                                    day.problems.append(f"error fault at {last_ms}")
+                            elif m.type == "log" and m.data["level"] == "error":
+                                day.problems.append(f"firmware error log: {m.data['msg']}")
+                        elif isinstance(e, Noise):
+                            day.problems.append(f"stray text: {e.line.text[:80]!r}")
+                        elif isinstance(e, Connected):
+                            day.connects += 1
+                        elif isinstance(e, Disconnected):
+                            day.disconnects += 1
+                    if last_ms >= next_hour * 3_600_000:
+                        day.rss.append((next_hour, rss_kb()))
+                        next_hour += 1
+                    if last_ms >= next_push and last_ms < end_ms:
+                        target = (29.0, 30.0, 31.0)[(next_push // 1000 // PUSH_EVERY_S) % 3]
+                        next_push += PUSH_EVERY_S * 1000
+                        try:
+                            dev.request("set", setpoint=target)
+                            day.pushes += 1
+                        except ReplyTimeout:
+                            day.pushes_lost += 1
+                        except DeviceError as err:
+                            day.problems.append(f"push refused: {err}")
+                    if not events:
+                        # Quiet: paused at the end? Then the host has all it will get.
+                        day.sim = sim.control("status")["state"]
+                        if day.sim["paused"] and day.sim["ms"] >= end_ms:
+                            break
+                else:
+                    day.problems.append(f"did not finish in {wall_limit_s} s (at {last_ms} ms)")
+                day.sim = sim.control("status")["state"]
+            log.close()
+            day.seconds = time.monotonic() - t0
+            sim.control("resume")
+        stderr.seek(0)
+        day.sim_stderr = stderr.read()
+        stderr.close()
+        with open(path, newline="") as f:
+            ms = [int(r["ms"]) for r in csv.DictReader(f)]
+        day.csv_rows, day.csv_distinct_ms, day.csv_ms_sum = len(ms), len(set(ms)), sum(ms)
+        day.gaps = [(a, b) for a, b in itertools.pairwise(ms) if b - a > 1000]
+    day.problems += crashed
+    if day.sim_stderr.strip():
+        day.problems.append("simulator stderr: " + day.sim_stderr.strip()[-300:])
+    return day
+
+
+def _drain(dev: Device) -> list[Any]:
+    # Every event waiting now, or the next one within 0.5 s.
+    got = dev.poll_events()
+    if got:
+        return got
+    return list(_first(dev.events(timeout=0.5)))
+
+
+def _first(it: Any) -> list[Any]:
+    for e in it:
+        return [e]
+    return []
+
+
+def sent(day: Day) -> tuple[int, int]:
+    """Telemetry lines the sim delivered after the host first opened the port, and their ms sum."""
+    return (day.sim.get("tele_sent", 0) - day.base[0],
+            day.sim.get("tele_ms_sum", 0) - day.base[1])
+
+
+def gaps_at_reconnects(day: Day) -> bool:
+    """Every hole in the CSV's ms sequence starts at a cable pull (the lines a board
+    sends while no host has the port open are lost, as on a real ttyACM)."""
+    return all(a // 1000 % UNPLUG_EVERY_S >= UNPLUG_EVERY_S - 3 for a, _ in day.gaps)
+
+
+def exactly_once(day: Day) -> bool:
+    n, total = sent(day)
+    return day.csv_rows == n == day.csv_distinct_ms and day.csv_ms_sum == total
+
+
+def firmware_heap(hours: float) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import firmware_memory
+
+    return firmware_memory.measure(int(hours * 36_000), script="mp_endurance.py",
+                                   marks=max(1, round(hours)))
+
+
+def main() -> None:
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    hours = float(args[0]) if args else 24.0
+    day = run_day(hours)
+    s = day.sim
+    print(f"endurance: {hours:g} simulated hours on the virtual Pico (speed 0, real pty), "
+          f"host Device + CsvLog, in {day.seconds:.0f} s wall ({hours * 3600 / day.seconds:.0f}x)")
+    n, total = sent(day)
+    print(f"  telemetry delivered by the sim {n}, CSV rows {day.csv_rows}, distinct ms "
+          f"{day.csv_distinct_ms} (duplicates {day.csv_rows - day.csv_distinct_ms}), ms sum match "
+          f"{day.csv_ms_sum == total} -> exactly once: {exactly_once(day)}")
+    print(f"  holes in the CSV's ms sequence: {len(day.gaps)}, all at a cable pull: "
+          f"{gaps_at_reconnects(day)} ({sum((b - a) // 1000 - 1 for a, b in day.gaps)} "
+          "one-second slots with no host listening)")
+    print(f"  lines dropped by the port (nobody reading / left at unplug): "
+          f"{s.get('dropped_lines')}; boots {s.get('boots')}, host reconnects "
+          f"{day.connects - 1}, disconnects {day.disconnects}")
+    print(f"  setpoint pushes acked {day.pushes}, lost to a reconnect {day.pushes_lost}")
+    rss = day.rss
+    if rss:
+        after1 = [kb for h, kb in rss if h >= 1] or [rss[0][1]]
+        print(f"  host RSS: start {rss[0][1] / 1024:.1f} MB, after hour 1 "
+              f"{after1[0] / 1024:.1f} MB,"
+              f" end {rss[-1][1] / 1024:.1f} MB, max {max(kb for _, kb in rss) / 1024:.1f} MB"
+              f" (growth hour 1 -> end {(rss[-1][1] - after1[0]) / 1024:+.1f} MB)")
+    print(f"  problems (exceptions, error logs, stray text): {len(day.problems)}")
+    for p in day.problems[:10]:
+        print(f"    {p}")
+    if "--no-heap" not in sys.argv:
+        m = firmware_heap(hours)
+        heap = m["heap"]
+        print(f"firmware heap under MicroPython, the same day ({int(hours * 36_000)} samples: "
+              "heat cycles, pinches, setpoint pushes, faults, a reboot every hour)")
+        print("  heap in use after a collection, by hour: " + " ".join(
+            f"{used}" for _, used in heap))
+        print(f"  growth first -> last {heap[-1][1] - heap[0][1]:+d} bytes; telemetry lines "
+              f"{m['lines']}, fan switches {m['switches']}")
+
+
+if __name__ == "__main__":
+    main()
