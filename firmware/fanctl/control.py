@@ -31,6 +31,9 @@ class Controller:
         mode = s["mode"]
         if fault is not None:
             self._set(True)  # fail-safe overrides every timer and mode
+            # ...and the minimum on-time counts from the last bad reading, so a loose
+            # wire keeps the fan on instead of cycling it at every dropout.
+            self.held_ms = 0
         elif mode == "on":
             self._set(True)
         elif mode == "off":
