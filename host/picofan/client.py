@@ -25,7 +25,7 @@ from picofan import ports
 from picofan.link import LinkLost, SerialLink
 from picofan.protocol import DeviceText, Message, encode_command, parse_line
 
-RECONNECT_EVERY_S = 0.5
+RECONNECT_EVERY_S = 0.1  # trying to open a missing port is cheap; a quick return loses less
 REPLY_TIMEOUT_S = 2.0
 
 
