@@ -86,7 +86,7 @@ DIODE = "1N5819"
 FAN_5V_MAX_MA = 300  # what a USB 2.0 port (500 mA) leaves after the Pico W itself
 TABLE_TEMPS = range(-10, 81, 5)
 DISSIPATION_MW_PER_K = (1.5, 3.0)  # small epoxy bead in still air (datasheet range)
-DNL_CODES = (512, 1536, 2560, 3584)  # RP2040-E11: the ADC's large DNL spikes
+DNL_CODES = thermistor.E11_CODES  # RP2040-E11: the ADC's large DNL spikes
 DNL_MAX_LSB = 9  # and how wide they get, in codes
 NOISE_LSB_RMS = (1.0, 1.4)  # input-referred noise of one read (independent measurement)
 
@@ -151,7 +151,7 @@ def degrees_per_step(t_c: float) -> float:
 
 def read_u16_of_code(code: int) -> int:
     """MicroPython's scaling of a 12-bit code to read_u16: (code << 4) | (code >> 8)."""
-    return (code << 4) | (code >> 8)
+    return thermistor.u16(code)
 
 
 def counts_per_degree(t_c: float, r_fixed: float) -> float:

@@ -15,9 +15,9 @@ ERROR_HOLD_MS = 10000  # after an unexpected error the fan stays on this long
 # noise, so even a steady input changes code within a few reads; 128 identical ones
 # do not happen (4 samples at the default oversample of 32, 12.8 s at 1).
 STUCK_READS = 128
-# ...except on the RP2040-E11 wide codes 512/1536/2560/3584 (as read_u16 values):
+# ...except on the RP2040-E11 wide codes (as read_u16 values):
 # an input inside one of those legitimately reads the same code for minutes.
-WIDE_CODES = (8194, 24581, 40970, 57358)
+WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
 STUCK = "stuck"
 _NL = 10
 _CR = 13

@@ -5,6 +5,8 @@
 from math import exp, log, sqrt
 
 FULL_SCALE = 65535  # read_u16() maximum
+# RP2040 erratum E11: these 12-bit codes are several LSB wide (large DNL).
+E11_CODES = (512, 1536, 2560, 3584)
 KELVIN = 273.15
 
 # Fault names reported on the wire (protocol.FAULTS lists them all).
@@ -15,6 +17,11 @@ RANGE = "range"
 # A ratio this close to a rail means a broken divider, not a temperature:
 # 1 % of full scale is an NTC of ~1 MOhm (below -50 C) or ~100 Ohm (above 200 C).
 RAIL = 0.01
+
+
+def u16(code):
+    # How MicroPython's read_u16() scales a 12-bit code: top bits repeated below.
+    return (code << 4) | (code >> 8)
 
 
 def ratio(counts):

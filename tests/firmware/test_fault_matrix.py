@@ -7,7 +7,7 @@ import json
 import os
 
 from fanctl import app as app_module
-from fanctl import protocol, settings
+from fanctl import protocol, settings, thermistor
 from fanctl.app import STUCK_READS, WIDE_CODES, App
 from fanctl.settings import defaults, merge, save
 from support import ScriptedBoard, counts_for, scratch_path
@@ -48,7 +48,7 @@ def noisy_adc(rng, code_of_ms):
     def counts(ms):
         code = int(code_of_ms(ms) + rng.noise_lsb() + 0.5)
         code = min(4095, max(0, code))
-        return (code << 4) | (code >> 8)
+        return thermistor.u16(code)
 
     return counts
 

@@ -24,7 +24,7 @@ def measure_f32(counts: int, s: dict) -> float | None:
 def worst_error(s: dict) -> float:
     worst = 0.0
     for code in range(0, 4096):  # every 12-bit code, scaled as read_u16() does
-        counts = (code << 4) | (code >> 8)
+        counts = thermistor.u16(code)
         t64 = thermistor.measure(counts, s)[0]
         if t64 is None or not -20 <= t64 <= 100:
             continue

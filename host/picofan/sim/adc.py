@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from fanctl import thermistor
 
 CODES = 4096
-DNL_CODES = (512, 1536, 2560, 3584)
+DNL_CODES = thermistor.E11_CODES
 
 
 @dataclass
@@ -55,7 +55,7 @@ class Rp2040Adc:
 
     @staticmethod
     def to_u16(code: int) -> int:
-        return (code << 4) | (code >> 8)
+        return thermistor.u16(code)
 
 
 @dataclass

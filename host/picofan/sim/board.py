@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from fanctl import protocol
 from picofan.sim.adc import Divider, Rp2040Adc
 from picofan.sim.plant import Plant
 from picofan.sim.serial_port import VirtualSerialPort
@@ -13,7 +14,8 @@ from picofan.sim.serial_port import VirtualSerialPort
 TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the RP2040 port
 _HALF = TICKS_PERIOD // 2
 CTRL_C = 3
-TELE_PREFIX = '{"type": "tele", "ms": '  # how fanctl.protocol.encode starts a tele line
+# How a telemetry line starts, from the encoder itself: '{"type": "tele", "ms": '
+TELE_PREFIX = protocol.encode({"type": "tele", "ms": 0})[:-2]
 
 
 class Reboot(BaseException):
