@@ -26,7 +26,8 @@ from picofan.protocol import Message, parse_line
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    line = json.dumps(wire.tele(123456, 25.123, 32768, 10000.5, True, defaults(), None))
+    line = json.dumps(wire.tele("0000b007", 123, 123456, 25.123, 32768, 10000.5, True,
+                                defaults(), None))
     data = (line + "\r\n").encode() * 1000
     master, slave = os.openpty()
     tty.setraw(slave, termios.TCSANOW)

@@ -1,5 +1,6 @@
 # The Pico W edge: the only module that imports `machine`. Everything else in
 # fanctl/ runs unchanged on CPython and in the virtual Pico.
+import random
 import select
 import sys
 import time
@@ -47,3 +48,7 @@ class PicoBoard:
 
     def write_line(self, text):
         print(text)
+
+    def random32(self):
+        # The rp2 port seeds `random` from the ring oscillator at boot: fresh every boot.
+        return random.getrandbits(32)

@@ -6,6 +6,7 @@
 #   wait(ms)                  sleep up to ms, returning early when input arrives
 #   read_byte() -> int | None non-blocking, one byte of serial input
 #   write_line(text)          one line of output
+#   random32() -> int         32 random bits (a new boot id per start)
 #   name                      shown in hello
 from fanctl import VERSION, control, protocol, settings, thermistor
 
@@ -19,6 +20,7 @@ STUCK_READS = 128
 # an input inside one of those legitimately reads the same code for minutes.
 WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
 STUCK = "stuck"
+SEQ_MASK = (1 << 30) - 1  # seq wraps here: a small int on the board (no heap)
 _NL = 10
 _CR = 13
 
@@ -42,13 +44,18 @@ class App:
         self.error_ms = 0  # time left in the error hold
         self.blink_ms = 0
         self.last = self.next_sample = self.next_tele = 0  # set by start()
+        # Which boot this is, and a per-boot telemetry counter: the host sees
+        # restarts and counts lost lines from these alone.
+        self.boot = "%08x" % (board.random32() & 0xFFFFFFFF)
+        self.seq = 0
 
     # -- output ---------------------------------------------------------
     def send(self, msg):
         self.board.write_line(protocol.encode(msg))
 
     def hello(self, cmd_id=None):
-        self.send(protocol.hello(VERSION, self.board.name, self.s, self.s == self.stored,
+        self.send(protocol.hello(VERSION, self.board.name, self.boot, self.s,
+                                 self.s == self.stored,
                                  self.warning, cmd_id))
 
     # -- measurement and control ----------------------------------------
@@ -176,8 +183,9 @@ class App:
                 sampled = True
                 if board.ticks_diff(now, self.next_tele) >= 0:
                     self.next_tele = self._next(self.next_tele, self.s["interval_ms"], now)
-                    self.send(protocol.tele(now, self.temp, self.raw, self.ohms,
-                                            self.ctl.fan, self.s, self.fault))
+                    self.send(protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
+                                            self.ohms, self.ctl.fan, self.s, self.fault))
+                    self.seq = (self.seq + 1) & SEQ_MASK
             wait = board.ticks_diff(self.next_sample, board.ticks_ms())
             if wait > 0:
                 board.wait(wait)

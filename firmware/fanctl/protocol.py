@@ -5,16 +5,17 @@ import json
 
 from fanctl import settings
 
-VERSION = 1
+VERSION = 2  # 2: boot and seq (hello, tele)
 MAX_LINE = 512  # bytes, newline excluded; longer command lines are refused
 
 # Field types: "i" int, "f" number, "b" bool, "s" str, "o" object; "?" = may be null.
 # Device -> host messages, keyed by their "type".
 MESSAGES = {
-    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("settings", "o"),
+    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("boot", "s"), ("settings", "o"),
               ("saved", "b"), ("warning", "s?"), ("id", "x?")),
-    "tele": (("ms", "i"), ("temp", "f?"), ("raw", "i"), ("ohms", "f?"), ("fan", "b"),
-             ("setpoint", "f"), ("hysteresis", "f"), ("mode", "s"), ("fault", "s?")),
+    "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
+             ("ohms", "f?"), ("fan", "b"), ("setpoint", "f"), ("hysteresis", "f"),
+             ("mode", "s"), ("fault", "s?")),
     "ack": (("id", "x?"), ("cmd", "s")),
     "error": (("id", "x?"), ("code", "s"), ("msg", "s")),
     "log": (("level", "s"), ("msg", "s")),
@@ -44,14 +45,14 @@ def encode(msg):
     return json.dumps(msg)
 
 
-def hello(fw, board, s, saved, warning, cmd_id=None):
-    return {"type": "hello", "fw": fw, "proto": VERSION, "board": board, "settings": s,
-            "saved": saved, "warning": warning, "id": cmd_id}
+def hello(fw, board, boot, s, saved, warning, cmd_id=None):
+    return {"type": "hello", "fw": fw, "proto": VERSION, "board": board, "boot": boot,
+            "settings": s, "saved": saved, "warning": warning, "id": cmd_id}
 
 
-def tele(ms, temp, raw, ohms, fan, s, fault):
+def tele(boot, seq, ms, temp, raw, ohms, fan, s, fault):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
-    return {"type": "tele", "ms": ms,
+    return {"type": "tele", "boot": boot, "seq": seq, "ms": ms,
             "temp": None if temp is None else round(temp, 3), "raw": raw,
             "ohms": None if ohms is None else round(ohms, 1), "fan": fan,
             "setpoint": s["setpoint"], "hysteresis": s["hysteresis"],

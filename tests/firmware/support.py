@@ -77,6 +77,10 @@ class ScriptedBoard:
     def write_line(self, text):
         self.out.append(text)
 
+    def random32(self):
+        self.boots = getattr(self, "boots", 0) + 1
+        return 0x5EED0000 + self.boots
+
     def messages(self, kind=None):
         msgs = [json.loads(line) for line in self.out]
         return [m for m in msgs if kind is None or m["type"] == kind]

@@ -71,8 +71,8 @@ def test_messages_carry_exactly_their_declared_fields():
 
     s = defaults()
     built = {
-        "hello": protocol.hello("1", "b", s, True, None),
-        "tele": protocol.tele(5, 25.0, 32768, 10000.0, True, s, None),
+        "hello": protocol.hello("1", "b", "0000b007", s, True, None),
+        "tele": protocol.tele("0000b007", 0, 5, 25.0, 32768, 10000.0, True, s, None),
         "ack": protocol.ack(1, "ping"),
         "error": protocol.error(1, "json", "x"),
         "log": protocol.log("info", "x"),
@@ -86,7 +86,7 @@ def test_messages_carry_exactly_their_declared_fields():
 def test_telemetry_rounds_and_never_emits_nan():
     from fanctl.settings import defaults
 
-    msg = protocol.tele(1, None, 0, None, True, defaults(), "open")
+    msg = protocol.tele("0000b007", 0, 1, None, 0, None, True, defaults(), "open")
     assert json.loads(protocol.encode(msg))["temp"] is None
-    msg = protocol.tele(1, 25.123456, 32768, 10000.04, False, defaults(), None)
+    msg = protocol.tele("0000b007", 0, 1, 25.123456, 32768, 10000.04, False, defaults(), None)
     assert msg["temp"] == 25.123 and msg["ohms"] == 10000.0

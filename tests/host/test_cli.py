@@ -61,7 +61,8 @@ def test_csv_holds_exactly_the_telemetry_sent(tmp_path: Path) -> None:
     for i in range(25):
         fault = "open" if i == 7 else None
         temp = None if fault else 24.0 + i * 0.137
-        msg = wire.tele(1000 * i, temp, 30000 + i, None if fault else 9000.5 + i, i % 3 == 0,
+        msg = wire.tele("0000b007", i, 1000 * i, temp, 30000 + i,
+                        None if fault else 9000.5 + i, i % 3 == 0,
                         merge(s, {"setpoint": 20.0 + i}), fault)
         sent.append(msg)
 

@@ -65,7 +65,7 @@ async def test_pinch_key_turns_fan_on_on_screen(sim_fast: SimProcess, tmp_path: 
         await pilot.press("k")  # release: it cools and the fan goes off again
         await until(pilot, lambda: "fan off" in text(app, "#fan"), timeout=60)
     rows = (tmp_path / "m.csv").read_text().splitlines()
-    assert len(rows) > 10 and rows[0].startswith("host_time,ms,temp")
+    assert len(rows) > 10 and rows[0].startswith("host_time,boot,seq,ms,temp")
 
 
 async def test_setpoint_push_is_acknowledged_and_drawn(sim_fast: SimProcess) -> None:
@@ -99,7 +99,7 @@ async def test_invalid_input_is_refused_before_sending(sim_fast: SimProcess) -> 
 
 async def test_device_error_is_shown_verbatim() -> None:
     device = ScriptedDevice()
-    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", defaults(), True, None)
+    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", defaults(), True, None)
     try:
         async with running(device.path) as (app, pilot):
             device.send(json.dumps(hello).encode() + b"\r\n")

@@ -25,13 +25,14 @@ T0 = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 def story() -> list[object]:
     s = defaults()
     events: list[object] = [Connected(PORT_LINK, at=T0)]
-    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", s, True, None, "connect")
+    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", s, True, None, "connect")
     events.append(Received(parse_line(json.dumps(hello).encode()), at=T0))
     fan = False
     for i in range(60):
         temp = 28.0 + 0.06 * i if i < 40 else 30.4 + 0.05 * (i - 40)
         fan = fan or temp >= 31.0
-        msg = wire.tele(i * 1000, temp, 34000 + i * 20, 9000.0 - i * 10, fan, s, None)
+        msg = wire.tele("0000b007", i, i * 1000, temp, 34000 + i * 20, 9000.0 - i * 10, fan, s,
+                       None)
         parsed = parse_line(json.dumps(msg).encode())
         assert isinstance(parsed, Message)
         events.append(Received(parsed, at=T0 + timedelta(seconds=i)))

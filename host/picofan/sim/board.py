@@ -3,6 +3,7 @@ fanctl.app.App runs unchanged on top of it; only pins, clock and port are simula
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 
@@ -14,8 +15,8 @@ from picofan.sim.serial_port import VirtualSerialPort
 TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the RP2040 port
 _HALF = TICKS_PERIOD // 2
 CTRL_C = 3
-# How a telemetry line starts, from the encoder itself: '{"type": "tele", "ms": '
-TELE_PREFIX = protocol.encode({"type": "tele", "ms": 0})[:-2]
+# How a telemetry line starts, from the encoder itself: '{"type": "tele", '
+TELE_PREFIX = protocol.encode({"type": "tele", "boot": ""})[:-len(' "boot": ""}')]
 
 
 class Reboot(BaseException):
@@ -126,6 +127,9 @@ class SimBoard:
             raise SerialInterrupt
         return b
 
+    def random32(self) -> int:
+        return self.adc.rng.getrandbits(32)
+
     def write_line(self, text: str) -> None:
         if self.port.write_line(text) and text.startswith(TELE_PREFIX):
             self.count_tele(text, +1)
@@ -134,4 +138,4 @@ class SimBoard:
         # Telemetry delivered to the port: how many lines, and the sum of their ms
         # (a cheap checksum: a host log that holds each line once matches both).
         self.tele_sent += sign
-        self.tele_ms_sum += sign * int(text[len(TELE_PREFIX):].split(",", 1)[0])
+        self.tele_ms_sum += sign * int(json.loads(text)["ms"])
