@@ -82,6 +82,179 @@ def _valid_id(v):
     return type(v) is str and len(v) <= MAX_ID
 
 
+_WS = b" \t\n\r"
+_DIGITS = b"0123456789"
+_HEX = b"0123456789abcdefABCDEF"
+_ESCAPES = b'"\\/bfnrt'
+
+
+def _number_end(line, i, n):
+    # -> index after a JSON number starting at i, or -1: -?(0|[1-9]d*)(.d+)?([eE][+-]?d+)?
+    if line[i] == 45:  # -
+        i += 1
+    if i >= n or line[i] not in _DIGITS:
+        return -1
+    if line[i] == 48:  # a leading 0 stands alone
+        i += 1
+    else:
+        while i < n and line[i] in _DIGITS:
+            i += 1
+    if i < n and line[i] == 46:  # .
+        i += 1
+        if i >= n or line[i] not in _DIGITS:
+            return -1
+        while i < n and line[i] in _DIGITS:
+            i += 1
+    if i < n and line[i] in b"eE":
+        i += 1
+        if i < n and line[i] in b"+-":
+            i += 1
+        if i >= n or line[i] not in _DIGITS:
+            return -1
+        while i < n and line[i] in _DIGITS:
+            i += 1
+    return i
+
+
+def _string_end(line, i, n):
+    # -> index after a JSON string whose opening quote is at i, or -1. Surrogate
+    # escapes are refused: MicroPython and CPython decode them differently.
+    i += 1
+    while i < n:
+        c = line[i]
+        if c == 34:  # "
+            return i + 1
+        if c < 32:
+            return -1
+        if c == 92:  # backslash
+            i += 1
+            if i >= n:
+                return -1
+            if line[i] == 117:  # u
+                hexits = line[i + 1:i + 5]
+                if len(hexits) < 4:
+                    return -1
+                for h in hexits:
+                    if h not in _HEX:
+                        return -1
+                if hexits[0] in b"dD" and hexits[1] in b"89abcdefABCDEF":
+                    return -1
+                i += 4
+            elif line[i] not in _ESCAPES:
+                return -1
+        i += 1
+    return -1
+
+
+def _utf8_ok(line):
+    # Strict UTF-8 (RFC 3629: no overlongs, surrogates or code points past U+10FFFF),
+    # as CPython decodes it; MicroPython's own check lets some of those through.
+    i, n = 0, len(line)
+    while i < n:
+        c = line[i]
+        if c < 0x80:
+            i += 1
+            continue
+        if 0xC2 <= c <= 0xDF:
+            lo, hi, more = 0x80, 0xBF, 1
+        elif c == 0xE0:
+            lo, hi, more = 0xA0, 0xBF, 2
+        elif c == 0xED:
+            lo, hi, more = 0x80, 0x9F, 2
+        elif 0xE1 <= c <= 0xEF:
+            lo, hi, more = 0x80, 0xBF, 2
+        elif c == 0xF0:
+            lo, hi, more = 0x90, 0xBF, 3
+        elif c == 0xF4:
+            lo, hi, more = 0x80, 0x8F, 3
+        elif 0xF1 <= c <= 0xF3:
+            lo, hi, more = 0x80, 0xBF, 3
+        else:
+            return False
+        if i + more >= n:
+            return False  # cut short
+        if not lo <= line[i + 1] <= hi:
+            return False
+        for k in range(i + 2, i + 1 + more):
+            if not 0x80 <= line[k] <= 0xBF:
+                return False
+        i += 1 + more
+    return True
+
+
+def strict_json(line):
+    # True when `line` (bytes) is exactly one JSON value (RFC 8259) and nothing else.
+    # MicroPython's json.loads accepts missing commas and colons, extra commas and
+    # "31."; this check makes the board refuse what CPython (and the host) refuse.
+    n = len(line)
+    stack = bytearray(n)  # open containers: 123 "{" or 91 "[" (depth never exceeds n)
+    depth = 0
+    want = 0  # 0 a value, 1 after a value, 2 a key or "}", 3 a key, 4 ":", 5 a value or "]"
+    i = 0
+    while True:
+        while i < n and line[i] in _WS:
+            i += 1
+        if i >= n:
+            return want == 1 and not depth
+        c = line[i]
+        if want == 1:
+            if not depth:
+                return False  # something after the top-level value
+            top = stack[depth - 1]
+            if c == 44:  # ,
+                want = 3 if top == 123 else 0
+                i += 1
+            elif (c == 125 and top == 123) or (c == 93 and top == 91):
+                depth -= 1
+                i += 1
+            else:
+                return False
+        elif want in (2, 3):
+            if c == 125 and want == 2:
+                depth -= 1
+                want = 1
+                i += 1
+            elif c == 34:
+                i = _string_end(line, i, n)
+                if i < 0:
+                    return False
+                want = 4
+            else:
+                return False
+        elif want == 4:
+            if c != 58:  # :
+                return False
+            want = 0
+            i += 1
+        elif c == 93 and want == 5:
+            depth -= 1
+            want = 1
+            i += 1
+        elif c == 123 or c == 91:
+            stack[depth] = c
+            depth += 1
+            want = 2 if c == 123 else 5
+            i += 1
+        elif c == 34:
+            i = _string_end(line, i, n)
+            if i < 0:
+                return False
+            want = 1
+        elif c == 45 or c in _DIGITS:
+            i = _number_end(line, i, n)
+            if i < 0:
+                return False
+            want = 1
+        else:
+            for word in (b"true", b"false", b"null"):
+                if line[i:i + len(word)] == word:
+                    i += len(word)
+                    want = 1
+                    break
+            else:
+                return False
+
+
 def decode_command(line):
     # bytes of one line (no newline) -> (cmd, id, args dict), or BadCommand.
     if len(line) > MAX_LINE:
@@ -90,6 +263,10 @@ def decode_command(line):
         text = line.decode("utf-8")
     except UnicodeError:
         raise BadCommand("encoding", "line is not UTF-8", None)
+    if len(text) != len(line) and not _utf8_ok(line):  # same length: plain ASCII
+        raise BadCommand("encoding", "line is not UTF-8", None)
+    if not strict_json(line):
+        raise BadCommand("json", "not JSON: send one JSON object per line", None)
     try:
         msg = json.loads(text)
     except (ValueError, RuntimeError):  # RuntimeError: nesting too deep

@@ -40,6 +40,30 @@ def test_decode_refuses_malformed_lines():
         assert code_of(line) == code, (line, code_of(line))
 
 
+def test_malformed_json_is_refused_on_every_interpreter():
+    # MicroPython's json.loads accepts every one of these (each would set setpoint=31);
+    # CPython refuses them. The board must refuse them too.
+    lines = [b'{"cmd" "set" "setpoint" 31}', b'{"cmd":"set" "setpoint":31}',
+             b'{"cmd":"set","setpoint" 31}', b'{"cmd":"set",,,"setpoint":31}',
+             b'{,"cmd":"set","setpoint":31}', b'{"cmd":"set":"setpoint":31}',
+             b'{"cmd":"set","setpoint":31.}', b'{"cmd":"set","setpoint":31,}',
+             b'{"cmd":"set","setpoint":031}', b'{"cmd":"set","setpoint":+31}',
+             b'{"cmd":"set","setpoint":.5}', b'{"cmd":"set","setpoint":31}}',
+             b'{"cmd":"ping","id":"\\x"}', b'{"cmd":"ping","id":"\\ud800"}',
+             b'{"cmd":"ping"} {"cmd":"ping"}', b"{'cmd':'ping'}", b'{cmd:"ping"}']
+    for line in lines:
+        assert code_of(line) == "json", (line, code_of(line))
+
+
+def test_invalid_utf8_is_refused_on_every_interpreter():
+    # Overlong forms and encoded surrogates: CPython refuses them, MicroPython's own
+    # check does not; the firmware refuses them everywhere.
+    for bad in (b"\xc0\x80", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xe2\x82"):
+        line = b'{"cmd":"ping","id":"' + bad + b'"}'
+        assert code_of(line) == "encoding", line
+    assert decode_command('{"cmd":"ping","id":"é€😀"}'.encode())[1] == "é€😀"
+
+
 def test_nan_and_infinity_are_refused():
     # MicroPython's parser refuses the tokens; CPython's accepts them and the
     # value checks refuse them. Either way: an error, nothing applied.
