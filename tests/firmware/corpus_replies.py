@@ -3,9 +3,10 @@
 # so tests/firmware/test_interpreters.py can compare interpreters reply by reply.
 import json
 
+from test_fuzz_corpus import corpus
+
 from fanctl.app import App
 from support import ScriptedBoard, counts_for, scratch_path
-from test_fuzz_corpus import corpus
 
 GOOD = [b'{"cmd": "ping", "id": 1}', b'{"cmd": "get", "id": "g"}',
         b'{"cmd": "set", "id": 2, "setpoint": 28.5, "hysteresis": 1.5, "mode": "auto"}',
