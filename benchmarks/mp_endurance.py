@@ -30,8 +30,9 @@ class DayBoard(ScriptedBoard):
         k = (ms // 1000) % 1200  # 20 min: up and down through the band
         return self.table[(k if k < 600 else 1199 - k) * 70 // 600]
 
-    def write_line(self, text):
-        self.lines += 1
+    def usb_write(self, buf):
+        self.lines += bytes(buf).count(b"\n")
+        return len(buf)
 
     def fan(self, on):
         if on != self.fan_on:

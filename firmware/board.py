@@ -9,6 +9,12 @@ import machine
 
 from fanctl import pins
 
+# RP2040 WATCHDOG CTRL register, through its atomic-clear alias (base + 0x3000), and
+# its ENABLE bit: clearing it pauses the countdown, as pico-sdk's watchdog_disable()
+# does. machine.WDT has no stop(), and the REPL never feeds it.
+_WATCHDOG_CTRL_CLR = 0x40058000 + 0x3000
+_WATCHDOG_ENABLE = 1 << 30
+
 
 class PicoBoard:
     name = "Raspberry Pi Pico W"
@@ -21,8 +27,12 @@ class PicoBoard:
         self.read_u16 = machine.ADC(pins.ADC_GPIO).read_u16
         # USB stdin on the RP2040 reads reliably a byte at a time after poll.
         self._stdin = sys.stdin.buffer
+        self._stdout = sys.stdout.buffer
         self._poll = select.poll()
         self._poll.register(sys.stdin, select.POLLIN)
+        self._out_poll = select.poll()
+        self._out_poll.register(sys.stdout, select.POLLOUT)
+        self._wdt = None
         self.ticks_ms = time.ticks_ms
         self.ticks_add = time.ticks_add
         self.ticks_diff = time.ticks_diff
@@ -46,9 +56,29 @@ class PicoBoard:
                 return b[0]
         return None
 
-    def write_line(self, text):
-        print(text)
+    def usb_room(self):
+        # The rp2 port's poll says only "room for at least one byte" while a host holds
+        # the port open (always writable when none does: output is then dropped), and
+        # a bigger write than the room waits up to 500 ms: one byte at a time never does.
+        return 1 if self._out_poll.poll(0) else 0
+
+    def usb_write(self, buf):
+        return self._stdout.write(buf)
+
+    def watchdog_start(self, ms):
+        self._wdt = machine.WDT(timeout=ms)
+
+    def watchdog_feed(self):
+        if self._wdt is not None:
+            self._wdt.feed()
+
+    def watchdog_stop(self):
+        machine.mem32[_WATCHDOG_CTRL_CLR] = _WATCHDOG_ENABLE
+        self._wdt = None
 
     def random32(self):
         # The rp2 port seeds `random` from the ring oscillator at boot: fresh every boot.
         return random.getrandbits(32)
+
+    def reset_cause(self):
+        return "watchdog" if machine.reset_cause() == machine.WDT_RESET else "power"

@@ -5,13 +5,18 @@
 #   ticks_ms(), ticks_add(t, ms), ticks_diff(a, b)   MicroPython's wrapping clock
 #   wait(ms)                  sleep up to ms, returning early when input arrives
 #   read_byte() -> int | None non-blocking, one byte of serial input
-#   write_line(text)          one line of output
+#   usb_room() -> int         bytes usb_write() takes now without waiting (a lower bound)
+#   usb_write(buf) -> int     write serial output (what usb_room() allows never waits)
+#   watchdog_start(ms), watchdog_feed(), watchdog_stop()   the hardware watchdog
 #   random32() -> int         32 random bits (a new boot id per start)
+#   reset_cause() -> str      "power" or "watchdog": why the board last started
 #   name                      shown in hello
 from fanctl import VERSION, control, protocol, settings, thermistor
+from fanctl.usb import LineReader, TxQueue
 
 SETTINGS_FILE = "settings.json"
 ERROR_HOLD_MS = 10000  # after an unexpected error the fan stays on this long
+ERROR_LOG_EVERY_MS = 10000  # a repeating error is logged once per this, with a count
 # A stuck ADC: this many identical reads in a row. The RP2040's ADC has ~1.2 LSB of
 # noise, so even a steady input changes code within a few reads; 128 identical ones
 # do not happen (4 samples at the default oversample of 32, 12.8 s at 1).
@@ -20,9 +25,8 @@ STUCK_READS = 128
 # an input inside one of those legitimately reads the same code for minutes.
 WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
 STUCK = "stuck"
+ERROR = "error"
 SEQ_MASK = (1 << 30) - 1  # seq wraps here: a small int on the board (no heap)
-_NL = 10
-_CR = 13
 
 
 class App:
@@ -32,9 +36,8 @@ class App:
         self.s, self.warning = settings.load(path)
         self.stored = None if self.warning else dict(self.s)
         self.ctl = control.Controller()
-        self.line = bytearray(protocol.MAX_LINE)
-        self.n = 0
-        self.too_long = False
+        self.reader = LineReader(board, self.handle, self._too_long)
+        self.out = TxQueue(board)
         self.temp = None
         self.ohms = None
         self.raw = 0
@@ -42,7 +45,10 @@ class App:
         self.last_read = -1
         self.same = 0  # identical reads in a row, up to STUCK_READS
         self.error_ms = 0  # time left in the error hold
+        self.errors_unlogged = 0  # errors since the last error log
+        self.error_log_ms = 0  # time until the next error may be logged
         self.blink_ms = 0
+        self.watchdog_ms = 0  # the watchdog's timeout in force, 0: not running
         self.last = self.next_sample = self.next_tele = 0  # set by start()
         # Which boot this is, and a per-boot telemetry counter: the host sees
         # restarts and counts lost lines from these alone.
@@ -51,21 +57,21 @@ class App:
 
     # -- output ---------------------------------------------------------
     def send(self, msg):
-        self.board.write_line(protocol.encode(msg))
+        self.out.put(protocol.encode(msg))
 
     def hello(self, cmd_id=None):
-        self.send(protocol.hello(VERSION, self.board.name, self.boot, self.s,
-                                 self.s == self.stored,
+        self.send(protocol.hello(VERSION, self.board.name, self.boot,
+                                 self.board.reset_cause(), self.s, self.s == self.stored,
                                  self.warning, cmd_id))
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
-        n = self.s["oversample"]
+        count = self.s["oversample"]
         read = self.board.read_u16
         total = 0
         last = self.last_read
         same = self.same
-        for _ in range(n):
+        for _ in range(count):
             v = read()
             total += v
             if v == last:
@@ -75,14 +81,14 @@ class App:
                 same = 0
         self.last_read = last
         self.same = min(same, STUCK_READS)
-        self.raw = (total + n // 2) // n
+        self.raw = (total + count // 2) // count
         self.temp, self.ohms, fault = thermistor.measure(self.raw, self.s)
         if fault is None and self.same >= STUCK_READS and last not in WIDE_CODES:
             self.temp = self.ohms = None
             fault = STUCK
         if self.error_ms > 0:
             self.error_ms -= dt_ms
-            fault = "error"
+            fault = ERROR
         self.fault = fault
         self.board.fan(self.ctl.update(self.temp, fault, self.s, dt_ms))
 
@@ -95,37 +101,32 @@ class App:
             self.board.led(self.blink_ms < 100)
 
     def fail_safe(self, exc):
+        # Whatever went wrong, the fan goes on and telemetry goes on saying so.
         self.error_ms = ERROR_HOLD_MS
-        self.fault = "error"
-        self.ctl.update(None, "error", self.s, 0)
-        self.board.fan(True)
+        self.fault = ERROR
+        self.temp = self.ohms = None
         try:
-            self.send(protocol.log("error", "%s: %s" % (type(exc).__name__, exc)))
+            self.ctl.update(None, ERROR, self.s, 0)
         except Exception:
             pass
+        self.board.fan(True)
+        self.errors_unlogged += 1
+        if self.error_log_ms <= 0:
+            more = self.errors_unlogged - 1
+            self.errors_unlogged = 0
+            self.error_log_ms = ERROR_LOG_EVERY_MS
+            try:
+                text = "%s: %s" % (type(exc).__name__, exc)
+                if more:
+                    text += " (and %d more errors since the last report)" % more
+                self.send(protocol.log("error", text))
+            except Exception:
+                pass
 
     # -- commands -------------------------------------------------------
-    def poll_input(self):
-        # Byte-wise into a bounded buffer: never blocks the loop, and keeps the
-        # USB receive buffer drained so Ctrl-C always reaches the interpreter.
-        while True:
-            b = self.board.read_byte()
-            if b is None:
-                return
-            if b in (_NL, _CR):
-                if self.too_long:
-                    self.too_long = False
-                    self.send(protocol.error(None, "too_long",
-                                             "line longer than %d bytes" % protocol.MAX_LINE))
-                elif self.n:
-                    self.handle(bytes(self.line[:self.n]))
-                self.n = 0
-            elif self.n < protocol.MAX_LINE:
-                self.line[self.n] = b
-                self.n += 1
-            else:
-                self.too_long = True
-                self.n = 0
+    def _too_long(self):
+        self.send(protocol.error(None, "too_long", "line longer than %d bytes"
+                                 % protocol.MAX_LINE))
 
     def handle(self, line):
         try:
@@ -151,13 +152,26 @@ class App:
             return {"ms": self.board.ticks_ms()}
         if cmd in ("set", "reset"):
             self.s = settings.merge(self.s, args) if cmd == "set" else settings.defaults()
+            self.watchdog()
             # Sample and report now: the host sees the new band without waiting a period.
             self.next_sample = self.next_tele = self.board.ticks_ms()
         elif cmd == "save":
-            settings.save(self.path, self.s)
-            self.stored = dict(self.s)
+            # Flash wears with every write: an unchanged save writes nothing.
+            if self.s != self.stored:
+                settings.save(self.path, self.s)
+                self.stored = dict(self.s)
             self.warning = None
         return {"settings": self.s, "saved": self.s == self.stored}
+
+    def watchdog(self):
+        # Start, retime or stop the hardware watchdog to match the settings.
+        want = self.s["watchdog_ms"]
+        if want != self.watchdog_ms:
+            if want:
+                self.board.watchdog_start(want)
+            else:
+                self.board.watchdog_stop()
+            self.watchdog_ms = want
 
     # -- the loop -------------------------------------------------------
     def start(self):
@@ -165,27 +179,42 @@ class App:
         if self.warning:
             self.send(protocol.log("warn", self.warning))
         self.last = self.next_sample = self.next_tele = self.board.ticks_ms()
+        self.watchdog()
 
     def tick(self):
-        # One pass: take input, sample when due, then sleep until the next sample
-        # or the next byte of input. Returns True when it sampled.
+        # One pass: take input until the next sample is due, sample and report when due,
+        # then sleep until the next sample or the next byte of input. Returns True when
+        # it sampled. Nothing the loop raises stops sampling or telemetry.
         board = self.board
         sampled = False
         try:
-            self.poll_input()
-            now = board.ticks_ms()
-            if board.ticks_diff(now, self.next_sample) >= 0:
-                dt = board.ticks_diff(now, self.last)
-                self.last = now
-                self.next_sample = self._next(self.next_sample, self.s["sample_ms"], now)
+            if self.watchdog_ms:
+                board.watchdog_feed()
+            self.reader.poll(self.next_sample)
+        except Exception as e:
+            self.fail_safe(e)
+        now = board.ticks_ms()
+        if board.ticks_diff(now, self.next_sample) >= 0:
+            dt = board.ticks_diff(now, self.last)
+            self.last = now
+            self.next_sample = self._next(self.next_sample, self.s["sample_ms"], now)
+            self.error_log_ms -= dt
+            try:
                 self.sample(dt)
+            except Exception as e:
+                self.fail_safe(e)
+            sampled = True
+            try:
                 self.status_led(dt)
-                sampled = True
                 if board.ticks_diff(now, self.next_tele) >= 0:
                     self.next_tele = self._next(self.next_tele, self.s["interval_ms"], now)
                     self.send(protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
                                             self.ohms, self.ctl.fan, self.s, self.fault))
                     self.seq = (self.seq + 1) & SEQ_MASK
+            except Exception as e:
+                self.fail_safe(e)
+        try:
+            self.out.pump()
             wait = board.ticks_diff(self.next_sample, board.ticks_ms())
             if wait > 0:
                 board.wait(wait)
@@ -194,13 +223,15 @@ class App:
         return sampled
 
     def run(self, cycles=-1):
-        # cycles < 0: forever. Ctrl-C (KeyboardInterrupt) ends it with the fan on.
+        # cycles < 0: forever. Ctrl-C (KeyboardInterrupt) ends it with the fan on and
+        # the watchdog stopped: the board then sits at the REPL, where nothing feeds it.
         try:
             self.start()
             while cycles != 0:
                 if self.tick() and cycles > 0:
                     cycles -= 1
         finally:
+            self.board.watchdog_stop()
             self.board.fan(True)
             self.board.led(False)
             try:

@@ -5,14 +5,14 @@ import json
 
 from fanctl import settings
 
-VERSION = 2  # 2: boot and seq (hello, tele)
+VERSION = 2  # 2: boot and seq (hello, tele), reset (hello)
 MAX_LINE = 512  # bytes, newline excluded; longer command lines are refused
 
 # Field types: "i" int, "f" number, "b" bool, "s" str, "o" object; "?" = may be null.
 # Device -> host messages, keyed by their "type".
 MESSAGES = {
-    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("boot", "s"), ("settings", "o"),
-              ("saved", "b"), ("warning", "s?"), ("id", "x?")),
+    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("boot", "s"), ("reset", "s"),
+              ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("id", "x?")),
     "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
              ("ohms", "f?"), ("fan", "b"), ("setpoint", "f"), ("hysteresis", "f"),
              ("mode", "s"), ("fault", "s?")),
@@ -31,6 +31,7 @@ ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved"), "set": ("settings",
 
 FAULTS = ("open", "short", "range", "stuck", "error")
 LEVELS = ("info", "warn", "error")
+RESET_CAUSES = ("power", "watchdog")
 ERRORS = ("json", "too_long", "encoding", "not_object", "unknown_cmd", "bad_id",
           "unknown_field", "type", "range", "missing", "io")
 
@@ -45,9 +46,9 @@ def encode(msg):
     return json.dumps(msg)
 
 
-def hello(fw, board, boot, s, saved, warning, cmd_id=None):
+def hello(fw, board, boot, reset, s, saved, warning, cmd_id=None):
     return {"type": "hello", "fw": fw, "proto": VERSION, "board": board, "boot": boot,
-            "settings": s, "saved": saved, "warning": warning, "id": cmd_id}
+            "reset": reset, "settings": s, "saved": saved, "warning": warning, "id": cmd_id}
 
 
 def tele(boot, seq, ms, temp, raw, ohms, fan, s, fault):

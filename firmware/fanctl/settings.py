@@ -3,6 +3,8 @@
 import json
 import os
 
+from fanctl import thermistor
+
 # (name, default, low, high) for numbers: an int default means whole numbers only.
 # (name, default, choices) for words.
 SPEC = (
@@ -27,7 +29,11 @@ SPEC = (
     ("sh_c", 0.0, -0.0001, 0.0001),
     ("t_min", -40.0, -55.0, 200.0),  # degC, plausible range of the sensor
     ("t_max", 125.0, -55.0, 200.0),
+    # The hardware watchdog resets the board if the loop stops for this long; 0: off.
+    # The RP2040's allows at most 8388 ms; the loop feeds it every sample.
+    ("watchdog_ms", 8000, 0, 8300),
 )
+CURVE_POINTS = 33  # divider ratios at which a new conversion curve is checked
 
 NAMES = tuple(row[0] for row in SPEC)
 _ROW = {row[0]: row for row in SPEC}
@@ -82,7 +88,45 @@ def merge(current, changes):
             "setpoint +/- hysteresis/2 must lie inside the sensor range %s..%s"
             % (new["t_min"], new["t_max"]),
         )
+    dog = new["watchdog_ms"]
+    if dog and (dog < 1000 or dog < 2 * new["sample_ms"]):
+        raise Invalid("range", "watchdog_ms must be 0 (off), or at least 1000 and twice "
+                               "sample_ms (%d)" % new["sample_ms"])
+    why = curve_problem(new)
+    if why:
+        raise Invalid("range", "the conversion settings give no usable curve: " + why)
     return new
+
+
+def curve_problem(s):
+    # Why the conversion in `s` cannot run the loop, or None. Checked across the
+    # ADC's whole span: every reading must convert to a finite temperature, those
+    # inside t_min..t_max must fall as the thermistor's resistance rises (an NTC),
+    # and the setpoint must be among them.
+    top = s["divider"] == "ntc_to_3v3"
+    span = 1.0 - 2 * thermistor.RAIL
+    prev = None  # degC of the last in-range point, in rising ohms
+    first = t = None
+    for k in range(CURVE_POINTS):
+        r = thermistor.RAIL + span * k / (CURVE_POINTS - 1)
+        # Walk in rising resistance whichever way the divider is wired.
+        ohms = thermistor.ratio_to_ohms(1.0 - r if top else r, s["r_fixed"], top)
+        try:
+            t = thermistor.ohms_to_c(ohms, s)
+        except (ArithmeticError, ValueError):
+            return "no temperature at %.0f ohms" % ohms
+        if not -1e6 < t < 1e6:  # also false for NaN
+            return "no temperature at %.0f ohms" % ohms
+        if first is None:
+            first = t
+        if s["t_min"] <= t <= s["t_max"]:
+            if prev is not None and t >= prev:
+                return "temperature rises with resistance near %.0f ohms" % ohms
+            prev = t
+    # From the lowest resistance (hottest) to the highest (coldest) the ADC can read.
+    if not t <= s["setpoint"] <= first:
+        return "setpoint %s is outside the temperatures it can measure" % s["setpoint"]
+    return None
 
 
 def load(path):

@@ -26,6 +26,8 @@ def main():
         board.take()
         board.send(line + b"\n")
         app.tick()
+        while board.inbox:  # a bounded amount of input per pass
+            app.tick()
         replies = [m for m in board.take() if m["type"] in ("ack", "error", "hello")]
         print(json.dumps(replies))
 

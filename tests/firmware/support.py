@@ -30,7 +30,12 @@ class ScriptedBoard:
         self.fan_log = []  # (ms, on) at each change
         self.led_on = False
         self.inbox = bytearray()
-        self.out = []
+        self.out = []  # whole lines written, without their line end
+        self.partial = bytearray()  # bytes of a line not yet ended
+        self.room = 1 << 20  # what usb_room() reports: a host that reads everything
+        self.watchdog = None  # its timeout while running
+        self.watchdog_feeds = 0
+        self.cause = "power"
 
     # machine.ADC / Pin stand-ins
     def read_u16(self):
@@ -74,8 +79,29 @@ class ScriptedBoard:
         self.inbox = self.inbox[1:]
         return b
 
-    def write_line(self, text):
-        self.out.append(text)
+    def usb_room(self):
+        return self.room
+
+    def usb_write(self, buf):
+        n = min(len(buf), self.room)
+        self.partial.extend(buf[:n])
+        while b"\n" in self.partial:
+            i = self.partial.index(b"\n")
+            self.out.append(bytes(self.partial[:i]).decode().rstrip("\r"))
+            self.partial = self.partial[i + 1:]
+        return n
+
+    def watchdog_start(self, ms):
+        self.watchdog = ms
+
+    def watchdog_feed(self):
+        self.watchdog_feeds += 1
+
+    def watchdog_stop(self):
+        self.watchdog = None
+
+    def reset_cause(self):
+        return self.cause
 
     def random32(self):
         self.boots = getattr(self, "boots", 0) + 1

@@ -66,6 +66,7 @@ class SimBoard:
         self.led_on = False
         self.fan_on = True
         self.inbox = bytearray()
+        self.partial = bytearray()
         self.tele_sent = 0
         self.tele_ms_sum = 0
         self.boot_ms = 0  # virtual time of the last boot: ticks_ms() starts from 0 there
@@ -129,6 +130,28 @@ class SimBoard:
 
     def random32(self) -> int:
         return self.adc.rng.getrandbits(32)
+
+    def usb_room(self) -> int:
+        return 1 << 16
+
+    def usb_write(self, buf: bytes | memoryview) -> int:
+        self.partial.extend(buf)
+        while (i := self.partial.find(b"\n")) >= 0:
+            self.write_line(self.partial[:i].decode(errors="replace").rstrip("\r"))
+            del self.partial[:i + 1]
+        return len(buf)
+
+    def watchdog_start(self, ms: int) -> None:
+        pass
+
+    def watchdog_feed(self) -> None:
+        pass
+
+    def watchdog_stop(self) -> None:
+        pass
+
+    def reset_cause(self) -> str:
+        return "power"
 
     def write_line(self, text: str) -> None:
         if self.port.write_line(text) and text.startswith(TELE_PREFIX):

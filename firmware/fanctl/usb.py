@@ -1,0 +1,107 @@
+# The USB serial console, as the control loop uses it: command lines in, JSON
+# lines out, and neither may hold the loop up.
+#
+# In: input can arrive faster than MicroPython drains it a byte at a time (USB full
+# speed carries ~1 MB/s), so LineReader stops at a deadline and takes the rest on
+# the next pass.
+# Out: on the rp2 port a write to a port that a host holds open but does not read
+# waits up to 500 ms per 64-byte chunk for room (shared/tinyusb/mp_usbd_cdc.c), and
+# only "room for at least one byte" can be polled. TxQueue therefore keeps lines in
+# a bounded queue and writes only as many bytes as the board says fit now; a line
+# that does not fit in the queue is dropped whole (telemetry's seq shows the gap).
+from fanctl import protocol
+
+TX_QUEUE = 2048  # bytes: a few lines, and the longest reply (get) twice over
+CHECK_EVERY = 16  # bytes read between two looks at the clock
+# ...after at least this many: a whole command line gets in even when the loop is late
+# (about 15 ms of byte-wise reading on the RP2040).
+AT_LEAST = protocol.MAX_LINE + 2
+_NL = 10
+_CR = 13
+
+
+class LineReader:
+    def __init__(self, board, on_line, on_too_long):
+        self.board = board
+        self.on_line = on_line  # called with the bytes of each complete line
+        self.on_too_long = on_too_long  # called once per line over MAX_LINE
+        self.line = bytearray(protocol.MAX_LINE)
+        self.length = 0
+        self.too_long = False
+
+    def poll(self, deadline):
+        # Take input until there is none or the board's clock reaches `deadline`
+        # (ticks_ms), but at least AT_LEAST bytes, so commands get through even when
+        # the loop runs late.
+        board = self.board
+        read_byte = board.read_byte
+        budget = AT_LEAST
+        while True:
+            b = read_byte()
+            if b is None:
+                return
+            if b == _NL or b == _CR:
+                if self.too_long:
+                    self.too_long = False
+                    self.on_too_long()
+                elif self.length:
+                    self.on_line(bytes(memoryview(self.line)[:self.length]))
+                self.length = 0
+            elif self.length < protocol.MAX_LINE:
+                self.line[self.length] = b
+                self.length += 1
+            else:
+                self.too_long = True
+                self.length = 0
+            budget -= 1
+            if budget <= 0:
+                if board.ticks_diff(board.ticks_ms(), deadline) >= 0:
+                    return
+                budget = CHECK_EVERY
+
+
+class TxQueue:
+    def __init__(self, board, size=TX_QUEUE):
+        self.board = board
+        self.buf = bytearray(size)
+        self.view = memoryview(self.buf)
+        self.head = 0  # next byte to write
+        self.tail = 0  # end of the queued bytes
+        self.dropped = 0  # lines that found the queue full
+
+    def put(self, text):
+        data = text.encode()
+        need = len(data) + 2
+        if self.tail + need > len(self.buf) and self.head:
+            # Move what is left to the front (rare: only when the host is slow).
+            left = self.tail - self.head
+            self.buf[:left] = bytes(self.view[self.head:self.tail])  # a copy: they overlap
+            self.head, self.tail = 0, left
+        if self.tail + need > len(self.buf):
+            self.dropped += 1
+            return False
+        end = self.tail + len(data)
+        self.buf[self.tail:end] = data
+        self.buf[end] = _CR
+        self.buf[end + 1] = _NL
+        self.tail = end + 2
+        self.pump()
+        return True
+
+    def pump(self):
+        # Write what fits now without waiting; the rest goes on the next pass.
+        board = self.board
+        while self.head < self.tail:
+            room = board.usb_room()
+            if room <= 0:
+                return
+            n = min(room, self.tail - self.head)
+            written = board.usb_write(self.view[self.head:self.head + n])
+            written = n if written is None else written
+            self.head += written
+            if written < n:
+                return
+        self.head = self.tail = 0
+
+    def pending(self):
+        return self.tail - self.head
