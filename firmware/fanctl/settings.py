@@ -100,12 +100,10 @@ def merge(current, changes):
 
 def curve_problem(s):
     # Why the conversion in `s` cannot run the loop, or None. Checked across the
-    # ADC's whole span: every reading must convert to a finite temperature, those
-    # inside t_min..t_max must fall as the thermistor's resistance rises (an NTC),
-    # and the setpoint must be among them.
+    # ADC's whole span: every reading must convert to a finite temperature that falls
+    # as the thermistor's resistance rises (an NTC), and the setpoint must be among them.
     top = s["divider"] == "ntc_to_3v3"
     span = 1.0 - 2 * thermistor.RAIL
-    prev = None  # degC of the last in-range point, in rising ohms
     first = t = None
     for k in range(CURVE_POINTS):
         r = thermistor.RAIL + span * k / (CURVE_POINTS - 1)
@@ -119,10 +117,9 @@ def curve_problem(s):
             return "no temperature at %.0f ohms" % ohms
         if first is None:
             first = t
-        if s["t_min"] <= t <= s["t_max"]:
-            if prev is not None and t >= prev:
-                return "temperature rises with resistance near %.0f ohms" % ohms
-            prev = t
+        elif t >= prev:
+            return "temperature rises with resistance near %.0f ohms" % ohms
+        prev = t
     # From the lowest resistance (hottest) to the highest (coldest) the ADC can read.
     if not t <= s["setpoint"] <= first:
         return "setpoint %s is outside the temperatures it can measure" % s["setpoint"]

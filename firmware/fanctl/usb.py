@@ -72,6 +72,8 @@ class TxQueue:
     def put(self, text):
         data = text.encode()
         need = len(data) + 2
+        if self.tail + need > len(self.buf):
+            self.pump()  # make room if the host has been reading
         if self.tail + need > len(self.buf) and self.head:
             # Move what is left to the front (rare: only when the host is slow).
             left = self.tail - self.head

@@ -254,3 +254,126 @@ def test_ctrl_c_after_ctrl_a_stops_cleanly_with_fan_on():
         stopped = True
     assert stopped and board.fan_on is True and board.led_on is False
     assert board.messages("log")[-1]["msg"] == "stopped; fan left on"
+
+
+def test_a_curve_that_cannot_convert_is_refused_and_changes_nothing():
+    # In range one by one, but 1/(A + B ln R + C ln^3 R) divides by zero at every reading.
+    app, board = new_app()
+    before = dict(app.s)
+    reply = command(app, {"cmd": "set", "id": 1, "model": "steinhart",
+                          "sh_a": 0, "sh_b": 0, "sh_c": 0})[0]
+    assert reply["type"] == "error" and reply["code"] == "range", reply
+    assert "curve" in reply["msg"] and app.s == before
+    # A curve that rises with resistance (not an NTC) is refused too.
+    reply = command(app, {"cmd": "set", "id": 2, "beta": 3950, "r0": 10000, "sh_b": -0.0002,
+                          "model": "steinhart"})[0]
+    assert reply["type"] == "error" and "curve" in reply["msg"], reply
+    # A good datasheet fit is taken.
+    good = {"model": "steinhart", "sh_a": 0.0011253, "sh_b": 0.00023468, "sh_c": 8.5e-8}
+    assert command(app, dict(good, cmd="set", id=3))[0]["type"] == "ack"
+
+
+def test_a_stored_curve_that_cannot_convert_boots_on_defaults():
+    path = scratch_path("settings.json")
+    with open(path, "w") as f:
+        f.write(json.dumps(dict(defaults(), model="steinhart", sh_a=0, sh_b=0, sh_c=0)))
+    board = ScriptedBoard(counts_for(25))
+    app = App(board, path)
+    app.start()
+    assert app.s == defaults() and "rejected" in app.warning
+    run_ms(app, 3000)
+    assert [t["fault"] for t in board.messages("tele")] == [None] * 3
+
+
+def test_telemetry_flows_with_fault_error_whatever_the_loop_raises():
+    def broken(ms):
+        raise ZeroDivisionError("float division by zero")
+
+    app, board = new_app(counts=broken)
+    board.take()
+    run_ms(app, 30000)
+    tele = board.messages("tele")
+    assert len(tele) == 30  # one a second, as configured
+    assert all(t["fault"] == "error" and t["temp"] is None for t in tele)
+    assert board.fan_on is True
+    # One error log per 10 s, with a count, not ten a second.
+    logs = [m for m in board.messages("log") if m["level"] == "error"]
+    assert 3 <= len(logs) <= 4, logs
+    assert "more errors" in logs[-1]["msg"]
+
+
+def test_a_save_of_unchanged_settings_writes_nothing():
+    import fanctl.settings as settings_module
+
+    writes = []
+    real_save = settings_module.save
+
+    def counting_save(path, s):
+        writes.append(dict(s))
+        real_save(path, s)
+
+    settings_module.save = counting_save
+    try:
+        app, _board = new_app()
+        command(app, {"cmd": "set", "setpoint": 27})
+        for i in range(500):
+            reply = command(app, {"cmd": "save", "id": i})[0]
+            assert reply["type"] == "ack" and reply["saved"] is True
+        assert len(writes) == 1
+        command(app, {"cmd": "set", "setpoint": 28})
+        command(app, {"cmd": "save"})
+        command(app, {"cmd": "set", "setpoint": 27})
+        command(app, {"cmd": "set", "setpoint": 28})  # back to what is stored
+        assert command(app, {"cmd": "save"})[0]["saved"] is True
+        assert len(writes) == 2
+    finally:
+        settings_module.save = real_save
+
+
+def test_watchdog_runs_with_the_loop_and_stops_when_it_stops():
+    app, board = new_app()
+    assert board.watchdog == 8000  # on by default
+    run_ms(app, 1000)
+    assert board.watchdog_feeds >= 10  # fed every pass
+    command(app, {"cmd": "set", "watchdog_ms": 0})
+    assert board.watchdog is None
+    command(app, {"cmd": "set", "watchdog_ms": 3000})
+    assert board.watchdog == 3000
+    reply = command(app, {"cmd": "set", "id": 9, "watchdog_ms": 500})[0]
+    assert reply["code"] == "range" and board.watchdog == 3000
+
+    def interrupt(*_):
+        raise KeyboardInterrupt  # what MicroPython's USB stack does with Ctrl-C
+
+    board.read_byte = interrupt
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        pass
+    assert board.watchdog is None and board.fan_on is True
+
+
+def test_a_host_that_stops_reading_never_holds_the_loop():
+    # usb_room() 0: the host holds the port open and reads nothing. Lines that do not
+    # fit are dropped whole, and sampling keeps its period.
+    app, board = new_app(counts=counts_for(25))
+    run_ms(app, 2000)
+    board.room = 0
+    board.take()
+    samples = []
+    real_fan = board.fan
+
+    def fan(on):
+        samples.append(board.now)
+        real_fan(on)
+
+    board.fan = fan
+    run_ms(app, 60000)
+    gaps = [b - a for a, b in zip(samples, samples[1:])]
+    assert max(gaps) == 100 and len(samples) == 600
+    assert app.out.dropped > 0  # the queue filled and lines were dropped whole
+    board.room = 1 << 20
+    run_ms(app, 2000)
+    seqs = [t["seq"] for t in board.messages("tele")]  # every line whole (it parsed)
+    assert seqs == sorted(set(seqs)) and seqs[-1] - seqs[0] > len(seqs)  # in order, a gap
+    assert seqs[-2:] == [seqs[-1] - 1, seqs[-1]]  # flowing again, nothing lost since
