@@ -104,7 +104,7 @@ def curve_problem(s):
     # as the thermistor's resistance rises (an NTC), and the setpoint must be among them.
     top = s["divider"] == "ntc_to_3v3"
     span = 1.0 - 2 * thermistor.RAIL
-    first = t = None
+    first = prev = None
     for k in range(CURVE_POINTS):
         r = thermistor.RAIL + span * k / (CURVE_POINTS - 1)
         # Walk in rising resistance whichever way the divider is wired.
@@ -121,7 +121,7 @@ def curve_problem(s):
             return "temperature rises with resistance near %.0f ohms" % ohms
         prev = t
     # From the lowest resistance (hottest) to the highest (coldest) the ADC can read.
-    if not t <= s["setpoint"] <= first:
+    if not prev <= s["setpoint"] <= first:
         return "setpoint %s is outside the temperatures it can measure" % s["setpoint"]
     return None
 

@@ -40,7 +40,7 @@ class LineReader:
             b = read_byte()
             if b is None:
                 return
-            if b == _NL or b == _CR:
+            if b in (_NL, _CR):
                 if self.too_long:
                     self.too_long = False
                     self.on_too_long()

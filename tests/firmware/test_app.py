@@ -258,7 +258,7 @@ def test_ctrl_c_after_ctrl_a_stops_cleanly_with_fan_on():
 
 def test_a_curve_that_cannot_convert_is_refused_and_changes_nothing():
     # In range one by one, but 1/(A + B ln R + C ln^3 R) divides by zero at every reading.
-    app, board = new_app()
+    app, _board = new_app()
     before = dict(app.s)
     reply = command(app, {"cmd": "set", "id": 1, "model": "steinhart",
                           "sh_a": 0, "sh_b": 0, "sh_c": 0})[0]
@@ -369,7 +369,7 @@ def test_a_host_that_stops_reading_never_holds_the_loop():
 
     board.fan = fan
     run_ms(app, 60000)
-    gaps = [b - a for a, b in zip(samples, samples[1:])]
+    gaps = [samples[i + 1] - samples[i] for i in range(len(samples) - 1)]
     assert max(gaps) == 100 and len(samples) == 600
     assert app.out.dropped > 0  # the queue filled and lines were dropped whole
     board.room = 1 << 20

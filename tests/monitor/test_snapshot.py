@@ -25,7 +25,8 @@ T0 = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 def story() -> list[object]:
     s = defaults()
     events: list[object] = [Connected(PORT_LINK, at=T0)]
-    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", "power", s, True, None, "connect")
+    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", "power", s, True, None,
+                       "connect")
     events.append(Received(parse_line(json.dumps(hello).encode()), at=T0))
     fan = False
     for i in range(60):
