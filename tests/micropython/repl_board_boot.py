@@ -112,11 +112,35 @@ class _ADC:
         return 32768  # mid-scale: a plausible room-temperature reading
 
 
+class _WDT:
+    def __init__(self, timeout=5000):
+        self.timeout = timeout
+
+    def feed(self):
+        pass
+
+
+class _Mem32:
+    def __setitem__(self, address, value):
+        pass
+
+    def __getitem__(self, address):
+        return 0
+
+
 class _machine:
     # The stand-in for the one thing this build cannot have: the RP2040's pins.
     # (A class, as this build cannot create module objects; `import` takes it.)
     Pin = _Pin
     ADC = _ADC
+    WDT = _WDT
+    mem32 = _Mem32()
+    PWRON_RESET = 1
+    WDT_RESET = 3
+
+    @staticmethod
+    def reset_cause():
+        return 1
 
 
 def _power_on(root):

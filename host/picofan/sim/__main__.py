@@ -11,6 +11,7 @@ import tempfile
 import threading
 
 from picofan.sim.pico import VirtualPico, console
+from picofan.sim.serial_port import PathInUse, ours_or_free
 
 
 def parser() -> argparse.ArgumentParser:
@@ -36,14 +37,21 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--speed must be 0 or more")
     control = args.control or os.path.join(tempfile.gettempdir(),
                                            f"picofan-sim-{os.getpid()}.sock")
-    pico = VirtualPico(speed=args.speed, seed=args.seed, link=args.link, flash_dir=args.flash)
+    try:
+        ours_or_free(control, "control")
+        pico = VirtualPico(speed=args.speed, seed=args.seed, link=args.link,
+                           flash_dir=args.flash)
+    except PathInUse as e:
+        print(f"picofan sim: {e}", file=sys.stderr)
+        return 2
     for cmd in filter(None, (c.strip() for c in (args.script or "").split(";"))):
         r = pico.reply(cmd)
         if not r["ok"]:
             print(f"picofan sim: bad --script command {cmd!r}: {r['error']}", file=sys.stderr)
             return 2
     pico.serve_control(control)
-    signal.signal(signal.SIGTERM, lambda *_: pico.stop())
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: pico.stop())
     info = {**pico.describe(), "control": control}
     if args.ready_json:
         print(json.dumps(info), flush=True)

@@ -6,6 +6,8 @@ Control commands are text lines, the same from the simulator's console and
 from its control socket (a Unix socket; one reply line of JSON per command):
 
     pinch | release              a finger on the thermistor bead, or not
+    hang                         the ADC bus stops answering: the loop hangs (the
+                                 watchdog, if running, resets the board)
     fault open|short|stuck|none  break the thermistor (open/short) or freeze the ADC
     ambient C | heat W           room temperature, heat-source power
     unplug [S]                   pull the USB cable for S seconds (default 1): the
@@ -14,6 +16,7 @@ from its control socket (a Unix socket; one reply line of JSON per command):
     reset                        press reset: the firmware restarts
     at S COMMAND                 run COMMAND when the board's clock reaches S seconds
     pause | resume               freeze the board's clock (and the firmware) / go on
+    mark                         start counting the loop's timing (status: loop) anew
     status | help
 """
 
@@ -29,24 +32,89 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fanctl import settings
-from fanctl.app import SETTINGS_FILE, App
+from fanctl import protocol, settings, thermistor
 from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
-from picofan.sim.board import TELE_PREFIX, Reboot, SerialInterrupt, SimBoard, SimClock
+from picofan.sim.chip import Chip, Watchdog
 from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
+from picofan.sim.usb_cdc import UsbCdc
 
 BANNER = ("MicroPython v1.27.0 on 2025-12-09; Raspberry Pi Pico W with RP2040 (virtual)",
           'Type "help()" for more information.')
 CTRL_D = 4
+# What marks a telemetry line, from the encoder itself: b'"type": "tele"' (MicroPython
+# orders a dict's keys its own way)
+TELE_MARK = protocol.encode({"type": "tele"})[1:-1].encode()
+
+
+class LoopStats:
+    """How the firmware's loop kept time, seen from the hardware: the board time of
+    every sample (an ADC batch), and how long the fan took to come on after a fault."""
+
+    def __init__(self) -> None:
+        self.samples = 0
+        self.last_ms: float | None = None
+        self.max_gap_ms = 0.0
+        self.fault_ms: float | None = None
+        self.fault_to_fan_ms: float | None = None
+
+    def sampled(self, ms: float) -> None:
+        if self.last_ms is not None and ms > self.last_ms:
+            self.max_gap_ms = max(self.max_gap_ms, ms - self.last_ms)
+        if self.last_ms is None or ms > self.last_ms:
+            self.samples += 1
+        self.last_ms = ms
+
+    def fault_at(self, ms: float | None) -> None:
+        self.fault_ms, self.fault_to_fan_ms = ms, None
+
+    def fan_on_at(self, ms: float) -> None:
+        if self.fault_ms is not None and self.fault_to_fan_ms is None:
+            self.fault_to_fan_ms = ms - self.fault_ms
+
+    def report(self) -> dict[str, Any]:
+        return {"samples": self.samples, "max_sample_gap_ms": round(self.max_gap_ms, 1),
+                "fault_to_fan_ms": None if self.fault_to_fan_ms is None
+                else round(self.fault_to_fan_ms, 1)}
 
 
 class ControlError(ValueError):
     pass
+
+
+class SimClock:
+    """The board's time in ms since the simulator started: it moves when the firmware
+    waits (paced against real time by `speed`: 1 real time, 50 fifty times faster,
+    0 as fast as the CPU goes) and while it computes (see chip.py)."""
+
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.ms = 0.0
+        self.real0 = time.monotonic()
+
+    def real_deadline(self, ms: float) -> float:
+        return self.real0 + ms / 1000 / self.speed
+
+    def to_at_least(self, ms: float) -> None:
+        self.ms = max(self.ms, ms)
+
+    def advance_real(self, seconds: float) -> None:
+        """Board time for `seconds` of real time spent waiting on the hardware."""
+        self.ms += seconds * 1000 * (self.speed if self.speed > 0 else 1)
+
+    def catch_up_to_real(self, limit_ms: float) -> None:
+        """Input arrived early: move to the board time matching real time."""
+        real_ms = (time.monotonic() - self.real0) * self.speed * 1000
+        self.ms = max(self.ms, min(real_ms, limit_ms))
+
+    def hold(self, seconds: float) -> None:
+        """The clock stood still this long (paused): keep pacing from here."""
+        self.real0 += seconds
 
 
 class VirtualPico:
@@ -60,17 +128,29 @@ class VirtualPico:
         self.divider = Divider.from_nominal(settings.defaults(), adc_params, self.rng)
         self.adc = Rp2040Adc(adc_params, self.rng)
         self.port = VirtualSerialPort(link)
+        self.cdc = UsbCdc(self.port)
         self.clock = SimClock(speed)
-        self.board = SimBoard(self.plant, self.divider, self.adc, self.port, self.clock,
-                              self._on_time)
+        self.watchdog = Watchdog()
         self.flash = Path(flash_dir or tempfile.mkdtemp(prefix="picofan-flash-"))
         self.lock = threading.Lock()
         self.events: list[tuple[float, int, str]] = []  # (due s, order, command)
         self.pending: tuple[str, float] | None = None  # ("unplug", s) or ("reset", 0)
         self.boots = 0
+        self.boot_ms = 0.0  # board time of the last boot: ticks_ms() starts from 0 there
+        self.reset_cause = "power"
+        self.fault: str | None = None
+        self.stuck_code: int | None = None
+        self.hang_requested = False
+        self.fan_on = True
+        self.led_on = False
         self.stopped = threading.Event()
         self.running = threading.Event()  # cleared by pause
         self.running.set()
+        self.at_repl = False
+        self.tele_sent = 0
+        self.tele_ms_sum = 0
+        self._out_partial = b""
+        self.stats = LoopStats()
 
     # -- the world, from the console or the control socket ---------------------
     def command(self, line: str) -> dict[str, Any]:
@@ -94,7 +174,7 @@ class VirtualPico:
     def _check(self, verb: str, args: list[str]) -> None:
         arity = {"pinch": 0, "release": 0, "fault": 1, "ambient": 1, "heat": 1,
                  "unplug": (0, 1), "reset": 0, "pause": 0, "resume": 0, "status": 0,
-                 "help": 0}
+                 "help": 0, "hang": 0, "mark": 0}
         if verb not in arity:
             raise ControlError(f"unknown command {verb!r}; try help")
         n = arity[verb]
@@ -117,10 +197,13 @@ class VirtualPico:
             self.plant.pinched = False
         elif verb == "fault":
             kind = args[0]
-            self.board.fault = kind if kind in ("open", "short") else None
-            self.board.stuck_code = None
+            self.fault = kind if kind in ("open", "short") else None
+            self.stuck_code = None
             if kind == "stuck":
-                self.board.stuck_code = self.adc.code(self.divider.ratio(self.plant.bead_c))
+                self.stuck_code = self.adc.code(self.divider.ratio(self.plant.bead_c))
+            self.stats.fault_at(self.clock.ms if kind != "none" else None)
+            if self.fan_on:
+                self.stats.fan_on_at(self.clock.ms)
         elif verb == "ambient":
             self.plant.p.ambient_c = float(args[0])
         elif verb == "heat":
@@ -129,6 +212,10 @@ class VirtualPico:
             self.pending = ("unplug", float(args[0]) if args else 1.0)
         elif verb == "reset":
             self.pending = ("reset", 0.0)
+        elif verb == "hang":
+            self.hang_requested = True
+        elif verb == "mark":
+            self.stats = LoopStats()
         elif verb == "pause":
             self.running.clear()
         elif verb == "resume":
@@ -138,19 +225,83 @@ class VirtualPico:
         return {"ok": True, "state": self.state()}
 
     def state(self) -> dict[str, Any]:
-        fault = self.board.fault or ("stuck" if self.board.stuck_code is not None else None)
+        fault = self.fault or ("stuck" if self.stuck_code is not None else None)
         return {
-            "ms": self.clock.ms, "bead_c": round(self.plant.bead_c, 3),
+            "ms": int(self.clock.ms), "bead_c": round(self.plant.bead_c, 3),
             "body_c": round(self.plant.body_c, 3), "ambient_c": self.plant.p.ambient_c,
             "heat_w": self.plant.p.heat_w, "pinched": self.plant.pinched,
-            "fan": self.board.fan_on, "led": self.board.led_on, "fault": fault,
+            "fan": self.fan_on, "led": self.led_on, "fault": fault,
             "port": self.port.path, "link": self.port.link, "boots": self.boots,
-            "dropped_lines": self.port.dropped_lines, "paused": not self.running.is_set(),
-            "tele_sent": self.board.tele_sent, "tele_ms_sum": self.board.tele_ms_sum,
+            "reset_cause": self.reset_cause, "at_repl": self.at_repl,
+            "watchdog": {"running": self.watchdog.running, "resets": self.watchdog.resets,
+                         "timeout_ms": self.watchdog.timeout_ms},
+            "host_attached": self.port.host_attached(),
+            "dropped_bytes": self.cdc.dropped_bytes, "paused": not self.running.is_set(),
+            "tele_sent": self.tele_sent, "tele_ms_sum": self.tele_ms_sum,
+            "loop": self.stats.report(),
         }
 
-    # -- time: scheduled events and power events, on the firmware's thread ------
-    def _on_time(self, ms: int) -> None:
+    # -- the hardware, as the chip uses it (chip.py) ------------------------------------
+    def adc_reads(self, n: int) -> list[int]:
+        self.plant.advance_to(self.clock.ms / 1000)
+        self.stats.sampled(self.clock.ms)
+        if self.stuck_code is not None:
+            return [thermistor.u16(self.stuck_code)] * n
+        t = self.plant.bead_c
+        self.plant.self_heat_w = 0.0 if self.fault else self.divider.self_heat_w(t)
+        ratio = self.divider.ratio(t, self.fault)
+        return [thermistor.u16(self.adc.code(ratio)) for _ in range(n)]
+
+    def set_fan(self, on: bool) -> None:
+        self.plant.advance_to(self.clock.ms / 1000)
+        self.fan_on = self.plant.fan = on
+        if on:
+            self.stats.fan_on_at(self.clock.ms)
+
+    def usb_wait_ms(self, ms: int) -> None:
+        # A blocked USB write: board time passes, and the host gets real time to read.
+        self.clock.ms += ms
+        time.sleep(ms / 1000 / (self.clock.speed if self.clock.speed > 0 else 20))
+
+    def count_output(self, data: bytes) -> None:
+        # Telemetry the firmware handed to the USB stack: how many lines, and their ms sum.
+        *lines, self._out_partial = (self._out_partial + data).split(b"\n")
+        for line in lines:
+            if TELE_MARK in line:
+                with contextlib.suppress(ValueError, KeyError):
+                    self.tele_ms_sum += int(json.loads(line)["ms"])
+                    self.tele_sent += 1
+
+    def wait(self, ms: int, arrived: threading.Event,
+             waiting: Callable[[], bool]) -> tuple[bool, str]:
+        """The firmware sleeps up to ms, or until input. -> (input ready, outcome)."""
+        clock = self.clock
+        target = clock.ms + ms
+        ready = waiting()
+        if ready:
+            if clock.speed > 0:
+                clock.catch_up_to_real(target)
+        elif clock.speed <= 0:
+            clock.ms = target
+        else:
+            while True:
+                arrived.clear()
+                if waiting():
+                    clock.catch_up_to_real(target)
+                    ready = True
+                    break
+                left = clock.real_deadline(target) - time.monotonic()
+                if left <= 0:
+                    clock.ms = target
+                    break
+                if self.stopped.is_set() or self.pending:
+                    clock.catch_up_to_real(target)
+                    break
+                arrived.wait(min(left, 0.02))
+        return ready, self._on_time(clock.ms)
+
+    # -- time: scheduled events and power events -----------------------------------------
+    def _on_time(self, ms: float) -> str:
         due: list[str] = []
         with self.lock:
             while self.events and self.events[0][0] * 1000 <= ms:
@@ -158,33 +309,43 @@ class VirtualPico:
         for line in due:
             with contextlib.suppress(ControlError):
                 self.command(line)
-        while not self.running.wait(0.05) and not self.stopped.is_set():
-            pass
+        if not self.running.is_set():
+            t0 = time.monotonic()
+            while not self.running.wait(0.05) and not self.stopped.is_set():
+                pass
+            self.clock.hold(time.monotonic() - t0)
         if self.stopped.is_set():
-            raise Reboot
-        if self.pending:
-            self._power_event()
+            return "stopped"
+        if self.watchdog.expired(self.clock.ms):
+            return "watchdog"
+        return "power" if self.pending else ""
 
     def _power_event(self) -> None:
         with self.lock:
             kind, seconds = self.pending or ("reset", 0.0)
             self.pending = None
+        self.reset_cause = "power"
+        self.cdc.reset()
         if kind == "unplug":
-            # The cable comes out between lines: what the host has not read by then
-            # is lost with it (and no longer counts as sent).
-            for line in self.port.drain().decode(errors="replace").splitlines():
-                self.port.dropped_lines += 1
-                if line.startswith(TELE_PREFIX):
-                    self.board.count_tele(line, -1)
+            # The cable comes out between lines: what the host has not read by then is
+            # lost with it (and no longer counts as delivered).
+            self.count_lost(self.port.unread())
             self.port.unplug()
-            self.board.fan(False)  # unpowered: the gate pull-down turns the fan off
-            self.board.led(False)
+            self.cdc.unplug()
+            self.set_fan(False)  # unpowered: the gate pull-down turns the fan off
+            self.led_on = False
             self._sleep_virtual(seconds)
             self.port.plug()
-        raise Reboot
+
+    def count_lost(self, data: bytes) -> None:
+        for line in data.split(b"\n"):
+            if TELE_MARK in line:
+                with contextlib.suppress(ValueError, KeyError):
+                    self.tele_ms_sum -= int(json.loads(line)["ms"])
+                    self.tele_sent -= 1
 
     def _sleep_virtual(self, seconds: float) -> None:
-        target = self.clock.ms + int(seconds * 1000)
+        target = self.clock.ms + seconds * 1000
         if self.clock.speed > 0:
             self.stopped.wait(max(0.0, self.clock.real_deadline(target) - time.monotonic()))
         self.clock.ms = target
@@ -195,34 +356,51 @@ class VirtualPico:
         """Run until stop(): the firmware, restarted after every reset or replug."""
         while not self.stopped.is_set():
             self.boots += 1
-            self.board.inbox.clear()
-            self.board.boot_ms = self.clock.ms  # a fresh board's clock starts at 0
-            try:
-                App(self.board, str(self.flash / SETTINGS_FILE)).run()
-            except Reboot:
+            self.boot_ms = self.clock.ms  # a fresh board's clock starts at 0
+            self.hang_requested = False
+            self.at_repl = False
+            result = Chip(self).run()
+            if result.outcome == "stopped":
+                return
+            if result.outcome == "power":
+                self._power_event()
                 continue
-            except SerialInterrupt:
-                try:
-                    self._repl()
-                except Reboot:
-                    continue
+            if result.outcome == "watchdog":
+                self.watchdog.resets += 1
+                self.watchdog.running = False  # a reset stops it until the firmware starts it
+                self.reset_cause = "watchdog"
+                self.cdc.reset()
+                continue
+            self._repl(result.after_interrupt)
 
-    def _repl(self) -> None:
-        # Ctrl-C left the firmware: the board sits at the REPL until Ctrl-D
-        # soft-reboots it. (The REPL itself is not simulated; make flash is
-        # tested against the real MicroPython REPL instead.)
+    def _repl(self, typed: bytearray) -> None:
+        # The firmware stopped (Ctrl-C, or it ended): the board sits at the REPL until
+        # Ctrl-D soft-reboots it. The watchdog, being hardware, runs on if nobody
+        # stopped it. (The REPL itself is not simulated; make flash is tested against
+        # the real MicroPython REPL instead.)
+        self.at_repl = True
         for line in BANNER:
             self.port.write_line(line)
-        self.port.write_line(">>> ")
+        self.port.write_some(b">>> ")
         while not self.stopped.is_set():
-            self.board.wait(100)
-            while self.board.inbox or self.port.wait_readable(0):
-                self.board.inbox.extend(self.port.read())
-                if CTRL_D in self.board.inbox:
-                    self.port.write_line("MPY: soft reboot")
-                    raise Reboot
-                self.board.inbox.clear()
-
+            if CTRL_D in typed:
+                self.port.write_line("MPY: soft reboot")
+                return
+            if self.pending:
+                self._power_event()
+                return
+            if self.watchdog.running:
+                self.clock.advance_real(0.02)
+                if self.watchdog.expired(self.clock.ms):
+                    self.watchdog.resets += 1
+                    self.watchdog.running = False
+                    self.reset_cause = "watchdog"
+                    return
+            typed.clear()
+            if self.port.host_attached() and self.port.wait_readable(0.02):
+                typed += self.port.read()
+            else:
+                time.sleep(0.02)
     def stop(self) -> None:
         self.stopped.set()
 

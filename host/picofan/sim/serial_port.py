@@ -3,7 +3,10 @@
 Programs open the slave side (its path, or the stable symlink) exactly as they
 would /dev/ttyACM0. Like the Pico's USB CDC port it does not echo, sends
 `\\r\\n` line ends, and can be unplugged: the pty goes away (readers see an
-error) and a new one appears behind the same symlink."""
+error) and a new one appears behind the same symlink.
+
+The simulator never holds the slave side open itself, so "a host has the port
+open" (the DTR of a real port) is what the master side reports: no hang-up."""
 
 from __future__ import annotations
 
@@ -11,33 +14,85 @@ import contextlib
 import fcntl
 import os
 import select
+import stat
 import struct
 import termios
-import time
 import tty
+
+
+class PathInUse(Exception):
+    """--link or --control names a path that exists and is not the simulator's."""
+
+
+def ours_or_free(path: str, kind: str) -> None:
+    """Refuse a path the simulator would overwrite that is not its own: a symlink to
+    a pty (a link left by an earlier run), a socket (its control socket), or nothing."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if kind == "link" and stat.S_ISLNK(st.st_mode) and os.readlink(path).startswith("/dev/pts/"):
+        return
+    if kind == "control" and stat.S_ISSOCK(st.st_mode):
+        return
+    what = "a folder" if stat.S_ISDIR(st.st_mode) else "a file"
+    raise PathInUse(f"{path} exists and is {what} the simulator did not make; "
+                    f"choose another path for --{kind} (nothing was changed)")
 
 
 class VirtualSerialPort:
     def __init__(self, link: str | None = None) -> None:
+        if link:
+            ours_or_free(link, "link")
         self.link = link
         self.master = -1
-        self.slave = -1
         self.path = ""
         self.dropped_lines = 0
         self.plug()
 
     def plug(self) -> None:
-        self.master, self.slave = os.openpty()
+        self.master, slave = os.openpty()
         # Raw: no echo, no line editing, no CR/LF translation, like a USB CDC port.
-        tty.setraw(self.slave, termios.TCSANOW)
+        tty.setraw(slave, termios.TCSANOW)
+        self.path = os.ttyname(slave)
+        os.close(slave)
         os.set_blocking(self.master, False)
-        self.path = os.ttyname(self.slave)
         if self.link:
             tmp = self.link + ".new"
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             os.symlink(self.path, tmp)
             os.replace(tmp, self.link)  # atomic: readers never see no link
+
+    def host_attached(self) -> bool:
+        """A program holds the port open (a real port's DTR)."""
+        if self.master < 0:
+            return False
+        p = select.poll()
+        p.register(self.master, select.POLLIN)
+        return not any(ev & select.POLLHUP for _, ev in p.poll(0))
+
+    def unread(self) -> bytes:
+        """Take what was sent and the host has not read yet (lost with the cable)."""
+        if not self.path or self.master < 0:
+            return b""
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+        except OSError:
+            return b""
+        left = b""
+        try:
+            while True:
+                size = struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD,
+                                                       struct.pack("i", 0)))[0]
+                if not size:
+                    break
+                left += os.read(fd, size)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        return left
 
     def unplug(self) -> None:
         # The device node goes away with the cable (as /dev/ttyACM0 does): a host that
@@ -46,16 +101,13 @@ class VirtualSerialPort:
         if self.link:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.link)
-        for fd in (self.master, self.slave):
+        if self.master >= 0:
             with contextlib.suppress(OSError):
-                os.close(fd)
-        self.master = self.slave = -1
+                os.close(self.master)
+        self.master = -1
 
     def close(self) -> None:
         self.unplug()
-        if self.link:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.link)
 
     def wait_readable(self, timeout_s: float) -> bool:
         if self.master < 0:
@@ -71,41 +123,16 @@ class VirtualSerialPort:
         except (BlockingIOError, OSError):
             return b""
 
-    def write_line(self, text: str, timeout_s: float = 1.0) -> bool:
-        """Send one line; if nobody reads for timeout_s the line is dropped,
-        as the Pico's USB stack drops output with no host listening.
-        True when the whole line went into the port."""
-        data = text.encode() + b"\r\n"
-        while data and self.master >= 0:
-            try:
-                n = os.write(self.master, data)
-                data = data[n:]
-            except BlockingIOError:
-                _, ready, _ = select.select([], [self.master], [], timeout_s)
-                if not ready:
-                    self.dropped_lines += 1
-                    return False
-            except OSError:
-                return False
-        return not data
-
-    def unread(self) -> int:
-        """Bytes sent that the host has not read yet."""
-        if self.slave < 0:
+    def write_some(self, data: bytes) -> int:
+        """As much of data as the pty takes now (0 when it is full or gone)."""
+        if self.master < 0 or not data:
             return 0
-        buf = fcntl.ioctl(self.slave, termios.FIONREAD, struct.pack("i", 0))
-        return int(struct.unpack("i", buf)[0])
+        try:
+            return os.write(self.master, data)
+        except (BlockingIOError, OSError):
+            return 0
 
-    def drain(self, timeout_s: float = 1.0) -> bytes:
-        """Wait (real time) until the host has read everything sent; returns what
-        it left unread by the deadline (taken out of the port: lost with the cable)."""
-        deadline = time.monotonic() + timeout_s
-        while self.unread() and time.monotonic() < deadline:
-            time.sleep(0.001)
-        left = b""
-        while self.unread():
-            try:
-                left += os.read(self.slave, 65536)
-            except OSError:
-                break
-        return left
+    def write_line(self, text: str) -> bool:
+        """The REPL's own output (banner, prompt): whatever fits, never waiting."""
+        data = text.encode() + b"\r\n"
+        return self.write_some(data) == len(data)
