@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import fanctl
-
 from picofan.sim.usb_cdc import CTRL_C, UsbCdc
 
 if TYPE_CHECKING:

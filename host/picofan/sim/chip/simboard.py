@@ -17,8 +17,8 @@ class SimBoard:
     name = "virtual Pico W"
 
     def __init__(self):
-        self._req = open("/dev/fd/3", "wb")
-        self._rep = open("/dev/fd/4", "rb")
+        self._req = open("/dev/fd/3", "wb")  # noqa: SIM115 (open for the board's life)
+        self._rep = open("/dev/fd/4", "rb")  # noqa: SIM115
         self._stdin = sys.stdin.buffer
         self._poll = select.poll()
         self._poll.register(sys.stdin, select.POLLIN)
