@@ -5,6 +5,7 @@ import sys
 
 import micropython
 import vfs
+from js import rp2040 as _rp2040  # the chip's peripherals, in repl_board.mjs
 
 # Emscripten's errno numbers (what this build's VfsPosix raises) -> MicroPython's
 # (what its `errno` module, and mpremote and ampy, expect: ENOENT is 2, not 44).
@@ -109,41 +110,64 @@ class _ADC:
         self.pin = pin
 
     def read_u16(self):
-        return 32768  # mid-scale: a plausible room-temperature reading
+        return _rp2040.adc_read()
 
 
 class _WDT:
-    def __init__(self, timeout=5000):
-        self.timeout = timeout
+    # machine.WDT as the rp2 port makes it (ports/rp2/machine_wdt.c): one watchdog,
+    # started by the constructor with pico-sdk's watchdog_enable(timeout, false);
+    # feed() is watchdog_update(). Nothing in it stops the watchdog.
+    def __init__(self, id=0, timeout=5000):
+        if id != 0:
+            raise ValueError("WDT(%d) doesn't exist" % id)
+        if not 0 <= timeout <= 8388:  # the port compares as unsigned: negatives fail too
+            raise ValueError("timeout exceeds 8388")
+        _rp2040.watchdog_enable(timeout)
 
     def feed(self):
-        pass
+        _rp2040.watchdog_update()
+
+
+_WATCHDOG_CTRL = 0x40058000  # + 0x1000 XOR, + 0x2000 SET, + 0x3000 CLR aliases
 
 
 class _Mem32:
+    # Of the address space, only the watchdog's CTRL register: its ENABLE (bit 30)
+    # and TRIGGER (bit 31) bits. Anything else is refused, not silently ignored.
+    def _alias(self, address):
+        if address & ~0x3000 != _WATCHDOG_CTRL:
+            raise NotImplementedError("mem32[0x%08x]: this board models only the "
+                                      "watchdog's CTRL register" % address)
+        return (address >> 12) & 3
+
     def __setitem__(self, address, value):
-        pass
+        alias = self._alias(address)
+        _rp2040.ctrl_write(alias, (value >> 30) & 1, (value >> 31) & 1)
 
     def __getitem__(self, address):
-        return 0
+        self._alias(address)
+        return _rp2040.ctrl_enable() << 30
 
 
 class _machine:
-    # The stand-in for the one thing this build cannot have: the RP2040's pins.
-    # (A class, as this build cannot create module objects; `import` takes it.)
+    # The stand-in for the one thing this build cannot have: the RP2040's pins, ADC
+    # and watchdog. (A class, as this build cannot create module objects; `import`
+    # takes it.)
     Pin = _Pin
     ADC = _ADC
     WDT = _WDT
     mem32 = _Mem32()
     PWRON_RESET = 1
     WDT_RESET = 3
+    _cause = 1  # set at power-on; a soft reset keeps it, as the chip's REASON register
 
     @staticmethod
     def reset_cause():
-        return 1
+        return _machine._cause
 
 
-def _power_on(root):
+def _power_on(root, cause):
+    _machine._cause = _machine.WDT_RESET if cause == "watchdog" else _machine.PWRON_RESET
     vfs.umount("/")
     vfs.mount(FlashVfs(root), "/")
     sys.path[:] = ["", "/lib"]  # as on the Pico: the flash, then /lib

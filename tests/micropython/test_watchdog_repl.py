@@ -1,0 +1,158 @@
+"""The watchdog design on real MicroPython (the WebAssembly REPL board, whose watchdog
+is a model of the RP2040's: tests/micropython/repl_board.*), driven by the real
+mpremote, ampy, pyserial and picofan client, as a user drives a Pico W.
+
+What is proved: the app's watchdog never resets a board that is being flashed or
+that sits at the REPL (Ctrl-C stops it through the CTRL register), and a watchdog
+nobody feeds does reset the board, after which the app says so and runs again."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import serial
+
+from picofan.client import Device, Received
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRMWARE = ROOT / "firmware"
+BIN = ROOT / ".venv" / "bin"
+_spec = importlib.util.spec_from_file_location("repl_board", Path(__file__).with_name(
+    "repl_board.py"))
+assert _spec and _spec.loader
+repl_board = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(repl_board)
+
+WDT_MS = 1000  # the board's saved watchdog_ms: short, so the waits past it stay short
+WAIT_S = 60.0  # a generous limit for anything to happen on a busy machine
+
+
+@pytest.fixture
+def board(tmp_path: Path) -> Iterator[repl_board.ReplBoard]:
+    """A Pico W running an older build of the app (every module differs from
+    firmware/, so a flash copies them all) with watchdog_ms=1000 saved."""
+    flash = tmp_path / "flash"
+    for src in FIRMWARE.rglob("*.py"):
+        if "__pycache__" in src.parts:
+            continue
+        dest = flash / src.relative_to(FIRMWARE)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(src.read_bytes() + b"\n# an older build\n")
+    (flash / "settings.json").write_text(json.dumps({"watchdog_ms": WDT_MS}) + "\n")
+    with repl_board.ReplBoard(flash) as b:
+        yield b
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    # As tests/host/test_deploy.py: -o setup, the environment is already set up.
+    return subprocess.run(["make", "-s", "--no-print-directory", "-o", "setup", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300,
+                          env=dict(os.environ))
+
+
+def mpremote(board: repl_board.ReplBoard, *args: str) -> str:
+    run = subprocess.run([str(BIN / "mpremote"), "connect", board.port, *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
+
+
+def watchdog_when(board: repl_board.ReplBoard,
+                  done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    """The model's state once `done` holds (asked again until then)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        state = board.watchdog()
+        if done(state):
+            return state
+        assert time.monotonic() < deadline, f"still {state} after {WAIT_S:.0f} s"
+        time.sleep(0.05)
+
+
+def hello_and_telemetry(board: repl_board.ReplBoard) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The app's hello (asked for) and then one telemetry line, through picofan's
+    own client: the app is up and sampling."""
+    with Device(board.port, reply_timeout=WAIT_S, reconnect=False) as dev:
+        hello = dev.request("hello")
+        for event in dev.events(timeout=WAIT_S):
+            if isinstance(event, Received) and event.message.type == "tele":
+                return hello, event.message.data
+    raise AssertionError(f"no telemetry within {WAIT_S:.0f} s")
+
+
+def read_until(term: serial.Serial, end: bytes) -> bytes:
+    buf = b""
+    deadline = time.monotonic() + WAIT_S
+    while not buf.endswith(end):
+        assert time.monotonic() < deadline, f"no {end!r} in {WAIT_S:.0f} s: {buf[-300:]!r}"
+        buf += term.read(term.in_waiting or 1)
+    return buf
+
+
+@pytest.mark.parametrize("tool", ["mpremote", "ampy"])
+def test_flash_and_the_prompt_never_trip_the_watchdog(board: repl_board.ReplBoard,
+                                                      tool: str) -> None:
+    # The older build runs, its watchdog on and fed.
+    assert watchdog_when(board, lambda s: s["enabled"])["load_ms"] == WDT_MS
+
+    # Its raw REPL sessions, the copies, the soft reset into the new build: seconds
+    # of them, many times the watchdog's timeout.
+    run = make("flash", f"PORT={board.port}", f"TOOL={tool}")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "copy  fanctl/app.py" in run.stdout
+    assert "running picofan 0.1.0" in run.stdout
+    assert board.resets == []
+    watchdog_when(board, lambda s: s["enabled"])  # the new build started it again
+
+    # The user's next command stops the app; the board is left at >>>.
+    assert mpremote(board, "exec", "import machine; print(machine.reset_cause())").split() \
+        == ["1"]  # PWRON_RESET: no watchdog reset so far
+    state = board.watchdog()
+    assert not state["enabled"]
+    # Twice the timeout later on the board's clock (its last feed was before `now`),
+    # the board has not reset: it still answers at the prompt, never rebooted.
+    board.wait_clock(state["now"] + 2 * WDT_MS)
+    with serial.Serial(board.port, 115200, timeout=0.1, exclusive=True) as term:
+        term.write(b"\r")
+        read_until(term, b">>> ")
+    assert mpremote(board, "exec", "import machine; print(machine.reset_cause())").split() \
+        == ["1"]
+    assert board.resets == []
+
+
+def test_a_watchdog_left_running_at_the_prompt_resets_the_board(
+        board: repl_board.ReplBoard) -> None:
+    watchdog_when(board, lambda s: s["enabled"])
+    assert hello_and_telemetry(board)[0]["reset"] == "power"
+    with serial.Serial(board.port, 115200, timeout=0.1, exclusive=True) as term:
+        term.write(b"\r\x03\x03")  # stop the app (its watchdog stops with it)
+        read_until(term, b">>> ")
+        # A user starts a watchdog by hand and leaves the board at the prompt.
+        term.write(b"import machine; machine.WDT(timeout=%d)\r" % WDT_MS)
+        read_until(term, b">>> ")
+    assert board.wait_resets(1, WAIT_S) == ["watchdog"]
+    hello, tele = hello_and_telemetry(board)  # main.py ran again: the app is back
+    assert hello["reset"] == "watchdog"
+    assert tele["boot"] == hello["boot"]
+
+
+def test_a_hung_loop_resets_the_board_and_the_app_runs_again(
+        board: repl_board.ReplBoard) -> None:
+    watchdog_when(board, lambda s: s["enabled"])
+    before, _ = hello_and_telemetry(board)
+    assert before["reset"] == "power"
+    board.hang_adc()  # the next ADC conversion never completes: the loop stops there
+    assert board.wait_resets(1, WAIT_S) == ["watchdog"]
+    hello, tele = hello_and_telemetry(board)
+    assert hello["reset"] == "watchdog"
+    assert hello["boot"] != before["boot"]  # a new boot of the app...
+    assert tele["boot"] == hello["boot"]  # ...sampling again
+    assert watchdog_when(board, lambda s: s["enabled"])["load_ms"] == WDT_MS
