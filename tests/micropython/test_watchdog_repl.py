@@ -100,8 +100,11 @@ def read_until(term: serial.Serial, end: bytes) -> bytes:
 @pytest.mark.parametrize("tool", ["mpremote", "ampy"])
 def test_flash_and_the_prompt_never_trip_the_watchdog(board: repl_board.ReplBoard,
                                                       tool: str) -> None:
-    # The older build runs, its watchdog on and fed.
-    assert watchdog_when(board, lambda s: s["enabled"])["load_ms"] == WDT_MS
+    # The older build runs, its watchdog on, and fed: twice its timeout later (on the
+    # board's clock) the board has not reset.
+    state = watchdog_when(board, lambda s: s["enabled"])
+    assert state["load_ms"] == WDT_MS
+    board.wait_clock(state["now"] + 2 * WDT_MS)
 
     # Its raw REPL sessions, the copies, the soft reset into the new build: seconds
     # of them, many times the watchdog's timeout.
@@ -110,7 +113,8 @@ def test_flash_and_the_prompt_never_trip_the_watchdog(board: repl_board.ReplBoar
     assert "copy  fanctl/app.py" in run.stdout
     assert "running picofan 0.1.0" in run.stdout
     assert board.resets == []
-    watchdog_when(board, lambda s: s["enabled"])  # the new build started it again
+    state = watchdog_when(board, lambda s: s["enabled"])  # the new build started it again
+    board.wait_clock(state["now"] + 2 * WDT_MS)  # and feeds it
 
     # The user's next command stops the app; the board is left at >>>.
     assert mpremote(board, "exec", "import machine; print(machine.reset_cause())").split() \
@@ -156,3 +160,43 @@ def test_a_hung_loop_resets_the_board_and_the_app_runs_again(
     assert hello["boot"] != before["boot"]  # a new boot of the app...
     assert tele["boot"] == hello["boot"]  # ...sampling again
     assert watchdog_when(board, lambda s: s["enabled"])["load_ms"] == WDT_MS
+
+
+def test_the_model_behaves_as_the_rp2040_watchdog(tmp_path: Path) -> None:
+    """The edge itself, at a terminal on a board with no app: what the tests above
+    rely on, per the rp2 port's machine.WDT and the RP2040's CTRL register."""
+    flash = tmp_path / "flash"
+    flash.mkdir()
+    with repl_board.ReplBoard(flash) as board, \
+            serial.Serial(board.port, 115200, timeout=0.1, exclusive=True) as term:
+
+        def repl(line: bytes) -> bytes:
+            term.write(line + b"\r")
+            return read_until(term, b">>> ")
+
+        term.write(b"\r")
+        read_until(term, b">>> ")
+        assert b"ValueError: timeout exceeds 8388" in repl(
+            b"import machine; machine.WDT(timeout=8389)")
+        # Started, then ENABLE cleared through the atomic-clear alias: it holds.
+        repl(b"w = machine.WDT(timeout=%d); machine.mem32[0x4005B000] = 1 << 30" % WDT_MS)
+        state = board.watchdog()
+        assert not state["enabled"] and state["load_ms"] == WDT_MS
+        board.wait_clock(state["now"] + 2 * WDT_MS)
+        assert board.resets == []
+        # ENABLE set again through the atomic-set alias: the count resumes, expires,
+        # and the board hard-resets into a fresh interpreter that knows why.
+        repl(b"machine.mem32[0x4005A000] = 1 << 30")
+        assert board.wait_resets(1, WAIT_S) == ["watchdog"]
+        read_until(term, b">>> ")  # the new boot's banner and prompt
+        assert repl(b"import machine; machine.reset_cause()").split()[-2] == b"3"
+        assert not board.watchdog()["enabled"]  # a reset leaves it off
+        # A soft reset does not stop it. (The longest timeout: the soft reset and the
+        # look at the register must come before it expires, on any machine.)
+        repl(b"w = machine.WDT(timeout=8388)")
+        deadline = board.watchdog()["deadline"]
+        term.write(b"\x04")
+        read_until(term, b">>> ")
+        after = board.watchdog()
+        assert after["enabled"] and after["deadline"] == deadline
+        assert board.wait_resets(2, WAIT_S) == ["watchdog", "watchdog"]
