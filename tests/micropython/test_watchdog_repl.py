@@ -12,6 +12,7 @@ import importlib.util
 import json
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,7 @@ from picofan.client import Device, Received
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(sys.executable).parent  # the venv's pinned mpremote, as make flash uses
 _spec = importlib.util.spec_from_file_location("repl_board", Path(__file__).with_name(
     "repl_board.py"))
 assert _spec and _spec.loader
