@@ -56,8 +56,14 @@ class App:
         self.seq = 0
 
     # -- output ---------------------------------------------------------
-    def send(self, msg):
-        self.out.put(protocol.encode(msg))
+    def send(self, msg, keep_free=0):
+        self.out.put(protocol.encode(msg), keep_free)
+
+    def refuse(self, cmd_id, code, text):
+        # An error for a line without an id (junk, most likely) gives way to telemetry
+        # and replies when the host cannot keep up: it may only fill half the queue.
+        self.send(protocol.error(cmd_id, code, text),
+                  self.out.size // 2 if cmd_id is None else 0)
 
     def hello(self, cmd_id=None):
         self.send(protocol.hello(VERSION, self.board.name, self.boot,
@@ -125,14 +131,13 @@ class App:
 
     # -- commands -------------------------------------------------------
     def _too_long(self):
-        self.send(protocol.error(None, "too_long", "line longer than %d bytes"
-                                 % protocol.MAX_LINE))
+        self.refuse(None, "too_long", "line longer than %d bytes" % protocol.MAX_LINE)
 
     def handle(self, line):
         try:
             cmd, cmd_id, args = protocol.decode_command(line)
         except protocol.BadCommand as e:
-            self.send(protocol.error(e.args[2], e.args[0], e.args[1]))
+            self.refuse(e.args[2], e.args[0], e.args[1])
             return
         if cmd == "hello":
             self.hello(cmd_id)
@@ -190,7 +195,7 @@ class App:
         try:
             if self.watchdog_ms:
                 board.watchdog_feed()
-            self.reader.poll(self.next_sample)
+            self.reader.poll(self.next_sample, self.out)
         except Exception as e:
             self.fail_safe(e)
         now = board.ticks_ms()

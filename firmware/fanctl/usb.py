@@ -29,14 +29,17 @@ class LineReader:
         self.length = 0
         self.too_long = False
 
-    def poll(self, deadline):
+    def poll(self, deadline, out):
         # Take input until there is none or the board's clock reaches `deadline`
         # (ticks_ms), but at least AT_LEAST bytes, so commands get through even when
-        # the loop runs late.
+        # the loop runs late. While the output queue `out` is over half full (the host
+        # is not reading its replies) input waits: every command still gets its reply,
+        # and the host's own buffers hold what it sends meanwhile.
         board = self.board
         read_byte = board.read_byte
         budget = AT_LEAST
-        while True:
+        half = out.size // 2
+        while out.pending() <= half:
             b = read_byte()
             if b is None:
                 return
@@ -58,20 +61,23 @@ class LineReader:
                 if board.ticks_diff(board.ticks_ms(), deadline) >= 0:
                     return
                 budget = CHECK_EVERY
+        out.pump()
 
 
 class TxQueue:
     def __init__(self, board, size=TX_QUEUE):
         self.board = board
+        self.size = size
         self.buf = bytearray(size)
         self.view = memoryview(self.buf)
         self.head = 0  # next byte to write
         self.tail = 0  # end of the queued bytes
         self.dropped = 0  # lines that found the queue full
 
-    def put(self, text):
+    def put(self, text, keep_free=0):
+        # keep_free: bytes this line must leave free (lines that may give way to others).
         data = text.encode()
-        need = len(data) + 2
+        need = len(data) + 2 + keep_free
         if self.tail + need > len(self.buf):
             self.pump()  # make room if the host has been reading
         if self.tail + need > len(self.buf) and self.head:

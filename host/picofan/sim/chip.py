@@ -23,8 +23,10 @@ import os
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from dataclasses import dataclass, field
@@ -41,6 +43,9 @@ CHIP_DIR = Path(__file__).resolve().parent / "chip"
 FIRMWARE_DIR = Path(fanctl.__file__).resolve().parent.parent  # holds fanctl/
 HEAP = "192K"  # about what a Pico W has free for Python after MicroPython's own use
 RX_PIPE = 4096  # bytes between the USB port and the firmware's stdin (the smallest pipe)
+# What the rp2 port buffers of input before it stops taking USB packets (its stdin ring
+# and TinyUSB's receive FIFO): beyond this, what the host sends waits in the host.
+RX_BUFFER = 512 + 256
 F_SETPIPE_SZ = 1031
 SLICE_S = 0.01  # the serving loop looks at the world at least this often
 
@@ -261,6 +266,13 @@ class Chip:
                 return "exited"
         return ""
 
+    def _rx_buffered(self) -> int:
+        try:
+            return struct.unpack("i", fcntl.ioctl(self.rx_r, termios.FIONREAD,
+                                                   struct.pack("i", 0)))[0]
+        except OSError:
+            return 0
+
     def _input_waiting(self) -> bool:
         if self.rx_pending:
             return True
@@ -272,8 +284,12 @@ class Chip:
         while not self.stop_relay.is_set():
             self.cdc.service()
             self._drain_output()
-            if not self.interrupted.is_set() and port.host_attached():
-                data = port.read()
+            # Input: never more than the board's buffers hold between the pty and the
+            # firmware; the rest waits on the host's side, as USB flow control does.
+            room = RX_BUFFER - len(self.rx_pending) - self._rx_buffered()
+            attached = port.master >= 0 and port.host_attached()
+            if not self.interrupted.is_set() and room > 0 and attached:
+                data = port.read(room)
                 if data:
                     self._receive(data)
             if self.rx_pending:
@@ -284,9 +300,10 @@ class Chip:
                 except (BlockingIOError, OSError):
                     pass
             fds = [self.out_r]
-            if port.master >= 0 and port.host_attached() and not self.rx_pending:
+            room = RX_BUFFER - len(self.rx_pending) - self._rx_buffered()
+            if attached and room > 0 and not self.interrupted.is_set():
                 fds.append(port.master)
-            select.select(fds, [], [], 0.002 if self.rx_pending else 0.005)
+            select.select(fds, [], [], 0.002 if room <= 0 else 0.005)
 
     def _receive(self, data: bytes) -> None:
         cut = data.find(bytes([CTRL_C]))

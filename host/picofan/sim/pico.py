@@ -325,6 +325,7 @@ class VirtualPico:
             kind, seconds = self.pending or ("reset", 0.0)
             self.pending = None
         self.reset_cause = "power"
+        self.count_lost(bytes(self.cdc.fifo))  # never left the board
         self.cdc.reset()
         if kind == "unplug":
             # The cable comes out between lines: what the host has not read by then is
