@@ -191,10 +191,11 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     return run_monitor(args)
 
 
-def cmd_sim(args: argparse.Namespace) -> int:
+def cmd_sim(sim_args: list[str]) -> int:
+    # The simulator parses its own options (and --help): picofan only hands them on.
     from picofan.sim.__main__ import main as sim_main
 
-    return sim_main(args.sim_args)
+    return sim_main(sim_args)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -229,13 +230,16 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_monitor)
-    c = sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal", add_help=False)
-    c.add_argument("sim_args", nargs=argparse.REMAINDER)
-    c.set_defaults(func=cmd_sim)
+    # Listed for `picofan --help` only: main() hands `picofan sim ...` to the
+    # simulator's own parser before this one sees it.
+    sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal (picofan sim --help)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sim"]:
+        return cmd_sim(argv[1:])
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))

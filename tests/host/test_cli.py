@@ -7,6 +7,7 @@ import json
 import threading
 from pathlib import Path
 
+import picofan_cli
 import pytest
 from scripted_device import ScriptedDevice
 
@@ -95,3 +96,30 @@ def test_csv_holds_exactly_the_telemetry_sent(tmp_path: Path) -> None:
             assert record[name] == want, (name, record, msg)
     events = path.with_suffix(".events.log").read_text()
     assert "MicroPython banner line" in events  # device text: in the side file, not the CSV
+
+
+# -- `picofan sim` through the picofan command (issue 11, item 12) ------------------
+
+def test_sim_help_shows_the_simulators_own_options() -> None:
+    done = picofan_cli.run("sim", "--help")
+    assert done.returncode == 0, done.stderr
+    for option in ("--link", "--control", "--speed", "--seed", "--script"):
+        assert option in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_sim_link_as_in_the_docs_serves_a_board_on_that_path(tmp_path: Path) -> None:
+    with picofan_cli.SimCommand(tmp_path) as sim:
+        assert sim.port in sim.banner
+        done = picofan_cli.run("ping", "--port", sim.port)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith(f"pong from {sim.port}")
+        assert sim.control("status")["state"]["link"] == sim.port
+    assert sim.proc.returncode == 0  # `quit` on its console ends it cleanly
+    assert not Path(sim.port).exists()
+
+
+def test_sim_bad_option_is_one_line_and_exit_2() -> None:
+    done = picofan_cli.run("sim", "--speed", "-1")
+    assert done.returncode == 2
+    assert "speed" in done.stderr and "Traceback" not in done.stderr
