@@ -8,10 +8,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
 
 from picofan import __version__, ports
 from picofan.client import (
@@ -25,14 +27,60 @@ from picofan.client import (
     ReplyTimeout,
 )
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, default_path, events_path
+from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
 
 OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
+MAX_TIMEOUT_S = 3600.0
+MAX_DURATION_S = 366 * 86400.0  # a year: beyond it a wait would overflow the OS's timers
 
 
 def fail(code: int, text: str) -> int:
     print(f"picofan: {text}", file=sys.stderr)
     return code
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (and exit 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_INPUT, f"picofan: {message} (see {self.prog} --help)\n")
+
+
+def seconds(most: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds above 0, at most `most`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= most:  # also refuses NaN
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds above 0 and at most {most:g}")
+        return value
+
+    return parse
+
+
+def sim_speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the speed is a number, 0 (as fast as possible) or more")
+    return value
+
+
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
 
 
 @contextlib.contextmanager
@@ -43,10 +91,14 @@ def opened(args: argparse.Namespace) -> Iterator[Device]:
     if args.sim:
         from picofan.sim.process import SimProcess
 
-        sim = SimProcess(speed=args.sim_speed)
+        try:
+            sim = SimProcess(speed=args.sim_speed)
+        except RuntimeError as e:
+            raise LinkLost(str(e)) from None
         port = sim.port
-        print(f"picofan: virtual Pico on {sim.info['pty']}", file=sys.stderr)
     try:
+        if sim:
+            print(f"picofan: virtual Pico on {sim.info['pty']}", file=sys.stderr)
         dev = Device(port, reply_timeout=args.timeout).start()
         try:
             yield dev
@@ -159,13 +211,16 @@ def describe(event: Event) -> str | None:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    path = args.log or default_path()
-    log = CsvLog(path)
-    print(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
-          file=sys.stderr)
+    path = Path(args.log) if args.log else default_path()
+    check_log_path(path)
+    log: CsvLog | None = None
     deadline = time.monotonic() + args.duration if args.duration else None
     try:
+        # The board first: no files are left behind when there is none.
         with opened(args) as dev:
+            log = open_log(path)
+            print(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
+                  file=sys.stderr)
             for event in dev.events(timeout=0.5):
                 if isinstance(event, Received) and event.message.type == "tele":
                     log.telemetry(event.at, event.message.data)
@@ -180,14 +235,17 @@ def cmd_log(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        log.close()
-        print(f"{log.rows} readings in {log.path}", file=sys.stderr)
+        if log:
+            log.close()
+            print(f"{log.rows} readings in {log.path}", file=sys.stderr)
     return OK
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from picofan.monitor.app import run_monitor
 
+    if args.log and not args.no_log:
+        check_log_path(Path(args.log))
     return run_monitor(args)
 
 
@@ -199,7 +257,7 @@ def cmd_sim(sim_args: list[str]) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="picofan", description="Watch and steer a picofan Pico.")
+    p = Parser(prog="picofan", description="Watch and steer a picofan Pico.")
     p.add_argument("--version", action="version", version=f"picofan {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -207,8 +265,9 @@ def parser() -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text)
         c.add_argument("--port", help="serial port (default: the only Pico plugged in)")
         c.add_argument("--sim", action="store_true", help="start a virtual Pico and use it")
-        c.add_argument("--sim-speed", type=float, default=1.0, help=argparse.SUPPRESS)
-        c.add_argument("--timeout", type=float, default=2.0, help="reply timeout, seconds")
+        c.add_argument("--sim-speed", type=sim_speed, default=1.0, help=argparse.SUPPRESS)
+        c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                       help="reply timeout, seconds")
         return c
 
     sub.add_parser("ports", help="list connected Picos").set_defaults(func=cmd_ports)
@@ -222,8 +281,9 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_set)
     c = device_command("log", "stream readings to the terminal and a CSV file")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
-    c.add_argument("--duration", type=float, help="stop after this many seconds")
-    c.add_argument("--count", type=int, help="stop after this many readings")
+    c.add_argument("--duration", type=seconds(MAX_DURATION_S),
+                   help="stop after this many seconds")
+    c.add_argument("--count", type=positive_count, help="stop after this many readings")
     c.add_argument("--quiet", action="store_true", help="CSV only, nothing on the terminal")
     c.set_defaults(func=cmd_log)
     c = device_command("monitor", "the live terminal monitor")
@@ -243,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
+    except LogPathError as e:
+        return fail(BAD_INPUT, str(e))
     except ports.PortError as e:
         return fail(NO_LINK, str(e))
     except LinkLost as e:

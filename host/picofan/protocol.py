@@ -106,7 +106,14 @@ def _text(raw: bytes) -> str:
     return raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
 
 
-def encode_command(cmd: str, cmd_id: int | str | None = None, **fields: Any) -> bytes:
+def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) -> bytes:
     """A command line for the device, checked by the firmware's own rules first
-    (raises ValueError with the device's own message)."""
+    (raises ValueError with the device's own (code, message))."""
+    if cmd == "set":
+        # Each field is checked before the call: a field named like a parameter
+        # (cmd, cmd_id) is then an unknown setting, not a TypeError.
+        for name, value in fields.items():
+            wire_settings.check_value(name, value)
+    elif fields:
+        raise wire.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
     return wire.encode_command(cmd, cmd_id, **fields).encode() + b"\n"

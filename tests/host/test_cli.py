@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import threading
 from pathlib import Path
 
@@ -123,3 +124,82 @@ def test_sim_bad_option_is_one_line_and_exit_2() -> None:
     done = picofan_cli.run("sim", "--speed", "-1")
     assert done.returncode == 2
     assert "speed" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- bad input: one line, exit 2, nothing sent (issue 11, item 10) -------------------
+
+def one_clear_line(stderr: str) -> str:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("picofan: "), stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def sent_anything(device: ScriptedDevice) -> bool:
+    """After the command exited: did it write a single byte to the port?"""
+    return bool(device.read(0))
+
+
+@pytest.mark.parametrize("args", [
+    ["set", "cmd=ping"],
+    ["set", "cmd_id=5"],
+    ["set", "id=5"],
+    ["set", "timeout=5"],  # was taken as the reply timeout, and `set` went out empty
+    ["ping", "--timeout", "inf"],
+    ["ping", "--timeout", "nan"],
+    ["ping", "--timeout", "-1"],
+    ["ping", "--timeout", "0"],
+    ["ping", "--timeout", "soon"],
+    ["get", "--timeout", "1e300"],
+    ["log", "--count", "0"],
+    ["log", "--count", "-3"],
+    ["log", "--duration", "-5"],
+    ["log", "--duration", "0"],
+    ["log", "--duration", "nan"],
+    ["log", "--duration", "inf"],
+    ["set"],
+], ids=" ".join)
+def test_bad_input_is_one_line_exit_2_and_nothing_sent(args: list[str], tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    try:
+        done = picofan_cli.run(*args, "--port", device.path, cwd=tmp_path)
+        assert done.returncode == 2, (done.returncode, done.stderr)
+        one_clear_line(done.stderr)
+        assert not sent_anything(device)
+    finally:
+        device.close()
+    assert list(tmp_path.iterdir()) == []  # no log files either
+
+
+def test_log_into_a_folder_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    try:
+        for command in ("log", "monitor"):
+            done = picofan_cli.run(command, "--port", device.path, "--log", str(tmp_path))
+            assert done.returncode == 2, (command, done.stderr)
+            assert "folder" in one_clear_line(done.stderr)
+            assert not sent_anything(device)
+    finally:
+        device.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_sim_speed_is_one_line_and_leaves_no_virtual_pico(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    for command in ("ping", "log", "monitor"):
+        done = picofan_cli.run(command, "--sim", "--sim-speed", "-1", cwd=tmp_path, env=env)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "sim-speed" in one_clear_line(done.stderr)
+    assert picofan_cli.processes_mentioning(str(tmp_path)) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_log_with_no_board_leaves_no_files(tmp_path: Path) -> None:
+    missing = str(tmp_path / "ttyNONE")
+    done = picofan_cli.run("log", "--port", missing, "--log", str(tmp_path / "run.csv"))
+    assert done.returncode == 3
+    assert "cannot open" in one_clear_line(done.stderr)
+    done = picofan_cli.run("log", "--port", missing, cwd=tmp_path)  # the default logs/ path
+    assert done.returncode == 3
+    one_clear_line(done.stderr)
+    assert list(tmp_path.iterdir()) == []

@@ -17,6 +17,7 @@ from textual.widgets import Input, Static
 from fanctl import protocol as wire
 from fanctl.settings import defaults
 from picofan.client import Device
+from picofan.logger import CsvLog
 from picofan.monitor.app import MonitorApp
 from picofan.sim.process import SimProcess
 
@@ -39,7 +40,7 @@ async def running(port: str, sim: SimProcess | None = None,
                   log_path: Path | None = None) -> AsyncIterator[tuple[MonitorApp, Pilot]]:
     """The monitor on a started Device, redrawing often so tests see changes soon."""
     dev = Device(port).start()
-    app = MonitorApp(dev, sim=sim, log_path=log_path, refresh_s=0.05)
+    app = MonitorApp(dev, sim=sim, csv=CsvLog(log_path) if log_path else None, refresh_s=0.05)
     try:
         async with app.run_test(size=SIZE) as pilot:
             yield app, pilot

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from picofan.client import Device, DeviceError, Event, Received, ReplyTimeout
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, default_path
+from picofan.logger import CsvLog, default_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.controls import Controls, SettingsRequest
 from picofan.monitor.plot import TempPlot
@@ -57,7 +57,7 @@ class MonitorApp(App[int]):
         Binding("f", "fault", "fault"),
     ]
 
-    def __init__(self, device: Device, *, sim: Any = None, log_path: Path | None = None,
+    def __init__(self, device: Device, *, sim: Any = None, csv: CsvLog | None = None,
                  refresh_s: float = REFRESH_S) -> None:
         super().__init__()
         self.device = device
@@ -71,7 +71,7 @@ class MonitorApp(App[int]):
         self._inbox: list[Event] = []
         self._inbox_lock = threading.Lock()
         self._csv_lock = threading.Lock()
-        self.csv: CsvLog | None = CsvLog(log_path) if log_path else None
+        self.csv = csv
         self._notes_shown = 0
         self.redraws = 0
 
@@ -213,7 +213,10 @@ class MonitorApp(App[int]):
                 self.csv.close()
                 self.csv = None
             else:
-                self.csv = CsvLog(default_path())
+                try:
+                    self.csv = CsvLog(default_path())
+                except OSError as e:
+                    self.report(f"cannot record: {e}", "error")
         self.redraw()
 
     def action_help(self) -> None:
@@ -245,13 +248,19 @@ def run_monitor(args: argparse.Namespace) -> int:
     if args.sim:
         from picofan.sim.process import SimProcess
 
-        sim = SimProcess(speed=args.sim_speed)
+        try:
+            sim = SimProcess(speed=args.sim_speed)
+        except RuntimeError as e:
+            raise LinkLost(str(e)) from None
         port = sim.port
     try:
         device = Device(port, reply_timeout=args.timeout).start()
         try:
             log_path = None if args.no_log else Path(args.log) if args.log else default_path()
-            app = MonitorApp(device, sim=sim, log_path=log_path)
+            # Opened here, not in the app: a log that cannot be written is a clear
+            # error before the screen takes over the terminal.
+            csv = open_log(log_path) if log_path else None
+            app = MonitorApp(device, sim=sim, csv=csv)
             app.run()
             if log_path:
                 print(f"{app.state.lines} readings; log started in {log_path}", file=sys.stderr)
