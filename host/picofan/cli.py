@@ -211,25 +211,32 @@ def describe(event: Event) -> str | None:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
+    """Stream until Ctrl-C (or SIGTERM, SIGHUP), --duration or --count; through
+    quiet spells, unplugs and reboots (the Device reconnects by itself)."""
     path = Path(args.log) if args.log else default_path()
     check_log_path(path)
     log: CsvLog | None = None
-    deadline = time.monotonic() + args.duration if args.duration else None
     try:
         # The board first: no files are left behind when there is none.
         with opened(args) as dev:
             log = open_log(path)
             print(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
                   file=sys.stderr)
-            for event in dev.events(timeout=0.5):
+            deadline = time.monotonic() + args.duration if args.duration else None
+            while not dev.closed:
+                wait = None if deadline is None else deadline - time.monotonic()
+                if wait is not None and wait <= 0:
+                    break
+                event = dev.next_event(wait)
+                if event is None:
+                    continue
+                text = describe(event)
                 if isinstance(event, Received) and event.message.type == "tele":
                     log.telemetry(event.at, event.message.data)
-                elif (text := describe(event)) is not None:
+                elif text is not None:
                     log.event(event.at, type(event).__name__, text)
-                if not args.quiet and (text := describe(event)):
+                if not args.quiet and text:
                     print(text, flush=True)
-                if deadline and time.monotonic() >= deadline:
-                    break
                 if args.count and log.rows >= args.count:
                     break
     except KeyboardInterrupt:

@@ -156,6 +156,17 @@ class Device:
                 return
             yield event
 
+    def next_event(self, timeout: float | None = None) -> Event | None:
+        """The next event; None when `timeout` s pass without one, or once the
+        device is closed (check `closed`). A quiet spell is not the end."""
+        try:
+            event = self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if event is None:
+            self._events.put(None)  # closed: every later call sees it too
+        return event
+
     def poll_events(self) -> list[Event]:
         """Every event waiting now, without blocking."""
         out: list[Event] = []

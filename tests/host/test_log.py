@@ -1,0 +1,71 @@
+"""`picofan log` as a person runs it: the installed command in its own process,
+on the virtual Pico at the default settings (a reading a second, real time)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import picofan_cli
+from picofan_cli import SimCommand, csv_rows, wait_until
+
+
+def test_log_sim_streams_for_the_whole_duration(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    done = picofan_cli.run("log", "--sim", "--duration", "8", "--log", str(path), "--quiet")
+    assert done.returncode == 0, done.stderr
+    rows = csv_rows(path)
+    assert len(rows) >= 7, (len(rows), done.stderr)  # a reading a second for 8 s
+    assert f"{len(rows)} readings in {path}" in done.stderr
+
+
+def test_log_count_stops_after_exactly_that_many(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "4", "--log", str(path))
+    assert done.returncode == 0, done.stderr
+    assert len(csv_rows(path)) == 4
+    assert done.stdout.count("°C") == 4  # and each reading on the terminal
+
+
+def test_log_keeps_going_through_an_unplug_and_records_the_gap(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        log = picofan_cli.start("log", "--port", sim.port, "--count", "6", "--log", str(path))
+        try:
+            wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
+                       "two readings logged")
+            sim.control("unplug 2")
+            out, err = log.communicate(timeout=120)
+        except BaseException:
+            log.kill()
+            raise
+    assert log.returncode == 0, err
+    rows = csv_rows(path)
+    assert len(rows) == 6, err
+    events = path.with_suffix(".events.log").read_text()
+    assert "\tDisconnected\tdisconnected from" in events
+    assert "\tConnected\tconnected to" in events and "s away" in events
+    # readings from before and after the cable was out
+    boots = [r["boot"] for r in rows]
+    assert boots[0] != boots[-1], boots
+    assert "disconnected from" in out and "s away" in out
+
+
+def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        log = picofan_cli.start("log", "--port", sim.port, "--log", str(path))
+        try:
+            # it is still running once three readings (three seconds) have come
+            wait_until(lambda: len(csv_rows(path)) >= 3 or log.poll() is not None,
+                       "three readings logged")
+            assert log.poll() is None, log.communicate()
+            log.send_signal(signal.SIGINT)  # Ctrl-C
+            _, err = log.communicate(timeout=60)
+        except BaseException:
+            log.kill()
+            raise
+    assert log.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"readings in {path}" in err
