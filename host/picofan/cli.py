@@ -1,7 +1,9 @@
 """The `picofan` command: ports | ping | get | set | log | monitor | sim.
 
 Exit codes: 0 ok, 1 the device answered with an error, 2 bad input on the
-command line (nothing was sent), 3 no board / no reply / link trouble."""
+command line (nothing was sent), 3 no board / no reply / link trouble;
+128 + the signal's number when a signal stopped ping, get or set (log and
+monitor stop on Ctrl-C, SIGTERM and SIGHUP as asked: 0)."""
 
 from __future__ import annotations
 
@@ -9,13 +11,15 @@ import argparse
 import contextlib
 import json
 import math
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from picofan import __version__, ports
+from picofan import __version__, ports, shutdown
 from picofan.client import (
     Connected,
     Device,
@@ -35,8 +39,24 @@ MAX_DURATION_S = 366 * 86400.0  # a year: beyond it a wait would overflow the OS
 
 
 def fail(code: int, text: str) -> int:
-    print(f"picofan: {text}", file=sys.stderr)
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+        print(f"picofan: {text}", file=sys.stderr)
     return code
+
+
+def show(text: str, file: Any = None) -> bool:
+    """Print a line for the person watching; False once nobody can read it (a
+    closed pipe, `| head`, or a closed terminal)."""
+    try:
+        print(text, file=file or sys.stdout, flush=True)
+    except OSError:
+        # Point stdout at /dev/null: the interpreter's last flush then stays quiet.
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, (file or sys.stdout).fileno())
+            os.close(null)
+        return False
+    return True
 
 
 class Parser(argparse.ArgumentParser):
@@ -98,15 +118,17 @@ def opened(args: argparse.Namespace) -> Iterator[Device]:
         port = sim.port
     try:
         if sim:
-            print(f"picofan: virtual Pico on {sim.info['pty']}", file=sys.stderr)
+            show(f"picofan: virtual Pico on {sim.info['pty']}", sys.stderr)
         dev = Device(port, reply_timeout=args.timeout).start()
         try:
             yield dev
         finally:
-            dev.close()
+            with shutdown.shielded():
+                dev.close()
     finally:
         if sim:
-            sim.stop()
+            with shutdown.shielded():
+                sim.stop()
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
@@ -220,8 +242,8 @@ def cmd_log(args: argparse.Namespace) -> int:
         # The board first: no files are left behind when there is none.
         with opened(args) as dev:
             log = open_log(path)
-            print(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
-                  file=sys.stderr)
+            show(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
+                 sys.stderr)
             deadline = time.monotonic() + args.duration if args.duration else None
             while not dev.closed:
                 wait = None if deadline is None else deadline - time.monotonic()
@@ -235,16 +257,17 @@ def cmd_log(args: argparse.Namespace) -> int:
                     log.telemetry(event.at, event.message.data)
                 elif text is not None:
                     log.event(event.at, type(event).__name__, text)
-                if not args.quiet and text:
-                    print(text, flush=True)
+                if not args.quiet and text and not show(text):
+                    break  # stdout is gone: `| head` has what it wanted
                 if args.count and log.rows >= args.count:
                     break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM, SIGHUP, SIGQUIT (shutdown.Stopped)
         pass
     finally:
         if log:
-            log.close()
-            print(f"{log.rows} readings in {log.path}", file=sys.stderr)
+            with shutdown.shielded():
+                log.close()
+                show(f"{log.rows} readings in {log.path}", sys.stderr)
     return OK
 
 
@@ -308,18 +331,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["sim"]:
         return cmd_sim(argv[1:])
     args = parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except LogPathError as e:
-        return fail(BAD_INPUT, str(e))
-    except ports.PortError as e:
-        return fail(NO_LINK, str(e))
-    except LinkLost as e:
-        return fail(NO_LINK, str(e))
-    except ReplyTimeout as e:
-        return fail(NO_LINK, str(e))
-    except DeviceError as e:
-        return fail(DEVICE_ERROR, f"the device refused: {e}")
+    with shutdown.stop_on_signals():
+        try:
+            return int(args.func(args))
+        except LogPathError as e:
+            return fail(BAD_INPUT, str(e))
+        except (ports.PortError, LinkLost, ReplyTimeout) as e:
+            return fail(NO_LINK, str(e))
+        except DeviceError as e:
+            return fail(DEVICE_ERROR, f"the device refused: {e}")
+        except KeyboardInterrupt as e:
+            signum = e.signum if isinstance(e, shutdown.Stopped) else signal.SIGINT
+            return fail(128 + signum, f"stopped ({signal.Signals(signum).name})")
 
 
 if __name__ == "__main__":

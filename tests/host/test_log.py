@@ -3,10 +3,12 @@ on the virtual Pico at the default settings (a reading a second, real time)."""
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
 import picofan_cli
+import pytest
 from picofan_cli import SimCommand, csv_rows, wait_until
 
 
@@ -69,3 +71,31 @@ def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> Non
     assert log.returncode == 0, err
     assert "Traceback" not in err
     assert f"readings in {path}" in err
+
+
+# -- stopped by a signal: nothing left behind (issue 11, item 5) ---------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT,
+                                    signal.SIGQUIT], ids=lambda s: signal.Signals(s).name)
+def test_log_sim_stopped_by_a_signal_stops_its_virtual_pico(signum: int, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"  # where the virtual Pico makes its folder
+    temp.mkdir()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--sim", "--log", str(path),
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        wait_until(lambda: len(csv_rows(path)) >= 1 or log.poll() is not None,
+                   "a reading logged")
+        assert picofan_cli.processes_mentioning(str(temp)), "the virtual Pico is running"
+        log.send_signal(signum)
+        log.wait(60)
+    finally:
+        log.kill()
+        left = picofan_cli.processes_mentioning(str(temp))
+        picofan_cli.kill_all(left)  # an orphan would hold log's stderr open
+        _, err = log.communicate()
+    assert left == [], "the virtual Pico outlived picofan log"
+    assert list(temp.iterdir()) == [], "its temporary folder was left behind"
+    assert log.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"{len(csv_rows(path))} readings in {path}" in err  # the summary, also on a signal
