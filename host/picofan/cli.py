@@ -29,6 +29,7 @@ from picofan.client import (
     Noise,
     Received,
     ReplyTimeout,
+    noise_text,
 )
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
@@ -213,7 +214,7 @@ def describe(event: Event) -> str | None:
     if isinstance(event, Disconnected):
         return f"disconnected from {event.port} ({event.reason}); retrying"
     if isinstance(event, Noise):
-        return f"device: {event.line.text}"
+        return noise_text(event.line)
     if isinstance(event, Received):
         m = event.message.data
         if event.message.type == "tele":

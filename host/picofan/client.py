@@ -23,7 +23,7 @@ from typing import Any
 
 from picofan import ports
 from picofan.link import LinkLost, SerialLink
-from picofan.protocol import DeviceText, Message, encode_command, parse_line
+from picofan.protocol import TOO_LONG, DeviceText, Message, encode_command, parse_line
 
 RECONNECT_EVERY_S = 0.1  # trying to open a missing port is cheap; a quick return loses less
 REPLY_TIMEOUT_S = 2.0
@@ -62,6 +62,13 @@ class Noise(Event):
     """A device line that is not a protocol message."""
 
     line: DeviceText
+
+
+def noise_text(line: DeviceText) -> str:
+    """A device line that is not a message, as a person reads it."""
+    if line.reason == TOO_LONG:
+        return f"device sent {TOO_LONG}: {line.text}"
+    return f"device: {line.text}"
 
 
 class DeviceError(Exception):

@@ -1,7 +1,10 @@
 """The serial transport: open the Pico's port, read whole lines, write bytes.
 
-Partial lines are held until their newline arrives; a port that disappears
-raises LinkLost, and open() can be called again to reconnect."""
+Partial lines are held until their newline arrives, up to MAX_LINE bytes (and
+a \r): a longer one (a wrong device streaming without newlines) is handed on
+at once, cut short (the parser calls it too long), and the rest of it is
+dropped up to its newline. A port that disappears raises LinkLost, and open()
+can be called again to reconnect."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import contextlib
 import serial
 
 from picofan import ports
+from picofan.protocol import MAX_LINE
 
 READ_TIMEOUT_S = 0.1
 
@@ -24,6 +28,7 @@ class SerialLink:
         self.port = ""
         self.serial: serial.Serial | None = None
         self._partial = bytearray()
+        self._overlong = False  # dropping the rest of a line longer than MAX_LINE
 
     def open(self) -> str:
         """Open the port (finding the Pico if none was named); returns its path."""
@@ -36,6 +41,7 @@ class SerialLink:
             raise LinkLost(f"cannot open {device}: {e}") from e
         self.port = device
         self._partial.clear()
+        self._overlong = False
         return device
 
     @property
@@ -51,12 +57,30 @@ class SerialLink:
         except (serial.SerialException, OSError) as e:
             self.close()
             raise LinkLost(str(e) or "port closed") from e
-        if not data:
-            return []
-        self._partial += data
-        *lines, rest = self._partial.split(b"\n")
-        self._partial = bytearray(rest)
-        return [bytes(line) for line in lines]
+        lines: list[bytes] = []
+        view = memoryview(data)
+        start = 0
+        # Only the new data is searched: the held part has no newline.
+        while (end := data.find(b"\n", start)) >= 0:
+            if not self._overlong:  # (else: the end of a line already reported)
+                self._hold(view[start:end])
+                lines.append(bytes(self._partial))
+            self._overlong = False
+            self._partial.clear()
+            start = end + 1
+        if not self._overlong:
+            self._hold(view[start:])
+            if len(self._partial) > MAX_LINE + 1:  # more than a line and its \r
+                lines.append(bytes(self._partial))  # too long: reported once, now
+                self._partial.clear()
+                self._overlong = True
+        return lines
+
+    def _hold(self, piece: memoryview) -> None:
+        # Never more than a line, its \r and one byte: the proof that it is too long.
+        room = MAX_LINE + 2 - len(self._partial)
+        if room > 0:
+            self._partial += piece[:room]
 
     def write(self, data: bytes) -> None:
         if self.serial is None:

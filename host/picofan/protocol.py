@@ -15,6 +15,7 @@ from fanctl import protocol as wire
 from fanctl import settings as wire_settings
 
 MAX_LINE = 64 * 1024  # a device line longer than this is noise, not a message
+TOO_LONG = f"a line longer than {MAX_LINE} bytes (dropped: is this a picofan board?)"
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ def _band_problem(setpoint: float, hysteresis: float, mode: str) -> str | None:
 
 def parse_line(raw: bytes) -> Message | DeviceText:
     """One line from the device (line end optional) -> a message or device text."""
-    if len(raw) > MAX_LINE:
-        return DeviceText(_text(raw)[:200] + "…", "line too long")
+    if len(raw.rstrip(b"\r\n")) > MAX_LINE:
+        return DeviceText(_text(raw[:200]) + "…", TOO_LONG)
     if not raw.startswith(b"{"):
         return DeviceText(_text(raw), "not a message")
     try:

@@ -3,6 +3,7 @@ on the virtual Pico at the default settings (a reading a second, real time)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -10,6 +11,10 @@ from pathlib import Path
 import picofan_cli
 import pytest
 from picofan_cli import SimCommand, csv_rows, wait_until
+from scripted_device import ScriptedDevice
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults
 
 
 def test_log_sim_streams_for_the_whole_duration(tmp_path: Path) -> None:
@@ -99,3 +104,52 @@ def test_log_sim_stopped_by_a_signal_stops_its_virtual_pico(signum: int, tmp_pat
     assert log.returncode == 0, err
     assert "Traceback" not in err
     assert f"{len(csv_rows(path))} readings in {path}" in err  # the summary, also on a signal
+
+
+# -- a port that streams without newlines (issue 11, item 6) -------------------------
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def tele_line(seq: int, boot: str = "0000b007") -> bytes:
+    msg = wire.tele(boot, seq, 1000 * seq, 25.0, 32768, 10000.0, False, defaults(), None)
+    return json.dumps(msg).encode() + b"\r\n"
+
+
+def wait_for_host(device: ScriptedDevice) -> None:
+    """Until the host has opened the port and asked for hello."""
+    wait_until(lambda: bool(device.read(0.05)) and b'"hello"' in device.received,
+               "the host asking for hello")
+
+
+def test_a_stream_without_newlines_is_bounded_and_reported_once(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--port", device.path, "--log", str(path), "--count", "2")
+    junk = bytes(range(33, 127)) * (16 * 1024 * 1024 // 94)  # 16 MiB, no newline
+    try:
+        wait_for_host(device)
+        device.send(tele_line(0))
+        wait_until(lambda: len(csv_rows(path)) == 1, "the first reading")
+        before = peak_rss_kib(log.pid)
+        for i in range(0, len(junk), 65536):  # the pty blocks until the host reads
+            device.send(junk[i:i + 65536])
+        events = path.with_suffix(".events.log")
+        # said while the junk is still coming (no newline yet), not only at its end
+        wait_until(lambda: "longer than" in events.read_text(), "the noise reported")
+        grown_kib = peak_rss_kib(log.pid) - before
+        device.send(b"\r\n" + tele_line(1))  # the junk ends; the next line is whole
+        log.wait(60)
+    finally:
+        log.kill()
+        _, err = log.communicate()
+        device.close()
+    assert log.returncode == 0, err
+    assert [r["seq"] for r in csv_rows(path)] == ["0", "1"]
+    assert events.read_text().count("longer than") == 1  # once for this overflow
+    assert grown_kib < 4096, f"the host grew by {grown_kib} KiB reading 16 MiB of junk"
+    assert "Traceback" not in err

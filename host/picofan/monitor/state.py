@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanctl.control import thresholds
-from picofan.client import Connected, Disconnected, Event, Noise, Received
+from picofan.client import Connected, Disconnected, Event, Noise, Received, noise_text
 
 WINDOWS_S = (60, 600, 3600)  # the plot's selectable spans: 1 min, 10 min, 1 h
 TREND_S = 30.0  # the trend arrow compares now with this long ago
@@ -51,7 +51,7 @@ class MonitorState:
             self.connected = False
             self.note(event, f"disconnected ({event.reason}); retrying")
         elif isinstance(event, Noise):
-            self.note(event, f"device: {event.line.text}")
+            self.note(event, noise_text(event.line))
         elif isinstance(event, Received):
             self._message(event, now)
 
