@@ -64,10 +64,22 @@ class Noise(Event):
     line: DeviceText
 
 
+AT_REPL = ("the board is at the MicroPython REPL (>>>), not running picofan: "
+           "`make reset` starts it again (or unplug and replug the board)")
+SHARED = ("telemetry kept coming, so picofan runs on the board: another program may "
+          "have this port open and be taking the replies (close it)")
+
+
+def is_repl_prompt(text: str) -> bool:
+    return text.lstrip().startswith(">>>")
+
+
 def noise_text(line: DeviceText) -> str:
     """A device line that is not a message, as a person reads it."""
     if line.reason == TOO_LONG:
         return f"device sent {TOO_LONG}: {line.text}"
+    if is_repl_prompt(line.text):
+        return f"device: {line.text}  ({AT_REPL})"
     return f"device: {line.text}"
 
 
@@ -96,6 +108,12 @@ class Device:
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # What explains a missing reply: telemetry lines so far, the REPL's prompt
+        # seen since the last message, the last id-less too_long error.
+        self._tele_count = 0
+        self._at_repl = False
+        self._too_long_count = 0
+        self._too_long: dict[str, Any] = {}
 
     # -- life -------------------------------------------------------------------
     def start(self) -> Device:
@@ -127,21 +145,29 @@ class Device:
         return self._stop.is_set()
 
     # -- commands ---------------------------------------------------------------
-    def request(self, cmd: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
+    def request(self, cmd: str, /, timeout: float | None = None,
+                **fields: Any) -> dict[str, Any]:
         """Send a command and wait for its reply: the ack (or hello) message.
-        Raises ValueError before sending when a field is invalid, DeviceError on
-        an error reply, ReplyTimeout when nothing comes back in time."""
+        Raises ValueError before sending when a field is invalid or the line too
+        long, DeviceError on an error reply, ReplyTimeout when nothing comes back
+        in time (saying why, when the stream shows it)."""
         cmd_id = next(self._ids)
         line = encode_command(cmd, cmd_id, **fields)
         fut: Future[dict[str, Any]] = Future()
         with self._lock:
             self._pending[cmd_id] = fut
+        tele_before, too_long_before = self._tele_count, self._too_long_count
+        wait = timeout if timeout is not None else self.reply_timeout
         try:
             self.link.write(line)
-            reply = fut.result(timeout if timeout is not None else self.reply_timeout)
+            reply = fut.result(wait)
         except FutureTimeout:
-            raise ReplyTimeout(f"no reply to {cmd!r} within "
-                               f"{timeout or self.reply_timeout:g} s") from None
+            if self._too_long_count != too_long_before:
+                # The device could not read a line, so it could not say whose: ours.
+                raise DeviceError(self._too_long) from None
+            why = (f"; {AT_REPL}" if self._at_repl
+                   else f"; {SHARED}" if self._tele_count != tele_before else "")
+            raise ReplyTimeout(f"no reply to {cmd!r} within {wait:g} s{why}") from None
         except LinkLost as e:
             raise ReplyTimeout(f"{cmd!r} not sent: {e}") from None
         finally:
@@ -208,9 +234,16 @@ class Device:
         parsed = parse_line(raw)
         if isinstance(parsed, DeviceText):
             if parsed.text.strip():
+                self._at_repl = self._at_repl or is_repl_prompt(parsed.text)
                 self._events.put(Noise(parsed))
             return
         data = parsed.data
+        self._at_repl = False  # a message: the firmware runs
+        if parsed.type == "tele":
+            self._tele_count += 1
+        elif parsed.type == "error" and data["id"] is None and data["code"] == "too_long":
+            self._too_long = data
+            self._too_long_count += 1
         if parsed.type == "hello":
             self.hello = data
         if parsed.type in ("ack", "error", "hello") and type(data.get("id")) is int:

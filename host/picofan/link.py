@@ -9,6 +9,7 @@ can be called again to reconnect."""
 from __future__ import annotations
 
 import contextlib
+import threading
 
 import serial
 
@@ -29,16 +30,26 @@ class SerialLink:
         self.serial: serial.Serial | None = None
         self._partial = bytearray()
         self._overlong = False  # dropping the rest of a line longer than MAX_LINE
+        self._write_lock = threading.Lock()  # the reader thread and callers both write
 
     def open(self) -> str:
-        """Open the port (finding the Pico if none was named); returns its path."""
+        """Open the port (finding the Pico if none was named); returns its path.
+        The first thing sent is a line end: it ends any half line an earlier
+        program left in the board's input, which would swallow our first command."""
         device = ports.choose(self.requested)
         try:
             # exclusive: two programs reading one port each get half the lines
-            self.serial = serial.Serial(device, 115200, timeout=READ_TIMEOUT_S,
-                                        write_timeout=2, exclusive=True)
+            port = serial.Serial(device, 115200, timeout=READ_TIMEOUT_S,
+                                 write_timeout=2, exclusive=True)
         except (serial.SerialException, OSError) as e:
             raise LinkLost(f"cannot open {device}: {e}") from e
+        try:
+            port.write(b"\n")
+        except (serial.SerialException, OSError) as e:
+            port.close()
+            raise LinkLost(f"cannot write to {device}: {e}") from e
+        with self._write_lock:
+            self.serial = port
         self.port = device
         self._partial.clear()
         self._overlong = False
@@ -83,13 +94,15 @@ class SerialLink:
             self._partial += piece[:room]
 
     def write(self, data: bytes) -> None:
-        if self.serial is None:
-            raise LinkLost("not connected")
-        try:
-            self.serial.write(data)
-        except (serial.SerialException, OSError) as e:
-            self.close()
-            raise LinkLost(str(e) or "port closed") from e
+        with self._write_lock:  # whole lines, never two interleaved
+            port = self.serial
+            if port is None:
+                raise LinkLost("not connected")
+            try:
+                port.write(data)
+            except (serial.SerialException, OSError) as e:
+                self.close()
+                raise LinkLost(str(e) or "port closed") from e
 
     def close(self) -> None:
         if self.serial is not None:

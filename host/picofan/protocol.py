@@ -117,4 +117,9 @@ def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) 
             wire_settings.check_value(name, value)
     elif fields:
         raise wire.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
-    return wire.encode_command(cmd, cmd_id, **fields).encode() + b"\n"
+    line = wire.encode_command(cmd, cmd_id, **fields).encode()
+    if len(line) > wire.MAX_LINE:  # the device would answer too_long, without our id
+        raise wire.BadCommand("too_long", f"the command would be {len(line)} bytes; the "
+                              f"device takes lines of up to {wire.MAX_LINE}: send fewer "
+                              "settings at a time", cmd_id)
+    return line + b"\n"
