@@ -26,7 +26,10 @@ from picofan.client import (
     DeviceError,
     Disconnected,
     Event,
+    LinesLost,
     Noise,
+    NotRebooted,
+    Rebooted,
     Received,
     ReplyTimeout,
     noise_text,
@@ -215,6 +218,8 @@ def describe(event: Event) -> str | None:
         return f"disconnected from {event.port} ({event.reason}); retrying"
     if isinstance(event, Noise):
         return noise_text(event.line)
+    if isinstance(event, Rebooted | NotRebooted | LinesLost):
+        return event.text
     if isinstance(event, Received):
         m = event.message.data
         if event.message.type == "tele":

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fanctl.app import SEQ_MASK
 from picofan import ports
 from picofan.link import LinkLost, SerialLink
 from picofan.protocol import TOO_LONG, DeviceText, Message, encode_command, parse_line
@@ -58,6 +59,41 @@ class Received(Event):
 
 
 @dataclass(frozen=True)
+class Rebooted(Event):
+    """The board restarted: a new boot id, while watching or across a reconnect."""
+
+    old_boot: str
+    new_boot: str
+
+    @property
+    def text(self) -> str:
+        return f"the board restarted (boot {self.old_boot} → {self.new_boot})"
+
+
+@dataclass(frozen=True)
+class NotRebooted(Event):
+    """Back after a reconnect with the same boot id: the board kept running."""
+
+    boot: str
+
+    @property
+    def text(self) -> str:
+        return f"the board did not restart (boot {self.boot})"
+
+
+@dataclass(frozen=True)
+class LinesLost(Event):
+    """Telemetry lines the board produced that never arrived (a jump in seq)."""
+
+    count: int
+    boot: str
+
+    @property
+    def text(self) -> str:
+        return f"lost {self.count} line{'s' if self.count != 1 else ''} of telemetry"
+
+
+@dataclass(frozen=True)
 class Noise(Event):
     """A device line that is not a protocol message."""
 
@@ -81,6 +117,45 @@ def noise_text(line: DeviceText) -> str:
     if is_repl_prompt(line.text):
         return f"device: {line.text}  ({AT_REPL})"
     return f"device: {line.text}"
+
+
+class Continuity:
+    """Restarts and lost lines, from the boot id (hello, tele) and the per-boot
+    telemetry seq (tele) alone: the board's clock and the link's ups and downs
+    say nothing for sure. Device runs one for every program that reads it."""
+
+    def __init__(self) -> None:
+        self.boot: str | None = None
+        self.expect: int | None = None  # the next seq; None: not counting yet
+        self.reconnected = False
+
+    def reconnect(self) -> None:
+        self.reconnected = True
+
+    def see(self, message: Message) -> list[Event]:
+        """What this message shows beyond itself (for hello and tele)."""
+        boot = message.data.get("boot")
+        if message.type not in ("hello", "tele") or not isinstance(boot, str):
+            return []
+        found: list[Event] = []
+        if boot != self.boot:
+            if self.boot is not None:
+                found.append(Rebooted(self.boot, boot))
+                self.expect = 0  # its lines count from its first one
+            else:
+                self.expect = None  # the first board we see: count from what comes
+            self.boot = boot
+        elif self.reconnected:
+            found.append(NotRebooted(boot))
+        self.reconnected = False
+        if message.type == "tele":
+            seq = message.data["seq"]
+            if self.expect is not None:
+                lost = (seq - self.expect) & SEQ_MASK  # seq wraps at 2^30
+                if 0 < lost <= SEQ_MASK // 2:  # (a step back would be a resync, not a loss)
+                    found.append(LinesLost(lost, boot))
+            self.expect = (seq + 1) & SEQ_MASK
+        return found
 
 
 class DeviceError(Exception):
@@ -114,6 +189,7 @@ class Device:
         self._at_repl = False
         self._too_long_count = 0
         self._too_long: dict[str, Any] = {}
+        self._continuity = Continuity()
 
     # -- life -------------------------------------------------------------------
     def start(self) -> Device:
@@ -253,6 +329,8 @@ class Device:
                 fut.set_result(data)
                 if parsed.type != "hello":
                     return
+        for found in self._continuity.see(parsed):  # said before the message showing it
+            self._events.put(found)
         self._events.put(Received(parsed))
 
     def _lost(self, reason: str) -> None:
@@ -273,6 +351,7 @@ class Device:
                 port = self.link.open()
             except (LinkLost, ports.PortError):
                 continue
+            self._continuity.reconnect()
             self._events.put(Connected(port, gap_s=time.monotonic() - down_at))
             self._ask_hello()
             return

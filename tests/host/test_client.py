@@ -14,19 +14,22 @@ from hypothesis import strategies as st
 from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
+from fanctl.app import SEQ_MASK
 from fanctl.settings import defaults
 from picofan.client import (
     Connected,
+    Continuity,
     Device,
     DeviceError,
     Disconnected,
     Event,
+    LinesLost,
     Noise,
     Received,
     ReplyTimeout,
 )
 from picofan.link import SerialLink
-from picofan.protocol import MAX_LINE, TOO_LONG, parse_line
+from picofan.protocol import MAX_LINE, TOO_LONG, Message, parse_line
 from picofan.sim.process import SimProcess
 
 
@@ -142,3 +145,19 @@ def test_link_holds_at_most_max_line_and_cuts_each_long_line_once(lengths: list[
         assert body == b"x" * n if n <= MAX_LINE else MAX_LINE < len(body) <= MAX_LINE + 2
     too_long = [getattr(parse_line(line), "reason", None) == TOO_LONG for line in got]
     assert too_long == [n > MAX_LINE for n in lengths]
+
+
+def test_seq_wraps_at_2_30_without_a_loss_and_counts_across_it() -> None:
+    def tele(seq: int) -> Message:
+        return Message("tele", wire.tele("0000b007", seq, 0, 25.0, 32768, 10000.0, False,
+                                         defaults(), None))
+
+    track = Continuity()
+    assert track.see(tele(SEQ_MASK - 1)) == []  # the first line seen: nothing lost before
+    assert track.see(tele(SEQ_MASK)) == []
+    assert track.see(tele(0)) == []  # the wrap
+    lost = track.see(tele(3))
+    assert [(type(e), e.count) for e in lost] == [(LinesLost, 2)]  # type: ignore[attr-defined]
+    track = Continuity()
+    track.see(tele(SEQ_MASK - 1))
+    assert [e.count for e in track.see(tele(1))] == [2]  # type: ignore[attr-defined]

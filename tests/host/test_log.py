@@ -53,10 +53,100 @@ def test_log_keeps_going_through_an_unplug_and_records_the_gap(tmp_path: Path) -
     events = path.with_suffix(".events.log").read_text()
     assert "\tDisconnected\tdisconnected from" in events
     assert "\tConnected\tconnected to" in events and "s away" in events
-    # readings from before and after the cable was out
+    # readings from before and after the cable was out, which power-cycled the board
     boots = [r["boot"] for r in rows]
     assert boots[0] != boots[-1], boots
     assert "disconnected from" in out and "s away" in out
+    restarted = f"the board restarted (boot {boots[0]} → {boots[-1]})"
+    assert restarted in out and f"\tRebooted\t{restarted}" in events
+    # the new boot's lines sent before the port was open again are counted as lost
+    first = int(next(r["seq"] for r in rows if r["boot"] == boots[-1]))
+    if first:
+        assert f"lost {first} line{'s' if first > 1 else ''} " in events
+    else:
+        assert "\tLinesLost\t" not in events
+
+
+def test_log_says_when_the_board_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        log = picofan_cli.start("log", "--port", sim.port, "--count", "4", "--log", str(path))
+        try:
+            wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
+                       "two readings logged")
+            sim.control("reset")
+            out, err = log.communicate(timeout=120)
+        except BaseException:
+            log.kill()
+            raise
+    assert log.returncode == 0, err
+    boots = [r["boot"] for r in csv_rows(path)]
+    assert boots[0] != boots[-1] and len(set(boots)) == 2, boots
+    restarted = f"the board restarted (boot {boots[0]} → {boots[-1]})"
+    events = path.with_suffix(".events.log").read_text()
+    assert restarted in out and f"\tRebooted\t{restarted}" in events
+    assert "\tLinesLost\t" not in events  # the port stayed open: nothing was missed
+
+
+def test_log_counts_lost_telemetry_lines(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--port", device.path, "--log", str(path), "--count", "4")
+    try:
+        wait_for_host(device)
+        for seq in (0, 1, 14, 15):  # 2..13 never arrive
+            device.send(tele_line(seq))
+        out, err = log.communicate(timeout=60)
+    finally:
+        log.kill()
+        device.close()
+    assert log.returncode == 0, err
+    events = path.with_suffix(".events.log").read_text()
+    assert events.count("\tLinesLost\t") == 1 and "\tLinesLost\tlost 12 lines" in events
+    assert "lost 12 lines" in out
+    assert "\tRebooted\t" not in events
+
+
+def test_log_tells_a_restart_from_a_reconnect_by_the_boot_id(tmp_path: Path) -> None:
+    link = tmp_path / "ttyBOARD"  # a stable name, as the virtual Pico's --link
+    path = tmp_path / "run.csv"
+
+    def plug() -> ScriptedDevice:
+        device = ScriptedDevice()
+        os.symlink(device.path, link)
+        return device
+
+    def unplug(device: ScriptedDevice) -> None:
+        link.unlink()
+        device.close()
+
+    device = plug()
+    log = picofan_cli.start("log", "--port", str(link), "--log", str(path), "--count", "5")
+    try:
+        wait_for_host(device)
+        device.send(tele_line(0, "aaaa0001") + tele_line(1, "aaaa0001"))
+        wait_until(lambda: len(csv_rows(path)) == 2, "two readings")
+        unplug(device)
+        device = plug()  # the same boot: only the cable was out
+        wait_for_host(device)
+        device.send(tele_line(5, "aaaa0001"))
+        wait_until(lambda: len(csv_rows(path)) == 3, "a reading after the reconnect")
+        unplug(device)
+        device = plug()  # a new boot id: it restarted
+        wait_for_host(device)
+        device.send(tele_line(0, "bbbb0002") + tele_line(1, "bbbb0002"))
+        out, err = log.communicate(timeout=60)
+    finally:
+        log.kill()
+        device.close()
+    assert log.returncode == 0, err
+    events = path.with_suffix(".events.log").read_text()
+    kept = events.index("the board did not restart (boot aaaa0001)")
+    assert kept < events.index("lost 3 lines")  # 2, 3, 4: sent while unplugged
+    assert "the board restarted (boot aaaa0001 → bbbb0002)" in events
+    assert [events.count(f"\t{kind}\t") for kind in ("Rebooted", "NotRebooted", "LinesLost")
+            ] == [1, 1, 1]
+    assert "the board did not restart" in out and "the board restarted" in out
 
 
 def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> None:
