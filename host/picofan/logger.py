@@ -73,7 +73,7 @@ class CsvLog:
             self._flush(force=True)
 
     def telemetry(self, at: datetime, msg: dict[str, Any]) -> None:
-        row = [at.isoformat(timespec="milliseconds")]
+        row: list[Any] = [at.isoformat(timespec="milliseconds")]
         for name in TELE_FIELDS:
             v = msg[name]
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)
