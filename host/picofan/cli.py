@@ -1,38 +1,110 @@
 """The `picofan` command: ports | ping | get | set | log | monitor | sim.
 
 Exit codes: 0 ok, 1 the device answered with an error, 2 bad input on the
-command line (nothing was sent), 3 no board / no reply / link trouble."""
+command line (nothing was sent), 3 no board / no reply / link trouble;
+128 + the signal's number when a signal stopped ping, get or set (log and
+monitor stop on Ctrl-C, SIGTERM and SIGHUP as asked: 0)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
+import math
+import os
+import signal
 import sys
 import time
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, NoReturn
 
-from picofan import __version__, ports
+from picofan import __version__, ports, shutdown
 from picofan.client import (
     Connected,
     Device,
     DeviceError,
     Disconnected,
     Event,
+    LinesLost,
     Noise,
+    NotRebooted,
+    Rebooted,
     Received,
     ReplyTimeout,
+    noise_text,
 )
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, default_path, events_path
+from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
 
 OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
+MAX_TIMEOUT_S = 3600.0
+MAX_DURATION_S = 366 * 86400.0  # a year: beyond it a wait would overflow the OS's timers
 
 
 def fail(code: int, text: str) -> int:
-    print(f"picofan: {text}", file=sys.stderr)
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+        print(f"picofan: {text}", file=sys.stderr)
     return code
+
+
+def show(text: str, file: Any = None) -> bool:
+    """Print a line for the person watching; False once nobody can read it (a
+    closed pipe, `| head`, or a closed terminal)."""
+    try:
+        print(text, file=file or sys.stdout, flush=True)
+    except OSError:
+        # Point stdout at /dev/null: the interpreter's last flush then stays quiet.
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, (file or sys.stdout).fileno())
+            os.close(null)
+        return False
+    return True
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad option is one line (and exit 2), not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(BAD_INPUT, f"picofan: {message} (see {self.prog} --help)\n")
+
+
+def seconds(most: float) -> Callable[[str], float]:
+    """An argparse type: a finite number of seconds above 0, at most `most`."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0 < value <= most:  # also refuses NaN
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a number of seconds above 0 and at most {most:g}")
+        return value
+
+    return parse
+
+
+def sim_speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 <= value < math.inf:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the speed is a number, 0 (as fast as possible) or more")
+    return value
+
+
+def positive_count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
 
 
 @contextlib.contextmanager
@@ -43,18 +115,24 @@ def opened(args: argparse.Namespace) -> Iterator[Device]:
     if args.sim:
         from picofan.sim.process import SimProcess
 
-        sim = SimProcess(speed=args.sim_speed)
+        try:
+            sim = SimProcess(speed=args.sim_speed)
+        except RuntimeError as e:
+            raise LinkLost(str(e)) from None
         port = sim.port
-        print(f"picofan: virtual Pico on {sim.info['pty']}", file=sys.stderr)
     try:
+        if sim:
+            show(f"picofan: virtual Pico on {sim.info['pty']}", sys.stderr)
         dev = Device(port, reply_timeout=args.timeout).start()
         try:
             yield dev
         finally:
-            dev.close()
+            with shutdown.shielded():
+                dev.close()
     finally:
         if sim:
-            sim.stop()
+            with shutdown.shielded():
+                sim.stop()
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
@@ -139,7 +217,9 @@ def describe(event: Event) -> str | None:
     if isinstance(event, Disconnected):
         return f"disconnected from {event.port} ({event.reason}); retrying"
     if isinstance(event, Noise):
-        return f"device: {event.line.text}"
+        return noise_text(event.line)
+    if isinstance(event, Rebooted | NotRebooted | LinesLost):
+        return event.text
     if isinstance(event, Received):
         m = event.message.data
         if event.message.type == "tele":
@@ -159,46 +239,61 @@ def describe(event: Event) -> str | None:
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    path = args.log or default_path()
-    log = CsvLog(path)
-    print(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
-          file=sys.stderr)
-    deadline = time.monotonic() + args.duration if args.duration else None
+    """Stream until Ctrl-C (or SIGTERM, SIGHUP), --duration or --count; through
+    quiet spells, unplugs and reboots (the Device reconnects by itself)."""
+    path = Path(args.log) if args.log else default_path()
+    check_log_path(path)
+    log: CsvLog | None = None
     try:
+        # The board first: no files are left behind when there is none.
         with opened(args) as dev:
-            for event in dev.events(timeout=0.5):
+            log = open_log(path)
+            show(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
+                 sys.stderr)
+            deadline = time.monotonic() + args.duration if args.duration else None
+            while not dev.closed:
+                wait = None if deadline is None else deadline - time.monotonic()
+                if wait is not None and wait <= 0:
+                    break
+                event = dev.next_event(wait)
+                if event is None:
+                    continue
+                text = describe(event)
                 if isinstance(event, Received) and event.message.type == "tele":
                     log.telemetry(event.at, event.message.data)
-                elif (text := describe(event)) is not None:
+                elif text is not None:
                     log.event(event.at, type(event).__name__, text)
-                if not args.quiet and (text := describe(event)):
-                    print(text, flush=True)
-                if deadline and time.monotonic() >= deadline:
-                    break
+                if not args.quiet and text and not show(text):
+                    break  # stdout is gone: `| head` has what it wanted
                 if args.count and log.rows >= args.count:
                     break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM, SIGHUP, SIGQUIT (shutdown.Stopped)
         pass
     finally:
-        log.close()
-        print(f"{log.rows} readings in {log.path}", file=sys.stderr)
+        if log:
+            with shutdown.shielded():
+                log.close()
+                show(f"{log.rows} readings in {log.path}", sys.stderr)
     return OK
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     from picofan.monitor.app import run_monitor
 
+    if args.log and not args.no_log:
+        check_log_path(Path(args.log))
     return run_monitor(args)
 
 
-def cmd_sim(args: argparse.Namespace) -> int:
+def cmd_sim(sim_args: list[str]) -> int:
+    # The simulator parses its own options (and --help): picofan only hands them on.
     from picofan.sim.__main__ import main as sim_main
 
-    return sim_main(args.sim_args)
+    return sim_main(sim_args)
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="picofan", description="Watch and steer a picofan Pico.")
+    p = Parser(prog="picofan", description="Watch and steer a picofan Pico.")
     p.add_argument("--version", action="version", version=f"picofan {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -206,8 +301,9 @@ def parser() -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text)
         c.add_argument("--port", help="serial port (default: the only Pico plugged in)")
         c.add_argument("--sim", action="store_true", help="start a virtual Pico and use it")
-        c.add_argument("--sim-speed", type=float, default=1.0, help=argparse.SUPPRESS)
-        c.add_argument("--timeout", type=float, default=2.0, help="reply timeout, seconds")
+        c.add_argument("--sim-speed", type=sim_speed, default=1.0, help=argparse.SUPPRESS)
+        c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                       help="reply timeout, seconds")
         return c
 
     sub.add_parser("ports", help="list connected Picos").set_defaults(func=cmd_ports)
@@ -221,32 +317,38 @@ def parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_set)
     c = device_command("log", "stream readings to the terminal and a CSV file")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
-    c.add_argument("--duration", type=float, help="stop after this many seconds")
-    c.add_argument("--count", type=int, help="stop after this many readings")
+    c.add_argument("--duration", type=seconds(MAX_DURATION_S),
+                   help="stop after this many seconds")
+    c.add_argument("--count", type=positive_count, help="stop after this many readings")
     c.add_argument("--quiet", action="store_true", help="CSV only, nothing on the terminal")
     c.set_defaults(func=cmd_log)
     c = device_command("monitor", "the live terminal monitor")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_monitor)
-    c = sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal", add_help=False)
-    c.add_argument("sim_args", nargs=argparse.REMAINDER)
-    c.set_defaults(func=cmd_sim)
+    # Listed for `picofan --help` only: main() hands `picofan sim ...` to the
+    # simulator's own parser before this one sees it.
+    sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal (picofan sim --help)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["sim"]:
+        return cmd_sim(argv[1:])
     args = parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except ports.PortError as e:
-        return fail(NO_LINK, str(e))
-    except LinkLost as e:
-        return fail(NO_LINK, str(e))
-    except ReplyTimeout as e:
-        return fail(NO_LINK, str(e))
-    except DeviceError as e:
-        return fail(DEVICE_ERROR, f"the device refused: {e}")
+    with shutdown.stop_on_signals():
+        try:
+            return int(args.func(args))
+        except LogPathError as e:
+            return fail(BAD_INPUT, str(e))
+        except (ports.PortError, LinkLost, ReplyTimeout) as e:
+            return fail(NO_LINK, str(e))
+        except DeviceError as e:
+            return fail(DEVICE_ERROR, f"the device refused: {e}")
+        except KeyboardInterrupt as e:
+            signum = e.signum if isinstance(e, shutdown.Stopped) else signal.SIGINT
+            return fail(128 + signum, f"stopped ({signal.Signals(signum).name})")
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from fanctl.app import SEQ_MASK
 from picofan import ports
 from picofan.link import LinkLost, SerialLink
-from picofan.protocol import DeviceText, Message, encode_command, parse_line
+from picofan.protocol import TOO_LONG, DeviceText, Message, encode_command, parse_line
 
 RECONNECT_EVERY_S = 0.1  # trying to open a missing port is cheap; a quick return loses less
 REPLY_TIMEOUT_S = 2.0
@@ -58,10 +59,103 @@ class Received(Event):
 
 
 @dataclass(frozen=True)
+class Rebooted(Event):
+    """The board restarted: a new boot id, while watching or across a reconnect."""
+
+    old_boot: str
+    new_boot: str
+
+    @property
+    def text(self) -> str:
+        return f"the board restarted (boot {self.old_boot} → {self.new_boot})"
+
+
+@dataclass(frozen=True)
+class NotRebooted(Event):
+    """Back after a reconnect with the same boot id: the board kept running."""
+
+    boot: str
+
+    @property
+    def text(self) -> str:
+        return f"the board did not restart (boot {self.boot})"
+
+
+@dataclass(frozen=True)
+class LinesLost(Event):
+    """Telemetry lines the board produced that never arrived (a jump in seq)."""
+
+    count: int
+    boot: str
+
+    @property
+    def text(self) -> str:
+        return f"lost {self.count} line{'s' if self.count != 1 else ''} of telemetry"
+
+
+@dataclass(frozen=True)
 class Noise(Event):
     """A device line that is not a protocol message."""
 
     line: DeviceText
+
+
+AT_REPL = ("the board is at the MicroPython REPL (>>>), not running picofan: "
+           "`make reset` starts it again (or unplug and replug the board)")
+SHARED = ("telemetry kept coming, so picofan runs on the board: another program may "
+          "have this port open and be taking the replies (close it)")
+
+
+def is_repl_prompt(text: str) -> bool:
+    return text.lstrip().startswith(">>>")
+
+
+def noise_text(line: DeviceText) -> str:
+    """A device line that is not a message, as a person reads it."""
+    if line.reason == TOO_LONG:
+        return f"device sent {TOO_LONG}: {line.text}"
+    if is_repl_prompt(line.text):
+        return f"device: {line.text}  ({AT_REPL})"
+    return f"device: {line.text}"
+
+
+class Continuity:
+    """Restarts and lost lines, from the boot id (hello, tele) and the per-boot
+    telemetry seq (tele) alone: the board's clock and the link's ups and downs
+    say nothing for sure. Device runs one for every program that reads it."""
+
+    def __init__(self) -> None:
+        self.boot: str | None = None
+        self.expect: int | None = None  # the next seq; None: not counting yet
+        self.reconnected = False
+
+    def reconnect(self) -> None:
+        self.reconnected = True
+
+    def see(self, message: Message) -> list[Event]:
+        """What this message shows beyond itself (for hello and tele)."""
+        boot = message.data.get("boot")
+        if message.type not in ("hello", "tele") or not isinstance(boot, str):
+            return []
+        found: list[Event] = []
+        if boot != self.boot:
+            if self.boot is not None:
+                found.append(Rebooted(self.boot, boot))
+                self.expect = 0  # its lines count from its first one
+            else:
+                self.expect = None  # the first board we see: count from what comes
+            self.boot = boot
+        elif self.reconnected:
+            found.append(NotRebooted(boot))
+        self.reconnected = False
+        if message.type == "tele":
+            seq = message.data["seq"]
+            if self.expect is not None:
+                lost = (seq - self.expect) & SEQ_MASK  # seq wraps at 2^30
+                if 0 < lost <= SEQ_MASK // 2:  # (a step back would be a resync, not a loss)
+                    found.append(LinesLost(lost, boot))
+            self.expect = (seq + 1) & SEQ_MASK
+        return found
 
 
 class DeviceError(Exception):
@@ -89,6 +183,13 @@ class Device:
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # What explains a missing reply: telemetry lines so far, the REPL's prompt
+        # seen since the last message, the last id-less too_long error.
+        self._tele_count = 0
+        self._at_repl = False
+        self._too_long_count = 0
+        self._too_long: dict[str, Any] = {}
+        self._continuity = Continuity()
 
     # -- life -------------------------------------------------------------------
     def start(self) -> Device:
@@ -120,21 +221,29 @@ class Device:
         return self._stop.is_set()
 
     # -- commands ---------------------------------------------------------------
-    def request(self, cmd: str, timeout: float | None = None, **fields: Any) -> dict[str, Any]:
+    def request(self, cmd: str, /, timeout: float | None = None,
+                **fields: Any) -> dict[str, Any]:
         """Send a command and wait for its reply: the ack (or hello) message.
-        Raises ValueError before sending when a field is invalid, DeviceError on
-        an error reply, ReplyTimeout when nothing comes back in time."""
+        Raises ValueError before sending when a field is invalid or the line too
+        long, DeviceError on an error reply, ReplyTimeout when nothing comes back
+        in time (saying why, when the stream shows it)."""
         cmd_id = next(self._ids)
         line = encode_command(cmd, cmd_id, **fields)
         fut: Future[dict[str, Any]] = Future()
         with self._lock:
             self._pending[cmd_id] = fut
+        tele_before, too_long_before = self._tele_count, self._too_long_count
+        wait = timeout if timeout is not None else self.reply_timeout
         try:
             self.link.write(line)
-            reply = fut.result(timeout if timeout is not None else self.reply_timeout)
+            reply = fut.result(wait)
         except FutureTimeout:
-            raise ReplyTimeout(f"no reply to {cmd!r} within "
-                               f"{timeout or self.reply_timeout:g} s") from None
+            if self._too_long_count != too_long_before:
+                # The device could not read a line, so it could not say whose: ours.
+                raise DeviceError(self._too_long) from None
+            why = (f"; {AT_REPL}" if self._at_repl
+                   else f"; {SHARED}" if self._tele_count != tele_before else "")
+            raise ReplyTimeout(f"no reply to {cmd!r} within {wait:g} s{why}") from None
         except LinkLost as e:
             raise ReplyTimeout(f"{cmd!r} not sent: {e}") from None
         finally:
@@ -155,6 +264,17 @@ class Device:
             if event is None:
                 return
             yield event
+
+    def next_event(self, timeout: float | None = None) -> Event | None:
+        """The next event; None when `timeout` s pass without one, or once the
+        device is closed (check `closed`). A quiet spell is not the end."""
+        try:
+            event = self._events.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if event is None:
+            self._events.put(None)  # closed: every later call sees it too
+        return event
 
     def poll_events(self) -> list[Event]:
         """Every event waiting now, without blocking."""
@@ -190,9 +310,16 @@ class Device:
         parsed = parse_line(raw)
         if isinstance(parsed, DeviceText):
             if parsed.text.strip():
+                self._at_repl = self._at_repl or is_repl_prompt(parsed.text)
                 self._events.put(Noise(parsed))
             return
         data = parsed.data
+        self._at_repl = False  # a message: the firmware runs
+        if parsed.type == "tele":
+            self._tele_count += 1
+        elif parsed.type == "error" and data["id"] is None and data["code"] == "too_long":
+            self._too_long = data
+            self._too_long_count += 1
         if parsed.type == "hello":
             self.hello = data
         if parsed.type in ("ack", "error", "hello") and type(data.get("id")) is int:
@@ -202,6 +329,8 @@ class Device:
                 fut.set_result(data)
                 if parsed.type != "hello":
                     return
+        for found in self._continuity.see(parsed):  # said before the message showing it
+            self._events.put(found)
         self._events.put(Received(parsed))
 
     def _lost(self, reason: str) -> None:
@@ -222,6 +351,7 @@ class Device:
                 port = self.link.open()
             except (LinkLost, ports.PortError):
                 continue
+            self._continuity.reconnect()
             self._events.put(Connected(port, gap_s=time.monotonic() - down_at))
             self._ask_hello()
             return

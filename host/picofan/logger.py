@@ -28,6 +28,36 @@ def events_path(csv_path: Path) -> Path:
     return csv_path.with_suffix(".events.log")
 
 
+class LogPathError(Exception):
+    """A log path that cannot be used; the message says why."""
+
+
+def check_log_path(path: Path) -> None:
+    """Refuse a path that cannot take the log, before anything is created or sent."""
+    for target in (path, events_path(path)):
+        if target.is_dir():
+            raise LogPathError(f"--log {target} is a folder; give a file name, "
+                               f"e.g. {target / 'run.csv'}")
+    folder = path.parent
+    while not folder.exists():  # the nearest folder that exists (CsvLog makes the rest)
+        folder = folder.parent
+    if not folder.is_dir():
+        raise LogPathError(f"--log {path}: {folder} is not a folder")
+    for target in (path, events_path(path)):
+        where = target if target.exists() else folder
+        if not os.access(where, os.W_OK):
+            raise LogPathError(f"--log {path}: {where} is not writable")
+
+
+def open_log(path: Path) -> CsvLog:
+    """A CsvLog, or LogPathError with the reason (disk full, permissions...)."""
+    check_log_path(path)
+    try:
+        return CsvLog(path)
+    except OSError as e:
+        raise LogPathError(f"cannot write the log {path}: {e.strerror or e}") from None
+
+
 class CsvLog:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -43,7 +73,7 @@ class CsvLog:
             self._flush(force=True)
 
     def telemetry(self, at: datetime, msg: dict[str, Any]) -> None:
-        row = [at.isoformat(timespec="milliseconds")]
+        row: list[Any] = [at.isoformat(timespec="milliseconds")]
         for name in TELE_FIELDS:
             v = msg[name]
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)

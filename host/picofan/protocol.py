@@ -15,6 +15,7 @@ from fanctl import protocol as wire
 from fanctl import settings as wire_settings
 
 MAX_LINE = 64 * 1024  # a device line longer than this is noise, not a message
+TOO_LONG = f"a line longer than {MAX_LINE} bytes (dropped: is this a picofan board?)"
 
 
 @dataclass(frozen=True)
@@ -86,8 +87,8 @@ def _band_problem(setpoint: float, hysteresis: float, mode: str) -> str | None:
 
 def parse_line(raw: bytes) -> Message | DeviceText:
     """One line from the device (line end optional) -> a message or device text."""
-    if len(raw) > MAX_LINE:
-        return DeviceText(_text(raw)[:200] + "…", "line too long")
+    if len(raw.rstrip(b"\r\n")) > MAX_LINE:
+        return DeviceText(_text(raw[:200]) + "…", TOO_LONG)
     if not raw.startswith(b"{"):
         return DeviceText(_text(raw), "not a message")
     try:
@@ -106,7 +107,19 @@ def _text(raw: bytes) -> str:
     return raw.rstrip(b"\r\n").decode("utf-8", errors="replace")
 
 
-def encode_command(cmd: str, cmd_id: int | str | None = None, **fields: Any) -> bytes:
+def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) -> bytes:
     """A command line for the device, checked by the firmware's own rules first
-    (raises ValueError with the device's own message)."""
-    return wire.encode_command(cmd, cmd_id, **fields).encode() + b"\n"
+    (raises ValueError with the device's own (code, message))."""
+    if cmd == "set":
+        # Each field is checked before the call: a field named like a parameter
+        # (cmd, cmd_id) is then an unknown setting, not a TypeError.
+        for name, value in fields.items():
+            wire_settings.check_value(name, value)
+    elif fields:
+        raise wire.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
+    line = wire.encode_command(cmd, cmd_id, **fields).encode()
+    if len(line) > wire.MAX_LINE:  # the device would answer too_long, without our id
+        raise wire.BadCommand("too_long", f"the command would be {len(line)} bytes; the "
+                              f"device takes lines of up to {wire.MAX_LINE}: send fewer "
+                              "settings at a time", cmd_id)
+    return line + b"\n"

@@ -18,7 +18,10 @@ class ScriptedDevice:
         self.received = bytearray()
 
     def send(self, data: bytes) -> None:
-        os.write(self.master, data)
+        """All of data (blocks while the host has not read what is in the port)."""
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.master, view):]
 
     def read(self, timeout: float = 0.5) -> bytes:
         ready, _, _ = select.select([self.master], [], [], timeout)

@@ -4,24 +4,32 @@ test, through real pseudo-terminals."""
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
+from fanctl.app import SEQ_MASK
 from fanctl.settings import defaults
 from picofan.client import (
     Connected,
+    Continuity,
     Device,
     DeviceError,
     Disconnected,
     Event,
+    LinesLost,
     Noise,
     Received,
     ReplyTimeout,
 )
+from picofan.link import SerialLink
+from picofan.protocol import MAX_LINE, TOO_LONG, Message, parse_line
 from picofan.sim.process import SimProcess
 
 
@@ -108,3 +116,48 @@ def test_junk_half_lines_and_reboot_mid_stream() -> None:
             assert dev.hello is not None and dev.hello["fw"] == "0.1.0"
     finally:
         device.close()
+
+
+@settings(max_examples=30)
+@given(st.lists(st.sampled_from([0, 1, 200, MAX_LINE - 1, MAX_LINE, MAX_LINE + 1,
+                                 MAX_LINE + 2, 3 * MAX_LINE]), min_size=1, max_size=6))
+def test_link_holds_at_most_max_line_and_cuts_each_long_line_once(lengths: list[int]) -> None:
+    device = ScriptedDevice()
+    link = SerialLink(device.path)
+    link.open()
+    stream = b"".join(b"x" * n + b"\r\n" for n in lengths) + b"END\r\n"
+    sender = threading.Thread(target=device.send, args=(stream,))
+    sender.start()
+    got: list[bytes] = []
+    try:
+        while b"END\r" not in got:
+            got += link.read_lines()
+            assert len(link._partial) <= MAX_LINE + 2  # a line, its \r, one byte more
+    finally:
+        sender.join()
+        link.close()
+        device.close()
+    got.remove(b"END\r")
+    # every line once, whole; a long one cut just past MAX_LINE, and called too long
+    assert len(got) == len(lengths)
+    for line, n in zip(got, lengths, strict=True):
+        body = line.rstrip(b"\r")
+        assert body == b"x" * n if n <= MAX_LINE else MAX_LINE < len(body) <= MAX_LINE + 2
+    too_long = [getattr(parse_line(line), "reason", None) == TOO_LONG for line in got]
+    assert too_long == [n > MAX_LINE for n in lengths]
+
+
+def test_seq_wraps_at_2_30_without_a_loss_and_counts_across_it() -> None:
+    def tele(seq: int) -> Message:
+        return Message("tele", wire.tele("0000b007", seq, 0, 25.0, 32768, 10000.0, False,
+                                         defaults(), None))
+
+    track = Continuity()
+    assert track.see(tele(SEQ_MASK - 1)) == []  # the first line seen: nothing lost before
+    assert track.see(tele(SEQ_MASK)) == []
+    assert track.see(tele(0)) == []  # the wrap
+    lost = track.see(tele(3))
+    assert [(type(e), e.count) for e in lost] == [(LinesLost, 2)]  # type: ignore[attr-defined]
+    track = Continuity()
+    track.see(tele(SEQ_MASK - 1))
+    assert [e.count for e in track.see(tele(1))] == [2]  # type: ignore[attr-defined]

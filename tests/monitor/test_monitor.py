@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from scripted_device import ScriptedDevice
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Input, RichLog, Static
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
 from picofan.client import Device
+from picofan.logger import CsvLog
 from picofan.monitor.app import MonitorApp
 from picofan.sim.process import SimProcess
 
@@ -39,7 +40,7 @@ async def running(port: str, sim: SimProcess | None = None,
                   log_path: Path | None = None) -> AsyncIterator[tuple[MonitorApp, Pilot]]:
     """The monitor on a started Device, redrawing often so tests see changes soon."""
     dev = Device(port).start()
-    app = MonitorApp(dev, sim=sim, log_path=log_path, refresh_s=0.05)
+    app = MonitorApp(dev, sim=sim, csv=CsvLog(log_path) if log_path else None, refresh_s=0.05)
     try:
         async with app.run_test(size=SIZE) as pilot:
             yield app, pilot
@@ -131,10 +132,42 @@ async def test_unplug_shows_disconnected_then_reconnects(sim_fast: SimProcess) -
 
 async def test_reset_while_watching_is_reported(sim_fast: SimProcess) -> None:
     async with running(sim_fast.port, sim_fast) as (app, pilot):
-        await until(pilot, lambda: app.state.hello is not None)
+        await until(pilot, lambda: app.state.tele is not None)
+        before = app.state.tele["boot"]
         sim_fast.control("reset")
         await until(pilot, lambda: app.state.reboots == 1)
-        assert any("the board restarted" in m for m in app.state.messages)
+        after = app.state.tele["boot"]
+        assert any(f"the board restarted (boot {before} → {after})" in m
+                   for m in app.state.messages)
+        assert app.query_one("#messages", RichLog).lines  # shown in the panel
+
+
+async def test_a_restart_across_an_unplug_is_reported() -> None:
+    with SimProcess() as sim:  # real time, the default telemetry interval
+        async with running(sim.port, sim) as (app, pilot):
+            await until(pilot, lambda: app.state.tele is not None)
+            before = app.state.tele["boot"]
+            sim.control("unplug 1")  # the board loses power: it boots again
+            await until(pilot, lambda: app.state.reboots == 1, timeout=60)
+            await until(pilot, lambda: app.state.tele["boot"] != before)
+            restarted = f"the board restarted (boot {before} → {app.state.tele['boot']})"
+            assert any(restarted in m for m in app.state.messages)
+
+
+async def test_lost_telemetry_lines_are_reported() -> None:
+    device = ScriptedDevice()
+    try:
+        async with running(device.path) as (app, pilot):
+            await until(pilot, lambda: b'"hello"' in device.read(0) + device.received)
+            for seq in (0, 1, 14):
+                msg = wire.tele("0000b007", seq, 1000 * seq, 25.0, 32768, 10000.0, False,
+                                defaults(), None)
+                device.send(json.dumps(msg).encode() + b"\r\n")
+            await until(pilot, lambda: app.state.lines == 3)
+            assert any(m.endswith("lost 12 lines of telemetry") for m in app.state.messages)
+            assert app.state.reboots == 0
+    finally:
+        device.close()
 
 
 async def test_fault_key_shows_a_loud_fault(sim_fast: SimProcess) -> None:

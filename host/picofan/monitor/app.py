@@ -8,6 +8,9 @@ run in worker threads, so the UI never waits on the serial port."""
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import signal
 import sys
 import threading
 import time
@@ -21,9 +24,10 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, RichLog, Static
 from textual.worker import get_current_worker
 
+from picofan import shutdown
 from picofan.client import Device, DeviceError, Event, Received, ReplyTimeout
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, default_path
+from picofan.logger import CsvLog, default_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.controls import Controls, SettingsRequest
 from picofan.monitor.plot import TempPlot
@@ -57,7 +61,7 @@ class MonitorApp(App[int]):
         Binding("f", "fault", "fault"),
     ]
 
-    def __init__(self, device: Device, *, sim: Any = None, log_path: Path | None = None,
+    def __init__(self, device: Device, *, sim: Any = None, csv: CsvLog | None = None,
                  refresh_s: float = REFRESH_S) -> None:
         super().__init__()
         self.device = device
@@ -71,9 +75,10 @@ class MonitorApp(App[int]):
         self._inbox: list[Event] = []
         self._inbox_lock = threading.Lock()
         self._csv_lock = threading.Lock()
-        self.csv: CsvLog | None = CsvLog(log_path) if log_path else None
+        self.csv = csv
         self._notes_shown = 0
         self.redraws = 0
+        self.stop_signal: int | None = None  # SIGTERM, SIGHUP...: quit at the next redraw
 
     @property
     def device_settings(self) -> dict[str, Any] | None:
@@ -118,7 +123,14 @@ class MonitorApp(App[int]):
                 if worker.is_cancelled:
                     return
 
+    def stop_from_signal(self, signum: int) -> None:
+        # Called between two bytecodes of the UI loop's thread: only a flag here.
+        self.stop_signal = signum
+
     def redraw(self) -> None:
+        if self.stop_signal is not None:
+            self.exit()
+            return
         if not self.is_running or not self.screen.is_mounted:
             return  # a last tick while the app shuts down
         with self._inbox_lock:
@@ -213,7 +225,10 @@ class MonitorApp(App[int]):
                 self.csv.close()
                 self.csv = None
             else:
-                self.csv = CsvLog(default_path())
+                try:
+                    self.csv = CsvLog(default_path())
+                except OSError as e:
+                    self.report(f"cannot record: {e}", "error")
         self.redraw()
 
     def action_help(self) -> None:
@@ -234,30 +249,79 @@ class MonitorApp(App[int]):
                               if self.faulted else "thermistor reconnected")
 
     def on_unmount(self) -> None:
+        self.close_log()
+
+    def close_log(self) -> None:
         with self._csv_lock:
             if self.csv:
                 self.csv.close()
 
 
-def run_monitor(args: argparse.Namespace) -> int:
-    sim = None
-    port = args.port
-    if args.sim:
-        from picofan.sim.process import SimProcess
+class Held:
+    """What must not outlive the monitor: released once, by whichever comes first,
+    the normal way out or a hang-up."""
 
-        sim = SimProcess(speed=args.sim_speed)
-        port = sim.port
+    def __init__(self) -> None:
+        self.sim: Any = None
+        self.device: Device | None = None
+        self.app: MonitorApp | None = None
+        self._lock = threading.Lock()
+        self._released = False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._released:
+                return
+            self._released = True
+            if self.app:
+                self.app.close_log()
+            if self.device:
+                self.device.close()
+            if self.sim:
+                self.sim.stop()
+
+
+def run_monitor(args: argparse.Namespace) -> int:
+    held = Held()
+    hung_up = threading.Event()
+
+    def after_hang_up() -> None:
+        # The terminal is gone (SIGHUP): nothing to restore, and Textual may block
+        # writing to it. Release what would outlive us, and leave.
+        hung_up.wait()
+        held.release()
+        os._exit(0)
+
+    def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
+        if held.app:
+            held.app.stop_from_signal(signum)
+        if signum == signal.SIGHUP:
+            hung_up.set()
+
     try:
-        device = Device(port, reply_timeout=args.timeout).start()
-        try:
-            log_path = None if args.no_log else Path(args.log) if args.log else default_path()
-            app = MonitorApp(device, sim=sim, log_path=log_path)
+        port = args.port
+        if args.sim:
+            from picofan.sim.process import SimProcess
+
+            try:
+                held.sim = SimProcess(speed=args.sim_speed)
+            except RuntimeError as e:
+                raise LinkLost(str(e)) from None
+            port = held.sim.port
+        held.device = Device(port, reply_timeout=args.timeout).start()
+        log_path = None if args.no_log else Path(args.log) if args.log else default_path()
+        # Opened here, not in the app: a log that cannot be written is a clear
+        # error before the screen takes over the terminal.
+        csv = open_log(log_path) if log_path else None
+        app = held.app = MonitorApp(held.device, sim=held.sim, csv=csv)
+        threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
+        with shutdown.calling(on_signal):
             app.run()
-            if log_path:
-                print(f"{app.state.lines} readings; log started in {log_path}", file=sys.stderr)
-        finally:
-            device.close()
+        if log_path:
+            with contextlib.suppress(OSError):  # the terminal may be gone
+                print(f"{app.state.lines} readings; log started in {log_path}",
+                      file=sys.stderr)
     finally:
-        if sim:
-            sim.stop()
+        with shutdown.shielded():
+            held.release()
     return 0

@@ -10,7 +10,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanctl.control import thresholds
-from picofan.client import Connected, Disconnected, Event, Noise, Received
+from picofan.client import (
+    Connected,
+    Disconnected,
+    Event,
+    LinesLost,
+    Noise,
+    NotRebooted,
+    Rebooted,
+    Received,
+    noise_text,
+)
 
 WINDOWS_S = (60, 600, 3600)  # the plot's selectable spans: 1 min, 10 min, 1 h
 TREND_S = 30.0  # the trend arrow compares now with this long ago
@@ -51,7 +61,13 @@ class MonitorState:
             self.connected = False
             self.note(event, f"disconnected ({event.reason}); retrying")
         elif isinstance(event, Noise):
-            self.note(event, f"device: {event.line.text}")
+            self.note(event, noise_text(event.line))
+        elif isinstance(event, Rebooted):
+            self.reboots += 1
+            self.history.clear()  # its clock starts again at 0
+            self.note(event, event.text)
+        elif isinstance(event, NotRebooted | LinesLost):
+            self.note(event, event.text)
         elif isinstance(event, Received):
             self._message(event, now)
 
@@ -64,16 +80,12 @@ class MonitorState:
             off_at, on_at = thresholds(m)
             point = Point(m["ms"] / 1000, m["temp"], m["fan"], off_at, on_at)
             if self.history and point.t < self.history[-1].t:
-                self.history.clear()  # the device clock went back: a restart (or a 12-day wrap)
+                self.history.clear()  # the clock went back in one boot: its 12.4-day wrap
             if self.history and point.t - self.history[-1].t < 1.0:
                 self.history[-1] = point  # keep the newest within each second
             else:
                 self.history.append(point)
-        elif kind == "hello":
-            if self.hello is not None and m.get("id") is None:
-                # Nobody asked: the board restarted while we were listening.
-                self.reboots += 1
-                self.note(event, "the board restarted")
+        elif kind == "hello":  # (restarts: from the boot id, see Rebooted)
             self.hello = m
             self.settings = m["settings"]
             if m.get("warning"):

@@ -30,16 +30,28 @@ class SimProcess:
                "--flash", flash or str(base / "flash")]
         if script:
             cmd += ["--script", script]
-        os.makedirs(flash or base / "flash", exist_ok=True)
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                     stderr=stderr, text=True)
-        assert self.proc.stdout is not None
-        line = self.proc.stdout.readline()  # blocks until ready (or the process dies)
-        if not line:
-            self.proc.wait(startup_timeout)
-            raise RuntimeError(f"virtual Pico failed to start (exit {self.proc.returncode})")
-        self.info: dict[str, Any] = json.loads(line)
         self._sock: socket.socket | None = None
+        try:
+            os.makedirs(flash or base / "flash", exist_ok=True)
+            # Its own session: a terminal's signals (Ctrl-C, hang-up) reach the
+            # program that started it, which stops it and removes its folder;
+            # the simulator never outlives that cleanup or races it.
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
+                                         stdin=subprocess.DEVNULL, stderr=stderr, text=True,
+                                         start_new_session=True)
+        except BaseException:
+            self._dir.cleanup()
+            raise
+        try:
+            assert self.proc.stdout is not None
+            line = self.proc.stdout.readline()  # blocks until ready (or the process dies)
+            if not line:
+                self.proc.wait(startup_timeout)
+                raise RuntimeError(f"virtual Pico failed to start (exit {self.proc.returncode})")
+            self.info: dict[str, Any] = json.loads(line)
+        except BaseException:  # also Ctrl-C or SIGTERM while it starts: no orphan
+            self.stop()
+            raise
 
     def control(self, command: str) -> dict[str, Any]:
         if self._sock is None:

@@ -1,0 +1,132 @@
+"""The `picofan` command as a person runs it: a subprocess of the installed
+entry point, and a virtual Pico started with `picofan sim` (its console on a
+pipe, its control socket spoken to directly). For tests of the real entry point."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+# The console script next to the interpreter running the tests (.venv/bin/picofan).
+PICOFAN = str(Path(sys.executable).with_name("picofan"))
+WAIT_S = 60.0  # generous: the suite must pass on a busy machine
+
+
+def run(*args: str, timeout: float = 120.0, **kw: Any) -> subprocess.CompletedProcess[str]:
+    """`picofan ARGS`, to the end; its stdout and stderr as text."""
+    return subprocess.run([PICOFAN, *args], capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, check=False, **kw)
+
+
+def start(*args: str, **kw: Any) -> subprocess.Popen[str]:
+    """`picofan ARGS` in the background, stdout and stderr piped."""
+    return subprocess.Popen([PICOFAN, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+
+
+def wait_until(ok: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
+    """Poll a condition (not a duration): fail only if it never holds."""
+    deadline = time.monotonic() + timeout
+    while not ok():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        time.sleep(0.05)
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """The CSV's data rows so far (a row being written is left out)."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        text = f.read()
+    complete = text[: text.rfind("\n") + 1]
+    return list(csv.DictReader(complete.splitlines()))
+
+
+class SimCommand:
+    """`picofan sim --link DIR/tty --control DIR/ctl.sock`, as a person starts it."""
+
+    def __init__(self, folder: Path, *args: str) -> None:
+        self.port = str(folder / "tty")
+        self.control_path = str(folder / "ctl.sock")
+        self._sock: socket.socket | None = None
+        self.proc = subprocess.Popen(
+            [PICOFAN, "sim", "--link", self.port, "--control", self.control_path,
+             "--flash", str(folder / "flash"), *args],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.banner = self.proc.stdout.readline()  # "virtual Pico W on /dev/pts/N (and …)"
+        if "virtual Pico" not in self.banner:
+            self.stop()
+            raise AssertionError(f"picofan sim did not start (exit {self.proc.returncode}): "
+                                 f"{self.banner!r}")
+
+    def control(self, command: str) -> dict[str, Any]:
+        """One control command over the socket: one line in, one JSON line back."""
+        if self._sock is None:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.connect(self.control_path)
+            self._reader = self._sock.makefile("rb")
+        self._sock.sendall(command.encode() + b"\n")
+        reply: dict[str, Any] = json.loads(self._reader.readline())
+        assert reply["ok"], reply
+        return reply
+
+    def stop(self) -> int:
+        if self._sock is not None:
+            self._reader.close()
+            self._sock.close()
+            self._sock = None
+        if self.proc.poll() is None and self.proc.stdin:
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.write("quit\n")
+                self.proc.stdin.flush()
+        try:
+            code = self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
+        return code
+
+    def __enter__(self) -> SimCommand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids of live processes whose command line contains text (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                errors="replace")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def kill_all(pids: list[int]) -> None:
+    """Clean up after a failed test: what it left running must not outlive it."""
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)

@@ -1,0 +1,245 @@
+"""`picofan log` as a person runs it: the installed command in its own process,
+on the virtual Pico at the default settings (a reading a second, real time)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import picofan_cli
+import pytest
+from picofan_cli import SimCommand, csv_rows, wait_until
+from scripted_device import ScriptedDevice
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults
+
+
+def test_log_sim_streams_for_the_whole_duration(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    done = picofan_cli.run("log", "--sim", "--duration", "8", "--log", str(path), "--quiet")
+    assert done.returncode == 0, done.stderr
+    rows = csv_rows(path)
+    assert len(rows) >= 7, (len(rows), done.stderr)  # a reading a second for 8 s
+    assert f"{len(rows)} readings in {path}" in done.stderr
+
+
+def test_log_count_stops_after_exactly_that_many(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "4", "--log", str(path))
+    assert done.returncode == 0, done.stderr
+    assert len(csv_rows(path)) == 4
+    assert done.stdout.count("°C") == 4  # and each reading on the terminal
+
+
+def test_log_keeps_going_through_an_unplug_and_records_the_gap(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        log = picofan_cli.start("log", "--port", sim.port, "--count", "6", "--log", str(path))
+        try:
+            wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
+                       "two readings logged")
+            sim.control("unplug 2")
+            out, err = log.communicate(timeout=120)
+        except BaseException:
+            log.kill()
+            raise
+    assert log.returncode == 0, err
+    rows = csv_rows(path)
+    assert len(rows) == 6, err
+    events = path.with_suffix(".events.log").read_text()
+    assert "\tDisconnected\tdisconnected from" in events
+    assert "\tConnected\tconnected to" in events and "s away" in events
+    # readings from before and after the cable was out, which power-cycled the board
+    boots = [r["boot"] for r in rows]
+    assert boots[0] != boots[-1], boots
+    assert "disconnected from" in out and "s away" in out
+    restarted = f"the board restarted (boot {boots[0]} → {boots[-1]})"
+    assert restarted in out and f"\tRebooted\t{restarted}" in events
+    # the new boot's lines sent before the port was open again are counted as lost
+    first = int(next(r["seq"] for r in rows if r["boot"] == boots[-1]))
+    if first:
+        assert f"lost {first} line{'s' if first > 1 else ''} " in events
+    else:
+        assert "\tLinesLost\t" not in events
+
+
+def test_log_says_when_the_board_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        log = picofan_cli.start("log", "--port", sim.port, "--count", "4", "--log", str(path))
+        try:
+            wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
+                       "two readings logged")
+            sim.control("reset")
+            out, err = log.communicate(timeout=120)
+        except BaseException:
+            log.kill()
+            raise
+    assert log.returncode == 0, err
+    boots = [r["boot"] for r in csv_rows(path)]
+    assert boots[0] != boots[-1] and len(set(boots)) == 2, boots
+    restarted = f"the board restarted (boot {boots[0]} → {boots[-1]})"
+    events = path.with_suffix(".events.log").read_text()
+    assert restarted in out and f"\tRebooted\t{restarted}" in events
+    assert "\tLinesLost\t" not in events  # the port stayed open: nothing was missed
+
+
+def test_log_counts_lost_telemetry_lines(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--port", device.path, "--log", str(path), "--count", "4")
+    try:
+        wait_for_host(device)
+        for seq in (0, 1, 14, 15):  # 2..13 never arrive
+            device.send(tele_line(seq))
+        out, err = log.communicate(timeout=60)
+    finally:
+        log.kill()
+        device.close()
+    assert log.returncode == 0, err
+    events = path.with_suffix(".events.log").read_text()
+    assert events.count("\tLinesLost\t") == 1 and "\tLinesLost\tlost 12 lines" in events
+    assert "lost 12 lines" in out
+    assert "\tRebooted\t" not in events
+
+
+def test_log_tells_a_restart_from_a_reconnect_by_the_boot_id(tmp_path: Path) -> None:
+    link = tmp_path / "ttyBOARD"  # a stable name, as the virtual Pico's --link
+    path = tmp_path / "run.csv"
+
+    def plug() -> ScriptedDevice:
+        device = ScriptedDevice()
+        os.symlink(device.path, link)
+        return device
+
+    def unplug(device: ScriptedDevice) -> None:
+        link.unlink()
+        device.close()
+
+    device = plug()
+    log = picofan_cli.start("log", "--port", str(link), "--log", str(path), "--count", "5")
+    try:
+        wait_for_host(device)
+        device.send(tele_line(0, "aaaa0001") + tele_line(1, "aaaa0001"))
+        wait_until(lambda: len(csv_rows(path)) == 2, "two readings")
+        unplug(device)
+        device = plug()  # the same boot: only the cable was out
+        wait_for_host(device)
+        device.send(tele_line(5, "aaaa0001"))
+        wait_until(lambda: len(csv_rows(path)) == 3, "a reading after the reconnect")
+        unplug(device)
+        device = plug()  # a new boot id: it restarted
+        wait_for_host(device)
+        device.send(tele_line(0, "bbbb0002") + tele_line(1, "bbbb0002"))
+        out, err = log.communicate(timeout=60)
+    finally:
+        log.kill()
+        device.close()
+    assert log.returncode == 0, err
+    events = path.with_suffix(".events.log").read_text()
+    kept = events.index("the board did not restart (boot aaaa0001)")
+    assert kept < events.index("lost 3 lines")  # 2, 3, 4: sent while unplugged
+    assert "the board restarted (boot aaaa0001 → bbbb0002)" in events
+    assert [events.count(f"\t{kind}\t") for kind in ("Rebooted", "NotRebooted", "LinesLost")
+            ] == [1, 1, 1]
+    assert "the board did not restart" in out and "the board restarted" in out
+
+
+def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        log = picofan_cli.start("log", "--port", sim.port, "--log", str(path))
+        try:
+            # it is still running once three readings (three seconds) have come
+            wait_until(lambda: len(csv_rows(path)) >= 3 or log.poll() is not None,
+                       "three readings logged")
+            assert log.poll() is None, log.communicate()
+            log.send_signal(signal.SIGINT)  # Ctrl-C
+            _, err = log.communicate(timeout=60)
+        except BaseException:
+            log.kill()
+            raise
+    assert log.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"readings in {path}" in err
+
+
+# -- stopped by a signal: nothing left behind (issue 11, item 5) ---------------------
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT,
+                                    signal.SIGQUIT], ids=lambda s: signal.Signals(s).name)
+def test_log_sim_stopped_by_a_signal_stops_its_virtual_pico(signum: int, tmp_path: Path) -> None:
+    temp = tmp_path / "tmp"  # where the virtual Pico makes its folder
+    temp.mkdir()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--sim", "--log", str(path),
+                            env={**os.environ, "TMPDIR": str(temp)})
+    try:
+        wait_until(lambda: len(csv_rows(path)) >= 1 or log.poll() is not None,
+                   "a reading logged")
+        assert picofan_cli.processes_mentioning(str(temp)), "the virtual Pico is running"
+        log.send_signal(signum)
+        log.wait(60)
+    finally:
+        log.kill()
+        left = picofan_cli.processes_mentioning(str(temp))
+        picofan_cli.kill_all(left)  # an orphan would hold log's stderr open
+        _, err = log.communicate()
+    assert left == [], "the virtual Pico outlived picofan log"
+    assert list(temp.iterdir()) == [], "its temporary folder was left behind"
+    assert log.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"{len(csv_rows(path))} readings in {path}" in err  # the summary, also on a signal
+
+
+# -- a port that streams without newlines (issue 11, item 6) -------------------------
+
+def peak_rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmHWM")
+
+
+def tele_line(seq: int, boot: str = "0000b007") -> bytes:
+    msg = wire.tele(boot, seq, 1000 * seq, 25.0, 32768, 10000.0, False, defaults(), None)
+    return json.dumps(msg).encode() + b"\r\n"
+
+
+def wait_for_host(device: ScriptedDevice) -> None:
+    """Until the host has opened the port and asked for hello."""
+    wait_until(lambda: bool(device.read(0.05)) and b'"hello"' in device.received,
+               "the host asking for hello")
+
+
+def test_a_stream_without_newlines_is_bounded_and_reported_once(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--port", device.path, "--log", str(path), "--count", "2")
+    junk = bytes(range(33, 127)) * (16 * 1024 * 1024 // 94)  # 16 MiB, no newline
+    try:
+        wait_for_host(device)
+        device.send(tele_line(0))
+        wait_until(lambda: len(csv_rows(path)) == 1, "the first reading")
+        before = peak_rss_kib(log.pid)
+        for i in range(0, len(junk), 65536):  # the pty blocks until the host reads
+            device.send(junk[i:i + 65536])
+        events = path.with_suffix(".events.log")
+        # said while the junk is still coming (no newline yet), not only at its end
+        wait_until(lambda: "longer than" in events.read_text(), "the noise reported")
+        grown_kib = peak_rss_kib(log.pid) - before
+        device.send(b"\r\n" + tele_line(1))  # the junk ends; the next line is whole
+        log.wait(60)
+    finally:
+        log.kill()
+        _, err = log.communicate()
+        device.close()
+    assert log.returncode == 0, err
+    assert [r["seq"] for r in csv_rows(path)] == ["0", "1"]
+    assert events.read_text().count("longer than") == 1  # once for this overflow
+    assert grown_kib < 4096, f"the host grew by {grown_kib} KiB reading 16 MiB of junk"
+    assert "Traceback" not in err
