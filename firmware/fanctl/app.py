@@ -26,7 +26,6 @@ STUCK_READS = 128
 WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
 STUCK = "stuck"
 ERROR = "error"
-SEQ_MASK = (1 << 30) - 1  # seq wraps here: a small int on the board (no heap)
 
 
 class App:
@@ -215,7 +214,7 @@ class App:
                     self.next_tele = self._next(self.next_tele, self.s["interval_ms"], now)
                     self.send(protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
                                             self.ohms, self.ctl.fan, self.s, self.fault))
-                    self.seq = (self.seq + 1) & SEQ_MASK
+                    self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)
         try:

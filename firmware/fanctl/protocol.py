@@ -7,6 +7,7 @@ from fanctl import settings
 
 VERSION = 2  # 2: boot and seq (hello, tele), reset (hello)
 MAX_LINE = 512  # bytes, newline excluded; longer command lines are refused
+SEQ_MASK = (1 << 30) - 1  # telemetry seq wraps here: a small int on the board (no heap)
 
 # Field types: "i" int, "f" number, "b" bool, "s" str, "o" object; "?" = may be null.
 # Device -> host messages, keyed by their "type".

@@ -16,6 +16,10 @@ CHECK_EVERY = 16  # bytes read between two looks at the clock
 # ...after at least this many: a whole command line gets in even when the loop is late
 # (about 15 ms of byte-wise reading on the RP2040).
 AT_LEAST = protocol.MAX_LINE + 2
+# Input waits at most this long for a host that is not reading its replies; then it
+# is taken again (replies that do not fit are dropped), so a host that writes a
+# long burst before it reads never deadlocks with the board, and Ctrl-C gets in.
+INPUT_HOLD_MS = 1000
 _NL = 10
 _CR = 13
 
@@ -33,13 +37,12 @@ class LineReader:
         # Take input until there is none or the board's clock reaches `deadline`
         # (ticks_ms), but at least AT_LEAST bytes, so commands get through even when
         # the loop runs late. While the output queue `out` is over half full (the host
-        # is not reading its replies) input waits: every command still gets its reply,
-        # and the host's own buffers hold what it sends meanwhile.
+        # is not reading its replies) input waits, up to INPUT_HOLD_MS: every command
+        # still gets its reply, and the host's own buffers hold what it sends meanwhile.
         board = self.board
         read_byte = board.read_byte
         budget = AT_LEAST
-        half = out.size // 2
-        while out.pending() <= half:
+        while not out.holding_input():
             b = read_byte()
             if b is None:
                 return
@@ -73,6 +76,7 @@ class TxQueue:
         self.head = 0  # next byte to write
         self.tail = 0  # end of the queued bytes
         self.dropped = 0  # lines that found the queue full
+        self.held_since = None  # ticks_ms when input began to wait for the host
 
     def put(self, text, keep_free=0):
         # keep_free: bytes this line must leave free (lines that may give way to others).
@@ -113,3 +117,14 @@ class TxQueue:
 
     def pending(self):
         return self.tail - self.head
+
+    def holding_input(self):
+        # True while input should wait for the host to read (see LineReader.poll).
+        if self.tail - self.head <= self.size // 2:
+            self.held_since = None
+            return False
+        board = self.board
+        now = board.ticks_ms()
+        if self.held_since is None:
+            self.held_since = now
+        return board.ticks_diff(now, self.held_since) < INPUT_HOLD_MS

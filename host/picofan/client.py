@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from fanctl.app import SEQ_MASK
+from fanctl.protocol import SEQ_MASK
 from picofan import ports
 from picofan.link import LinkLost, SerialLink
 from picofan.protocol import TOO_LONG, DeviceText, Message, encode_command, parse_line

@@ -6,6 +6,7 @@ import csv
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 import picofan_cli
@@ -31,7 +32,10 @@ def test_set_prints_ack_and_exits_0(sim: SimProcess, capsys: pytest.CaptureFixtu
 def test_set_save_stores_on_the_board(sim: SimProcess,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["set", "--port", sim.port, "--save", "setpoint=26.5"]) == 0
-    assert sim.control("reset")["state"]["boots"] >= 1  # reboot: settings come from flash
+    boots = sim.control("reset")["state"]["boots"]  # reboot: settings come from flash
+    deadline = time.monotonic() + 60  # the reset lands at the firmware's next wait
+    while sim.control("status")["state"]["boots"] == boots:
+        assert time.monotonic() < deadline, "no reboot"
     capsys.readouterr()
     assert cli.main(["get", "--port", sim.port, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["setpoint"] == 26.5
@@ -211,17 +215,17 @@ def test_log_with_no_board_leaves_no_files(tmp_path: Path) -> None:
 # Every setting, valid, with the longest spellings: the `set` line is 513 bytes.
 LONG_SET = [
     "setpoint=30.000000000000004", "hysteresis=2.0000000000000004", "mode=auto",
-    "min_on_ms=599999", "min_off_ms=599999", "interval_ms=59900", "sample_ms=100",
+    "min_on_ms=5999", "min_off_ms=599999", "interval_ms=59900", "sample_ms=100",
     "oversample=256", "divider=ntc_to_3v3", "r_fixed=10000.000000000002", "model=beta",
     "r0=10000.000000000002", "t0=25.000000000000004", "beta=3950.0000000000005",
     "sh_a=0.0010222850000000002", "sh_b=0.00025316460000000005",
-    "sh_c=-9.999999999999999e-05", "t_min=-39.99999999999999", "t_max=124.99999999999999",
+    "sh_c=0.0", "t_min=-39.99999999999999", "watchdog_ms=8000", "t_max=124.99999999999999",
 ]
 
 
 def test_a_set_longer_than_the_devices_line_is_refused_before_sending(tmp_path: Path) -> None:
     changes = cli.parse_assignments(LONG_SET)
-    assert len(changes) == len(defaults()) == 19
+    assert len(changes) == len(defaults()) == 20
     merge(defaults(), changes)  # every value is valid
     assert len(wire.encode_command("set", 1, **changes)) == wire.MAX_LINE + 1
     with picofan_cli.SimCommand(tmp_path) as sim:

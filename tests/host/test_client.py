@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
-from fanctl.app import SEQ_MASK
+from fanctl.protocol import SEQ_MASK
 from fanctl.settings import defaults
 from picofan.client import (
     Connected,

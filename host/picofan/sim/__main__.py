@@ -55,6 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     info = {**pico.describe(), "control": control}
     if args.ready_json:
         print(json.dumps(info), flush=True)
+        # Started by a program: go when it goes, even if it could not stop us (SIGKILL).
+        parent = os.getppid()
+
+        def watch_parent() -> None:
+            while not pico.stopped.wait(0.5):
+                if os.getppid() != parent:
+                    pico.stop()
+
+        threading.Thread(target=watch_parent, daemon=True).start()
     else:
         print(f"virtual Pico W on {info['pty']}" + (f" (and {args.link})" if args.link else ""))
         print(f"control socket {control}; type help for commands, quit to stop", flush=True)

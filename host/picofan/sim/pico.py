@@ -132,6 +132,7 @@ class VirtualPico:
         self.clock = SimClock(speed)
         self.watchdog = Watchdog()
         self.flash = Path(flash_dir or tempfile.mkdtemp(prefix="picofan-flash-"))
+        self.flash.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
         self.events: list[tuple[float, int, str]] = []  # (due s, order, command)
         self.pending: tuple[str, float] | None = None  # ("unplug", s) or ("reset", 0)
@@ -383,7 +384,11 @@ class VirtualPico:
         for line in BANNER:
             self.port.write_line(line)
         self.port.write_some(b">>> ")
+        last = time.monotonic()
         while not self.stopped.is_set():
+            now = time.monotonic()
+            self.clock.advance_real(now - last)  # the board's clock runs on at the REPL
+            last = now
             if CTRL_D in typed:
                 self.port.write_line("MPY: soft reboot")
                 return
@@ -391,12 +396,13 @@ class VirtualPico:
                 self._power_event()
                 return
             if self.watchdog.running:
-                self.clock.advance_real(0.02)
                 if self.watchdog.expired(self.clock.ms):
                     self.watchdog.resets += 1
                     self.watchdog.running = False
                     self.reset_cause = "watchdog"
                     return
+            if b"\r" in typed or b"\n" in typed:
+                self.port.write_some(b"\r\n>>> ")  # the REPL answers every line
             typed.clear()
             if self.port.host_attached() and self.port.wait_readable(0.02):
                 typed += self.port.read()
