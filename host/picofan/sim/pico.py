@@ -368,12 +368,16 @@ class VirtualPico:
                 self._power_event()
                 continue
             if result.outcome == "watchdog":
-                self.watchdog.resets += 1
-                self.watchdog.running = False  # a reset stops it until the firmware starts it
-                self.reset_cause = "watchdog"
-                self.cdc.reset()
+                self._watchdog_reset()
                 continue
             self._repl(result.after_interrupt)
+
+    def _watchdog_reset(self) -> None:
+        self.watchdog.resets += 1
+        self.watchdog.running = False  # a reset stops it until the firmware starts it
+        self.reset_cause = "watchdog"
+        self.count_lost(bytes(self.cdc.fifo))
+        self.cdc.reset()
 
     def _repl(self, typed: bytearray) -> None:
         # The firmware stopped (Ctrl-C, or it ended): the board sits at the REPL until
@@ -395,12 +399,9 @@ class VirtualPico:
             if self.pending:
                 self._power_event()
                 return
-            if self.watchdog.running:
-                if self.watchdog.expired(self.clock.ms):
-                    self.watchdog.resets += 1
-                    self.watchdog.running = False
-                    self.reset_cause = "watchdog"
-                    return
+            if self.watchdog.expired(self.clock.ms):
+                self._watchdog_reset()
+                return
             if b"\r" in typed or b"\n" in typed:
                 self.port.write_some(b"\r\n>>> ")  # the REPL answers every line
             typed.clear()
