@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import os
+import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import picofan_cli
@@ -264,11 +266,23 @@ def test_the_first_thing_sent_on_a_port_is_a_line_end() -> None:
         device.close()
 
 
-def test_no_reply_while_telemetry_flows_says_the_port_may_be_shared() -> None:
+def picofan_against(board: Callable[[ScriptedDevice, threading.Event], None],
+                    *args: str) -> subprocess.CompletedProcess[str]:
+    """Run `picofan ARGS --port P` while `board(device, stop)` plays the board on P."""
     device = ScriptedDevice()
     stop = threading.Event()
+    player = threading.Thread(target=board, args=(device, stop))
+    player.start()
+    try:
+        return picofan_cli.run(*args, "--port", device.path)
+    finally:
+        stop.set()
+        player.join()
+        device.close()
 
-    def board_whose_replies_go_elsewhere() -> None:
+
+def test_no_reply_while_telemetry_flows_says_the_port_may_be_shared() -> None:
+    def board_whose_replies_go_elsewhere(device: ScriptedDevice, stop: threading.Event) -> None:
         seq = 0
         while not stop.is_set():
             if b'"ping"' in device.received:  # telemetry comes, the ack does not
@@ -278,24 +292,14 @@ def test_no_reply_while_telemetry_flows_says_the_port_may_be_shared() -> None:
                 seq += 1
             device.read(0.1)
 
-    player = threading.Thread(target=board_whose_replies_go_elsewhere)
-    player.start()
-    try:
-        done = picofan_cli.run("ping", "--port", device.path)
-    finally:
-        stop.set()
-        player.join()
-        device.close()
+    done = picofan_against(board_whose_replies_go_elsewhere, "ping")
     assert done.returncode == 3
     line = one_clear_line(done.stderr)
     assert "no reply to 'ping'" in line and "another program" in line
 
 
 def test_no_reply_from_a_board_at_the_repl_says_so_and_what_to_do() -> None:
-    device = ScriptedDevice()
-    stop = threading.Event()
-
-    def micropython_repl() -> None:
+    def micropython_repl(device: ScriptedDevice, stop: threading.Event) -> None:
         # as the REPL does: echo what comes, a fresh prompt after every line end
         device.send(b"MicroPython v1.27.0; Raspberry Pi Pico W with RP2040\r\n>>> ")
         while not stop.is_set():
@@ -303,24 +307,14 @@ def test_no_reply_from_a_board_at_the_repl_says_so_and_what_to_do() -> None:
             if data:
                 device.send(data.replace(b"\r", b"").replace(b"\n", b"\r\n>>> "))
 
-    player = threading.Thread(target=micropython_repl)
-    player.start()
-    try:
-        done = picofan_cli.run("ping", "--port", device.path)
-    finally:
-        stop.set()
-        player.join()
-        device.close()
+    done = picofan_against(micropython_repl, "ping")
     assert done.returncode == 3
     line = one_clear_line(done.stderr)
     assert "REPL" in line and "make reset" in line
 
 
 def test_too_long_from_a_board_with_a_shorter_line_is_a_refusal_not_a_lost_link() -> None:
-    device = ScriptedDevice()
-    stop = threading.Event()
-
-    def board_with_a_short_line() -> None:
+    def board_with_a_short_line(device: ScriptedDevice, stop: threading.Event) -> None:
         answered = 0
         while not stop.is_set():
             device.read(0.1)
@@ -329,13 +323,6 @@ def test_too_long_from_a_board_with_a_shorter_line_is_a_refusal_not_a_lost_link(
                 error = wire.error(None, "too_long", "line longer than 16 bytes")
                 device.send(json.dumps(error).encode() + b"\r\n")
 
-    player = threading.Thread(target=board_with_a_short_line)
-    player.start()
-    try:
-        done = picofan_cli.run("ping", "--port", device.path)
-    finally:
-        stop.set()
-        player.join()
-        device.close()
+    done = picofan_against(board_with_a_short_line, "ping")
     assert done.returncode == 1, done.stderr
     assert "refused: line longer than 16 bytes (too_long)" in one_clear_line(done.stderr)
