@@ -30,7 +30,8 @@ from pathlib import Path
 from fanctl import settings, thermistor
 from fanctl.app import App
 from picofan.sim.adc import CODES, AdcParams, Divider, Rp2040Adc
-from picofan.sim.board import SimBoard, SimClock
+from picofan.sim.board import SimBoard
+from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant
 
 DEFAULTS = settings.defaults()

@@ -1,5 +1,7 @@
-"""The virtual Pico's hardware edge: what firmware/board.py is on the real board.
-fanctl.app.App runs unchanged on top of it; only pins, clock and port are simulated."""
+"""A board edge for running the firmware in CPython, in the simulator's own process:
+used only by benchmarks/control_quality.py, which runs simulated hours and needs
+CPython's speed. The virtual Pico itself runs the firmware on MicroPython
+(chip.py, chip/simboard.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from collections.abc import Callable
 
 from fanctl import protocol
 from picofan.sim.adc import Divider, Rp2040Adc
+from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant
 from picofan.sim.serial_port import VirtualSerialPort
 
@@ -28,25 +31,6 @@ class Reboot(BaseException):
 class SerialInterrupt(KeyboardInterrupt):
     """Ctrl-C arrived on the virtual serial port (not from the simulator's own
     terminal): the firmware stops as on the real board, and the board stays up."""
-
-
-class SimClock:
-    """Virtual milliseconds that move only when the firmware waits, paced
-    against real time by `speed` (1 = real time, 50 = 50x faster, 0 = as fast
-    as the CPU goes). The same firmware steps then give the same readings."""
-
-    def __init__(self, speed: float) -> None:
-        self.speed = speed
-        self.ms = 0
-        self.real0 = time.monotonic()
-
-    def real_deadline(self, ms: int) -> float:
-        return self.real0 + ms / 1000 / self.speed
-
-    def catch_up_to_real(self, limit_ms: int) -> None:
-        """Input arrived early: move to the virtual time matching real time."""
-        real_ms = int((time.monotonic() - self.real0) * self.speed * 1000)
-        self.ms = max(self.ms, min(real_ms, limit_ms))
 
 
 class SimBoard:
@@ -90,7 +74,7 @@ class SimBoard:
 
     # time.ticks_*
     def ticks_ms(self) -> int:
-        return (self.clock.ms - self.boot_ms) % TICKS_PERIOD
+        return int(self.clock.ms - self.boot_ms) % TICKS_PERIOD
 
     def ticks_add(self, t: int, d: int) -> int:
         return (t + d) % TICKS_PERIOD
