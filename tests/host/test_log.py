@@ -35,19 +35,27 @@ def test_log_count_stops_after_exactly_that_many(tmp_path: Path) -> None:
     assert done.stdout.count("°C") == 4  # and each reading on the terminal
 
 
-def test_log_keeps_going_through_an_unplug_and_records_the_gap(tmp_path: Path) -> None:
-    path = tmp_path / "run.csv"
+def log_across(tmp_path: Path, path: Path, count: int, command: str) -> tuple[int, str, str]:
+    """`picofan log --count N` on a virtual Pico, with a control command sent to the
+    board once two readings are in: -> (exit code, stdout, stderr)."""
     with SimCommand(tmp_path) as sim:
-        log = picofan_cli.start("log", "--port", sim.port, "--count", "6", "--log", str(path))
+        log = picofan_cli.start("log", "--port", sim.port, "--count", str(count),
+                                "--log", str(path))
         try:
             wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
                        "two readings logged")
-            sim.control("unplug 2")
+            sim.control(command)
             out, err = log.communicate(timeout=120)
         except BaseException:
             log.kill()
             raise
-    assert log.returncode == 0, err
+    return log.returncode, out, err
+
+
+def test_log_keeps_going_through_an_unplug_and_records_the_gap(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    code, out, err = log_across(tmp_path, path, 6, "unplug 2")
+    assert code == 0, err
     rows = csv_rows(path)
     assert len(rows) == 6, err
     events = path.with_suffix(".events.log").read_text()
@@ -69,17 +77,8 @@ def test_log_keeps_going_through_an_unplug_and_records_the_gap(tmp_path: Path) -
 
 def test_log_says_when_the_board_restarts(tmp_path: Path) -> None:
     path = tmp_path / "run.csv"
-    with SimCommand(tmp_path) as sim:
-        log = picofan_cli.start("log", "--port", sim.port, "--count", "4", "--log", str(path))
-        try:
-            wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
-                       "two readings logged")
-            sim.control("reset")
-            out, err = log.communicate(timeout=120)
-        except BaseException:
-            log.kill()
-            raise
-    assert log.returncode == 0, err
+    code, out, err = log_across(tmp_path, path, 4, "reset")
+    assert code == 0, err
     boots = [r["boot"] for r in csv_rows(path)]
     assert boots[0] != boots[-1] and len(set(boots)) == 2, boots
     restarted = f"the board restarted (boot {boots[0]} → {boots[-1]})"
