@@ -257,8 +257,8 @@ def main() -> None:
           f"{a['duplicates']}, holes while connected {a['holes']}, lines sent before the "
           f"host (re)opened the port {a['lost_at_connect']} -> exactly once: {exactly_once(day)}")
     print(f"  telemetry lines the sim put into the port: {n}")
-    print(f"  lines dropped by the port (nobody reading / left at unplug): "
-          f"{s.get('dropped_lines')}; boots {s.get('boots')}, host reconnects "
+    print(f"  bytes the USB port dropped (none holding it open, or full): "
+          f"{s.get('dropped_bytes')}; boots {s.get('boots')}, host reconnects "
           f"{day.connects - 1}, disconnects {day.disconnects}")
     print(f"  line fragments right after (re)opening the port: {day.cut_at_connect}")
     print(f"  setpoint pushes acked {day.pushes}, lost to a reconnect {day.pushes_lost}")
