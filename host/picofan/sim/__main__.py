@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 
+from picofan.sim.chip import micropython
 from picofan.sim.pico import VirtualPico, console
 from picofan.sim.serial_port import PathInUse, ours_or_free
 
@@ -37,6 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         parser().error("--speed must be 0 or more")
     control = args.control or os.path.join(tempfile.gettempdir(),
                                            f"picofan-sim-{os.getpid()}.sock")
+    try:
+        micropython()
+    except RuntimeError as e:
+        print(f"picofan sim: {e}", file=sys.stderr)
+        return 2
     try:
         ours_or_free(control, "control")
         pico = VirtualPico(speed=args.speed, seed=args.seed, link=args.link,

