@@ -216,6 +216,7 @@ def test_ctrl_c_interrupts_a_busy_firmware_at_once(sim10: SimProcess) -> None:
     port = Port(sim10.port)
     port.reply({"cmd": "set", "id": 1, "watchdog_ms": 0})
     sim10.control("hang")
+    until(lambda: state(sim10)["hung"])  # at its next sample
     port.send(b'{"cmd": "ping", "id": 2}\n')  # never read: the firmware is stuck
     port.send(b"\x03")
     stopped = port.wait_for(lambda m: m["type"] == "log" and "stopped" in m["msg"])

@@ -224,7 +224,7 @@ class Chip:
         reply: list[object] = []
         if verb == b"A":
             if pico.hang_requested:
-                self.hung = True  # the bus never answers; the watchdog may
+                self.hung = pico.hung = True  # the bus never answers; the watchdog may
                 self.last_sync_real = time.monotonic()
                 return ""
             reply = pico.adc_reads(int(args[0]))

@@ -113,6 +113,7 @@ class VirtualPico:
         self.fault: str | None = None
         self.stuck_code: int | None = None
         self.hang_requested = False
+        self.hung = False  # the firmware is stuck in a read the bus never answers
         self.fan_on = True
         self.led_on = False
         self.stopped = threading.Event()
@@ -204,7 +205,7 @@ class VirtualPico:
             "heat_w": self.plant.p.heat_w, "pinched": self.plant.pinched,
             "fan": self.fan_on, "led": self.led_on, "fault": fault,
             "port": self.port.path, "link": self.port.link, "boots": self.boots,
-            "reset_cause": self.reset_cause, "at_repl": self.at_repl,
+            "reset_cause": self.reset_cause, "at_repl": self.at_repl, "hung": self.hung,
             "watchdog": {"running": self.watchdog.running, "resets": self.watchdog.resets,
                          "timeout_ms": self.watchdog.timeout_ms},
             "host_attached": self.port.host_attached(),
@@ -330,9 +331,10 @@ class VirtualPico:
         while not self.stopped.is_set():
             self.boots += 1
             self.boot_ms = self.clock.ms  # a fresh board's clock starts at 0
-            self.hang_requested = False
+            self.hang_requested = self.hung = False
             self.at_repl = False
             result = Chip(self).run()
+            self.hung = False
             if result.outcome == "stopped":
                 return
             if result.outcome == "power":
