@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from picofan.sim.process import ControlClient
 
 # The console script next to the interpreter running the tests (.venv/bin/picofan).
 PICOFAN = str(Path(sys.executable).with_name("picofan"))
@@ -59,7 +59,7 @@ class SimCommand:
     def __init__(self, folder: Path, *args: str) -> None:
         self.port = str(folder / "tty")
         self.control_path = str(folder / "ctl.sock")
-        self._sock: socket.socket | None = None
+        self._control = ControlClient(self.control_path)
         self.proc = subprocess.Popen(
             [PICOFAN, "sim", "--link", self.port, "--control", self.control_path,
              "--flash", str(folder / "flash"), *args],
@@ -73,20 +73,12 @@ class SimCommand:
 
     def control(self, command: str) -> dict[str, Any]:
         """One control command over the socket: one line in, one JSON line back."""
-        if self._sock is None:
-            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._sock.connect(self.control_path)
-            self._reader = self._sock.makefile("rb")
-        self._sock.sendall(command.encode() + b"\n")
-        reply: dict[str, Any] = json.loads(self._reader.readline())
+        reply = self._control.send(command)
         assert reply["ok"], reply
         return reply
 
     def stop(self) -> int:
-        if self._sock is not None:
-            self._reader.close()
-            self._sock.close()
-            self._sock = None
+        self._control.close()
         if self.proc.poll() is None and self.proc.stdin:
             with contextlib.suppress(BrokenPipeError):
                 self.proc.stdin.write("quit\n")

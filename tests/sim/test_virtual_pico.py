@@ -35,8 +35,11 @@ def test_telemetry_rate_matches_setting(port: Port) -> None:
     assert port.reply({"cmd": "set", "id": 2, "interval_ms": 500})["type"] == "ack"
     port.wait_for(lambda m: is_tele(m))
     tele = [port.wait_for(is_tele) for _ in range(12)]
-    steps = {b["ms"] - a["ms"] for a, b in itertools.pairwise(tele)}
-    assert steps == {500}
+    # Every 500 ms of board time, give or take what the firmware spends computing
+    # (the board's clock charges it): less than one 100 ms sample, never a drift.
+    steps = [b["ms"] - a["ms"] for a, b in itertools.pairwise(tele)]
+    assert all(abs(step - 500) < 100 for step in steps), steps
+    assert abs(tele[-1]["ms"] - tele[0]["ms"] - 11 * 500) < 100, steps
     # a period that is not a whole number of samples is refused, not approximated
     err = port.reply({"cmd": "set", "id": 3, "interval_ms": 250})
     assert err["type"] == "error" and "multiple of sample_ms" in err["msg"]

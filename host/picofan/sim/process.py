@@ -14,6 +14,30 @@ from types import TracebackType
 from typing import IO, Any
 
 
+class ControlClient:
+    """A connection to a virtual Pico's control socket: one command line in, one
+    JSON reply line back."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._sock: socket.socket | None = None
+
+    def send(self, command: str) -> dict[str, Any]:
+        if self._sock is None:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._sock.connect(self.path)
+            self._reader = self._sock.makefile("rb")
+        self._sock.sendall(command.encode() + b"\n")
+        reply: dict[str, Any] = json.loads(self._reader.readline())
+        return reply
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._reader.close()
+            self._sock.close()
+            self._sock = None
+
+
 class SimProcess:
     """A running `picofan sim`. `port` is a stable path (a symlink that follows
     the pty across unplugs); `control()` sends one control command."""
@@ -30,7 +54,7 @@ class SimProcess:
                "--flash", flash or str(base / "flash")]
         if script:
             cmd += ["--script", script]
-        self._sock: socket.socket | None = None
+        self._control = ControlClient(self.control_path)
         try:
             os.makedirs(flash or base / "flash", exist_ok=True)
             # Its own session: a terminal's signals (Ctrl-C, hang-up) reach the
@@ -54,18 +78,10 @@ class SimProcess:
             raise
 
     def control(self, command: str) -> dict[str, Any]:
-        if self._sock is None:
-            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._sock.connect(self.control_path)
-            self._reader = self._sock.makefile("rb")
-        self._sock.sendall(command.encode() + b"\n")
-        return json.loads(self._reader.readline())
+        return self._control.send(command)
 
     def stop(self) -> None:
-        if self._sock is not None:
-            self._reader.close()
-            self._sock.close()
-            self._sock = None
+        self._control.close()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
