@@ -5,32 +5,17 @@ CPython's speed. The virtual Pico itself runs the firmware on MicroPython
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 
-from fanctl import protocol
 from picofan.sim.adc import Divider, Rp2040Adc
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant
 from picofan.sim.serial_port import VirtualSerialPort
+from picofan.sim.usb_cdc import CTRL_C
 
 TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the RP2040 port
 _HALF = TICKS_PERIOD // 2
-CTRL_C = 3
-# How a telemetry line starts, from the encoder itself: '{"type": "tele", '
-TELE_PREFIX = protocol.encode({"type": "tele", "boot": ""})[:-len(' "boot": ""}')]
-
-
-class Reboot(BaseException):
-    """The board lost power or was reset: the firmware starts again.
-    A BaseException, like KeyboardInterrupt, so the app's fail-safe handler
-    does not swallow it."""
-
-
-class SerialInterrupt(KeyboardInterrupt):
-    """Ctrl-C arrived on the virtual serial port (not from the simulator's own
-    terminal): the firmware stops as on the real board, and the board stays up."""
 
 
 class SimBoard:
@@ -51,8 +36,6 @@ class SimBoard:
         self.fan_on = True
         self.inbox = bytearray()
         self.partial = bytearray()
-        self.tele_sent = 0
-        self.tele_ms_sum = 0
         self.boot_ms = 0  # virtual time of the last boot: ticks_ms() starts from 0 there
 
     # machine.ADC(26).read_u16()
@@ -109,7 +92,7 @@ class SimBoard:
         b = self.inbox.pop(0)
         if b == CTRL_C:  # MicroPython raises this on the interrupt char
             self.inbox.clear()
-            raise SerialInterrupt
+            raise KeyboardInterrupt
         return b
 
     def random32(self) -> int:
@@ -121,7 +104,7 @@ class SimBoard:
     def usb_write(self, buf: bytes | memoryview) -> int:
         self.partial.extend(buf)
         while (i := self.partial.find(b"\n")) >= 0:
-            self.write_line(self.partial[:i].decode(errors="replace").rstrip("\r"))
+            self.port.write_line(self.partial[:i].decode(errors="replace").rstrip("\r"))
             del self.partial[:i + 1]
         return len(buf)
 
@@ -137,12 +120,3 @@ class SimBoard:
     def reset_cause(self) -> str:
         return "power"
 
-    def write_line(self, text: str) -> None:
-        if self.port.write_line(text) and text.startswith(TELE_PREFIX):
-            self.count_tele(text, +1)
-
-    def count_tele(self, text: str, sign: int) -> None:
-        # Telemetry delivered to the port: how many lines, and the sum of their ms
-        # (a cheap checksum: a host log that holds each line once matches both).
-        self.tele_sent += sign
-        self.tele_ms_sum += sign * int(json.loads(text)["ms"])

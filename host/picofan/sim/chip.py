@@ -87,7 +87,6 @@ class Watchdog:
 class ChipRun:
     outcome: str = ""  # "interrupted" (Ctrl-C), "exited", "power", "watchdog", "stopped"
     after_interrupt: bytearray = field(default_factory=bytearray)  # input after the 0x03
-    stderr_tail: bytes = b""
 
 
 class Chip:
@@ -239,7 +238,7 @@ class Chip:
             reply = [1 if ready else 0]
         elif verb == b"O":
             data = self._read_exact(int(args[0]))
-            written, _waited = self.cdc.write(data, pico.usb_wait_ms)
+            written = self.cdc.write(data, pico.usb_wait_ms)
             pico.count_output(data[:written])
             reply = [written, self.cdc.room()]
         elif verb == b"R":
@@ -326,5 +325,4 @@ class Chip:
     def _drain_output(self) -> None:
         with contextlib.suppress(OSError):
             while data := os.read(self.out_r, 65536):
-                self.run_info.stderr_tail = (self.run_info.stderr_tail + data)[-2000:]
                 self.cdc.write_raw(data.replace(b"\n", b"\r\n"))

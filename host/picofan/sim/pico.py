@@ -255,6 +255,13 @@ class VirtualPico:
             if clock.speed > 0:
                 clock.catch_up_to_real(target)
         elif clock.speed <= 0:
+            # As fast as the CPU goes, the host's included: a host that holds the port
+            # open gets up to a second of real time to read before the board runs on.
+            deadline = time.monotonic() + 1.0
+            while self.cdc.backed_up() and time.monotonic() < deadline:
+                if self.stopped.is_set() or self.pending:
+                    break
+                time.sleep(0.001)
             clock.ms = target
         else:
             while True:

@@ -14,7 +14,6 @@ virtual Pico's pseudo-terminal:
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -36,7 +35,6 @@ class UsbCdc:
         self.connected = False
         self.connected_at = 0.0
         self.dropped_bytes = 0  # written while full (timed out) or overwritten unconnected
-        self.sent_bytes = 0  # into the pty
 
     # -- the device side -----------------------------------------------------------
     def room(self) -> int:
@@ -45,9 +43,9 @@ class UsbCdc:
             self._move()
             return TX_FIFO - len(self.fifo) if self.connected else TX_FIFO
 
-    def write(self, data: bytes, wait_ms: Callable[[int], None]) -> tuple[int, int]:
-        """mp_usbd_cdc_tx_strn: returns (bytes taken, ms spent waiting). `wait_ms(1)`
-        lets one millisecond of board time pass (the host may read meanwhile)."""
+    def write(self, data: bytes, wait_ms: Callable[[int], None]) -> int:
+        """mp_usbd_cdc_tx_strn: returns the bytes taken. `wait_ms(1)` lets one
+        millisecond of board time pass (the host may read meanwhile)."""
         i = waited = 0
         while i < len(data):
             n = min(len(data) - i, TX_CHUNK)
@@ -63,14 +61,10 @@ class UsbCdc:
                 if n == 0:
                     break
             with self.lock:
-                self.fifo += data[i:i + n]
-                if len(self.fifo) > TX_FIFO:  # unconnected: the newest bytes stay
-                    self.dropped_bytes += len(self.fifo) - TX_FIFO
-                    del self.fifo[:len(self.fifo) - TX_FIFO]
-                self._move()
+                self._append(data[i:i + n])
             i += n
         self.dropped_bytes += len(data) - i
-        return i, waited
+        return i
 
     def write_raw(self, data: bytes) -> None:
         """Output the firmware did not send through its own writer (a traceback, the
@@ -78,11 +72,15 @@ class UsbCdc:
         with self.lock:
             self._move()
             room = TX_FIFO - len(self.fifo) if self.connected else len(data)
-            self.fifo += data[:room]
             self.dropped_bytes += max(0, len(data) - room)
-            if len(self.fifo) > TX_FIFO:
-                del self.fifo[:len(self.fifo) - TX_FIFO]
-            self._move()
+            self._append(data[:room])
+
+    def _append(self, data: bytes) -> None:
+        self.fifo += data
+        if len(self.fifo) > TX_FIFO:  # unconnected: the newest bytes stay
+            self.dropped_bytes += len(self.fifo) - TX_FIFO
+            del self.fifo[:len(self.fifo) - TX_FIFO]
+        self._move()
 
     # -- the wire: called often by the serving thread -----------------------------------
     def service(self) -> None:
@@ -98,9 +96,13 @@ class UsbCdc:
         if not now_connected or time.monotonic() - self.connected_at < CONNECT_FLUSH_S:
             return
         if self.fifo:
-            n = self.port.write_some(bytes(self.fifo))
-            self.sent_bytes += n
-            del self.fifo[:n]
+            del self.fifo[:self.port.write_some(bytes(self.fifo))]
+
+    def backed_up(self) -> bool:
+        """A host holds the port open and has not read what it was sent."""
+        with self.lock:
+            self._move()
+            return self.connected and bool(self.fifo)
 
     def unplug(self) -> None:
         with self.lock:
@@ -109,5 +111,5 @@ class UsbCdc:
 
     def reset(self) -> None:
         # A board reset empties the USB stack's buffers.
-        with self.lock, contextlib.suppress(Exception):
+        with self.lock:
             self.fifo.clear()
