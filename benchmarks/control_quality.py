@@ -33,6 +33,7 @@ from picofan.sim.adc import CODES, AdcParams, Divider, Rp2040Adc
 from picofan.sim.board import SimBoard
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant
+from picofan.spec import curve
 
 DEFAULTS = settings.defaults()
 SETPOINT = DEFAULTS["setpoint"]
@@ -309,7 +310,7 @@ def reported_sigma(t_c: float, oversample: int, seed: int, n: int = 2000) -> tup
                      lambda ms: None)
     with tempfile.TemporaryDirectory() as flash:
         app = App(board, str(Path(flash) / "settings.json"))
-        app.s = settings.merge(app.s, {"oversample": oversample})
+        app.settings = settings.merge(app.settings, {"oversample": oversample})
         app.start()
         while sum(1 for line in port.lines if '"tele"' in line) < n:
             for _ in range(100):
@@ -321,8 +322,8 @@ def reported_sigma(t_c: float, oversample: int, seed: int, n: int = 2000) -> tup
 def quantisation_step(t_c: float) -> float:
     """Degrees C per 12-bit ADC code at t_c (nominal parts)."""
     s = DEFAULTS
-    lo = thermistor.ohms_to_ratio(thermistor.c_to_ohms(t_c - 0.5, s), s["r_fixed"])
-    hi = thermistor.ohms_to_ratio(thermistor.c_to_ohms(t_c + 0.5, s), s["r_fixed"])
+    lo = curve.ohms_to_ratio(curve.c_to_ohms(t_c - 0.5, s), s["r_fixed"])
+    hi = curve.ohms_to_ratio(curve.c_to_ohms(t_c + 0.5, s), s["r_fixed"])
     return 1.0 / (abs(hi - lo) * CODES)
 
 

@@ -31,7 +31,7 @@ class QuietBoard(ScriptedBoard):
 
 board = QuietBoard()
 app = App(board, "/tmp/bench-settings.json")
-app.s["interval_ms"] = app.s["sample_ms"]  # telemetry every cycle: the worst case
+app.settings["interval_ms"] = app.settings["sample_ms"]  # telemetry every cycle: the worst case
 app.start()
 
 
@@ -56,4 +56,4 @@ def chunk(n):
     print("heap_in_use_bytes", total[0], gc.mem_alloc())
     cycles(n)
     total[0] += n
-    print("done", total[0], board.lines, app.ctl.switches)
+    print("done", total[0], board.lines, app.controller.switches)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fanctl import protocol, settings
+from picofan.spec import wire
 
 DOCS = Path(__file__).resolve().parent
 TYPES = {"i": "int", "f": "number", "b": "bool", "s": "string", "o": "object",
@@ -37,7 +38,7 @@ def settings_table() -> str:
 
 def messages_table() -> str:
     rows = ["| type | fields |", "|---|---|"]
-    for kind, fields in protocol.MESSAGES.items():
+    for kind, fields in wire.MESSAGES.items():
         cells = ", ".join(f"`{name}` ({_type(code)})" for name, code in fields)
         rows.append(f"| `{kind}` | {cells} |")
     return "\n".join(rows)
@@ -47,10 +48,10 @@ def lists_table() -> str:
     return "\n".join([
         "| list | values |", "|---|---|",
         "| commands | " + ", ".join(f"`{c}`" for c in protocol.COMMANDS) + " |",
-        "| error codes | " + ", ".join(f"`{c}`" for c in protocol.ERRORS) + " |",
-        "| faults | " + ", ".join(f"`{c}`" for c in protocol.FAULTS) + " |",
-        "| log levels | " + ", ".join(f"`{c}`" for c in protocol.LEVELS) + " |",
-        f"| protocol version | `{protocol.VERSION}` |",
+        "| error codes | " + ", ".join(f"`{c}`" for c in wire.ERRORS) + " |",
+        "| faults | " + ", ".join(f"`{c}`" for c in wire.FAULTS) + " |",
+        "| log levels | " + ", ".join(f"`{c}`" for c in wire.LEVELS) + " |",
+        f"| protocol version | `{protocol.PROTOCOL_VERSION}` |",
         f"| longest command line | {protocol.MAX_LINE} bytes |",
     ])
 

@@ -23,12 +23,13 @@ def test_generated_doc_sections_are_fresh() -> None:
 
 def test_protocol_doc_lists_every_setting_and_message() -> None:
     from fanctl import protocol, settings
+    from picofan.spec import wire
 
     text = (ROOT / "docs/protocol.md").read_text()
     for name in settings.NAMES:
         assert f"| `{name}` |" in text
     headings = [line for line in text.splitlines() if line.startswith("### ")]
-    for kind in protocol.MESSAGES:
+    for kind in wire.MESSAGES:
         assert any(f"`{kind}`" in h for h in headings), kind
     for cmd in protocol.COMMANDS:
         assert f'{{"cmd": "{cmd}"' in text

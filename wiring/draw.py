@@ -37,6 +37,8 @@ import schemdraw.elements as elm
 
 from fanctl import pins, thermistor
 from fanctl.settings import defaults
+from picofan.spec import curve
+from picofan.spec.header import HEADER
 
 WIRING = Path(__file__).resolve().parent
 ROOT = WIRING.parent
@@ -56,7 +58,7 @@ AGND_PIN = "AGND"
 
 def pin(name: str) -> int:
     """The physical header pin (1-40) of a named Pico W pin."""
-    return pins.HEADER[name]
+    return HEADER[name]
 
 
 # ------------------------------------------------------- the electronics
@@ -136,7 +138,7 @@ def ntc_on_top() -> bool:
 
 
 def counts_at(t_c: float, s: dict | None = None) -> int:
-    return thermistor.c_to_counts(t_c, s or settings())
+    return curve.c_to_counts(t_c, s or settings())
 
 
 def degrees_per_step(t_c: float) -> float:
@@ -160,15 +162,15 @@ def counts_per_degree(t_c: float, r_fixed: float) -> float:
     top = ntc_on_top()
 
     def u16(t: float) -> float:
-        ohms = thermistor.c_to_ohms(t, s)
-        return thermistor.ohms_to_ratio(ohms, r_fixed, top) * thermistor.FULL_SCALE
+        ohms = curve.c_to_ohms(t, s)
+        return curve.ohms_to_ratio(ohms, r_fixed, top) * thermistor.FULL_SCALE
 
     return abs(u16(t_c + 0.05) - u16(t_c - 0.05)) / 0.1
 
 
 def self_heating_mw(t_c: float) -> float:
     s = settings()
-    ohms = thermistor.c_to_ohms(t_c, s)
+    ohms = curve.c_to_ohms(t_c, s)
     amps = VDD / (ohms + s["r_fixed"])
     return amps * amps * ohms * 1000
 
@@ -548,9 +550,9 @@ def numbers_table() -> str:
     s = settings()
     rows = _header_row("°C", "NTC (Ω)", f"{ADC_PIN} (V)", "`read_u16`", "°C per ADC step")
     for t in TABLE_TEMPS:
-        ohms = thermistor.c_to_ohms(t, s)
-        ratio = thermistor.ohms_to_ratio(ohms, s["r_fixed"], ntc_on_top())
-        counts = thermistor.c_to_counts(t, s)
+        ohms = curve.c_to_ohms(t, s)
+        ratio = curve.ohms_to_ratio(ohms, s["r_fixed"], ntc_on_top())
+        counts = curve.c_to_counts(t, s)
         rows.append(
             f"| {t} | {ohms:,.0f} | {ratio * VDD:.3f} | {counts} | {degrees_per_step(t):.3f} |"
         )
@@ -566,7 +568,7 @@ def resolution_text() -> str:
             f"per ADC step** ({1 / degrees_per_step(t):.0f} steps per °C)."
         )
     setpoint = s["setpoint"]
-    best = thermistor.c_to_ohms(setpoint, s)
+    best = curve.c_to_ohms(setpoint, s)
     lines.append(
         f"- Fixed resistor vs counts per °C (`read_u16`), at 25 °C and at the "
         f"default setpoint {setpoint:g} °C:"

@@ -11,44 +11,36 @@
 #   random32() -> int         32 random bits (a new boot id per start)
 #   reset_cause() -> str      "power" or "watchdog": why the board last started
 #   name                      shown in hello
-from fanctl import VERSION, control, protocol, settings, thermistor
+from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
+from fanctl.sampler import Sampler
 from fanctl.usb import LineReader, TxQueue
 
 SETTINGS_FILE = "settings.json"
-ERROR_HOLD_MS = 10000  # after an unexpected error the fan stays on this long
-ERROR_LOG_EVERY_MS = 10000  # a repeating error is logged once per this, with a count
-# A stuck ADC: this many identical reads in a row. The RP2040's ADC has ~1.2 LSB of
-# noise, so even a steady input changes code within a few reads; 128 identical ones
-# do not happen (4 samples at the default oversample of 32, 12.8 s at 1).
-STUCK_READS = 128
-# ...except on the RP2040-E11 wide codes (as read_u16 values):
-# an input inside one of those legitimately reads the same code for minutes.
-WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
-STUCK = "stuck"
-ERROR = "error"
+ERROR_HOLD_MS = const(10000)  # after an unexpected error the fan stays on this long
+ERROR_LOG_EVERY_MS = const(10000)  # a repeating error is logged once per this, with a count
+ERROR = "error"  # the fault name on the wire while an error holds the fan on
 
 
 class App:
     def __init__(self, board, path=SETTINGS_FILE):
         self.board = board
         self.path = path
-        self.s, self.warning = settings.load(path)
-        self.stored = None if self.warning else dict(self.s)
-        self.ctl = control.Controller()
+        self.settings, self.warning = settings.load(path)  # the settings in force
+        self.stored = None if self.warning else dict(self.settings)  # ...and in the file
+        self.controller = control.Controller()
+        self.sampler = Sampler(board.read_u16)
         self.reader = LineReader(board, self.handle, self._too_long)
         self.out = TxQueue(board)
         self.temp = None
         self.ohms = None
         self.raw = 0
         self.fault = None
-        self.last_read = -1
-        self.same = 0  # identical reads in a row, up to STUCK_READS
         self.error_ms = 0  # time left in the error hold
         self.errors_unlogged = 0  # errors since the last error log
         self.error_log_ms = 0  # time until the next error may be logged
         self.blink_ms = 0
         self.watchdog_ms = 0  # the watchdog's timeout in force, 0: not running
-        self.last = self.next_sample = self.next_tele = 0  # set by start()
+        self.last_sample_ms = self.next_sample = self.next_tele = 0  # set by start()
         # Which boot this is, and a per-boot telemetry counter: the host sees
         # restarts and counts lost lines from these alone.
         self.boot = "%08x" % (board.random32() & 0xFFFFFFFF)
@@ -65,37 +57,21 @@ class App:
                   self.out.size // 2 if cmd_id is None else 0)
 
     def hello(self, cmd_id=None):
-        self.send(protocol.hello(VERSION, self.board.name, self.boot,
-                                 self.board.reset_cause(), self.s, self.s == self.stored,
-                                 self.warning, cmd_id))
+        self.send(protocol.hello(FIRMWARE_VERSION, self.board.name, self.boot,
+                                 self.board.reset_cause(), self.settings,
+                                 self.settings == self.stored, self.warning, cmd_id))
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
-        count = self.s["oversample"]
-        read = self.board.read_u16
-        total = 0
-        last = self.last_read
-        same = self.same
-        for _ in range(count):
-            v = read()
-            total += v
-            if v == last:
-                same += 1
-            else:
-                last = v
-                same = 0
-        self.last_read = last
-        self.same = min(same, STUCK_READS)
-        self.raw = (total + count // 2) // count
-        self.temp, self.ohms, fault = thermistor.measure(self.raw, self.s)
-        if fault is None and self.same >= STUCK_READS and last not in WIDE_CODES:
-            self.temp = self.ohms = None
-            fault = STUCK
+        sampler = self.sampler
+        sampler.sample(self.settings)
+        self.raw, self.temp, self.ohms, fault = (sampler.raw, sampler.temp, sampler.ohms,
+                                                 sampler.fault)
         if self.error_ms > 0:
             self.error_ms -= dt_ms
             fault = ERROR
         self.fault = fault
-        self.board.fan(self.ctl.update(self.temp, fault, self.s, dt_ms))
+        self.board.fan(self.controller.update(self.temp, fault, self.settings, dt_ms))
 
     def status_led(self, dt_ms):
         # Heartbeat (100 ms on per second) when healthy, fast blink on a fault.
@@ -111,7 +87,7 @@ class App:
         self.fault = ERROR
         self.temp = self.ohms = None
         try:
-            self.ctl.update(None, ERROR, self.s, 0)
+            self.controller.update(None, ERROR, self.settings, 0)
         except Exception:
             pass
         self.board.fan(True)
@@ -136,7 +112,7 @@ class App:
         try:
             cmd, cmd_id, args = protocol.decode_command(line)
         except protocol.BadCommand as e:
-            self.refuse(e.args[2], e.args[0], e.args[1])
+            self.refuse(e.id, e.code, e.msg)
             return
         if cmd == "hello":
             self.hello(cmd_id)
@@ -144,7 +120,7 @@ class App:
         try:
             extra = self.apply(cmd, args)
         except settings.Invalid as e:
-            self.send(protocol.error(cmd_id, e.args[0], e.args[1]))
+            self.send(protocol.error(cmd_id, e.code, e.msg))
             return
         except OSError as e:
             self.send(protocol.error(cmd_id, "io", "could not write settings: %s" % e))
@@ -155,21 +131,22 @@ class App:
         if cmd == "ping":
             return {"ms": self.board.ticks_ms()}
         if cmd in ("set", "reset"):
-            self.s = settings.merge(self.s, args) if cmd == "set" else settings.defaults()
+            self.settings = (settings.merge(self.settings, args) if cmd == "set"
+                             else settings.defaults())
             self.watchdog()
             # Sample and report now: the host sees the new band without waiting a period.
             self.next_sample = self.next_tele = self.board.ticks_ms()
         elif cmd == "save":
             # Flash wears with every write: an unchanged save writes nothing.
-            if self.s != self.stored:
-                settings.save(self.path, self.s)
-                self.stored = dict(self.s)
+            if self.settings != self.stored:
+                settings.save(self.path, self.settings)
+                self.stored = dict(self.settings)
             self.warning = None
-        return {"settings": self.s, "saved": self.s == self.stored}
+        return {"settings": self.settings, "saved": self.settings == self.stored}
 
     def watchdog(self):
         # Start, retime or stop the hardware watchdog to match the settings.
-        want = self.s["watchdog_ms"]
+        want = self.settings["watchdog_ms"]
         if want != self.watchdog_ms:
             if want:
                 self.board.watchdog_start(want)
@@ -182,7 +159,7 @@ class App:
         self.hello()
         if self.warning:
             self.send(protocol.log("warn", self.warning))
-        self.last = self.next_sample = self.next_tele = self.board.ticks_ms()
+        self.last_sample_ms = self.next_sample = self.next_tele = self.board.ticks_ms()
         self.watchdog()
 
     def tick(self):
@@ -199,9 +176,9 @@ class App:
             self.fail_safe(e)
         now = board.ticks_ms()
         if board.ticks_diff(now, self.next_sample) >= 0:
-            dt = board.ticks_diff(now, self.last)
-            self.last = now
-            self.next_sample = self._next(self.next_sample, self.s["sample_ms"], now)
+            dt = board.ticks_diff(now, self.last_sample_ms)
+            self.last_sample_ms = now
+            self.next_sample = self._next(self.next_sample, self.settings["sample_ms"], now)
             self.error_log_ms -= dt
             try:
                 self.sample(dt)
@@ -211,9 +188,11 @@ class App:
             try:
                 self.status_led(dt)
                 if board.ticks_diff(now, self.next_tele) >= 0:
-                    self.next_tele = self._next(self.next_tele, self.s["interval_ms"], now)
+                    self.next_tele = self._next(self.next_tele, self.settings["interval_ms"],
+                                                now)
                     self.send(protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
-                                            self.ohms, self.ctl.fan, self.s, self.fault))
+                                            self.ohms, self.controller.fan, self.settings,
+                                            self.fault))
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)

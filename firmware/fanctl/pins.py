@@ -1,17 +1,8 @@
-# The Pico W pin map, defined once: GPIO numbers the firmware drives and the
-# physical header pins they sit on (for wiring drawings, tables and docs).
-ADC_GPIO = 26  # thermistor divider midpoint
-ADC_CHANNEL = 0
-FAN_GPIO = 2  # fan transistor gate/base, or an LED; active high
-LED = "LED"  # Pico W onboard LED, driven through the CYW43 wireless chip
+# The Pico W pin map, defined once: the GPIOs the firmware drives. (The header pins
+# they sit on, for drawings and docs, are the host's: picofan.spec.header.)
+from fanctl import const
 
-# Physical header pins.
-HEADER = {
-    "GP2": 4,
-    "GND": 38,
-    "AGND": 33,
-    "ADC_VREF": 35,
-    "GP26/ADC0": 31,
-    "3V3(OUT)": 36,
-    "VBUS": 40,
-}
+ADC_GPIO = const(26)  # thermistor divider midpoint
+ADC_CHANNEL = const(0)
+FAN_GPIO = const(2)  # fan transistor gate/base, or an LED; active high
+LED = "LED"  # Pico W onboard LED, driven through the CYW43 wireless chip

@@ -1,45 +1,31 @@
-# The wire format, defined once: newline-delimited JSON over USB serial.
-# The firmware builds and parses messages here; the host and the docs read
-# these same tables. docs/protocol.md explains every field.
+# The wire format, the board's half: newline-delimited JSON over USB serial. The
+# firmware builds its messages and decodes commands here; picofan.spec.wire holds the
+# schema the host validates against and the docs print. docs/protocol.md explains it.
 import json
 
-from fanctl import settings
+from fanctl import const
 
-VERSION = 2  # 2: boot and seq (hello, tele), reset (hello)
-MAX_LINE = 512  # bytes, newline excluded; longer command lines are refused
-SEQ_MASK = (1 << 30) - 1  # telemetry seq wraps here: a small int on the board (no heap)
+PROTOCOL_VERSION = const(2)  # 2: boot and seq (hello, tele), reset (hello)
+MAX_LINE = const(512)  # bytes, newline excluded; longer command lines are refused
+SEQ_MASK = const((1 << 30) - 1)  # telemetry seq wraps here: a small int on the board (no heap)
+MAX_ID = const(32)  # longest string command id, echoed as sent
 
-# Field types: "i" int, "f" number, "b" bool, "s" str, "o" object; "?" = may be null.
-# Device -> host messages, keyed by their "type".
-MESSAGES = {
-    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("boot", "s"), ("reset", "s"),
-              ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("id", "x?")),
-    "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
-             ("ohms", "f?"), ("fan", "b"), ("setpoint", "f"), ("hysteresis", "f"),
-             ("mode", "s"), ("fault", "s?")),
-    "ack": (("id", "x?"), ("cmd", "s")),
-    "error": (("id", "x?"), ("code", "s"), ("msg", "s")),
-    "log": (("level", "s"), ("msg", "s")),
-}
-# "x": a command id, echoed as sent: an int or a short string.
-MAX_ID = 32
-
-# Host -> device commands and the extra fields each takes.
+# Host -> device commands. (The full schema of every message, for validation and the
+# docs, is the host's: picofan.spec.wire.)
 COMMANDS = ("ping", "get", "set", "save", "reset", "hello")
-# Extra fields on an ack, by command.
-ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved"), "set": ("settings", "saved"),
-              "save": ("settings", "saved"), "reset": ("settings", "saved")}
-
-FAULTS = ("open", "short", "range", "stuck", "error")
-LEVELS = ("info", "warn", "error")
-RESET_CAUSES = ("power", "watchdog")
-ERRORS = ("json", "too_long", "encoding", "not_object", "unknown_cmd", "bad_id",
-          "unknown_field", "type", "range", "missing", "io")
 
 
 class BadCommand(ValueError):
-    # args: (code, message, id or None)
-    pass
+    # A refused command: `code` (one of picofan.spec.wire.ERRORS) and `msg` go back to
+    # the host in an error reply, with the command's `id` when it had one.
+    def __init__(self, code, msg, cmd_id=None):
+        super().__init__(msg)
+        self.code = code
+        self.msg = msg
+        self.id = cmd_id
+
+    def __str__(self):
+        return self.msg
 
 
 def encode(msg):
@@ -47,18 +33,19 @@ def encode(msg):
     return json.dumps(msg)
 
 
-def hello(fw, board, boot, reset, s, saved, warning, cmd_id=None):
-    return {"type": "hello", "fw": fw, "proto": VERSION, "board": board, "boot": boot,
-            "reset": reset, "settings": s, "saved": saved, "warning": warning, "id": cmd_id}
+def hello(fw, board, boot, reset, settings, saved, warning, cmd_id=None):
+    return {"type": "hello", "fw": fw, "proto": PROTOCOL_VERSION, "board": board, "boot": boot,
+            "reset": reset, "settings": settings, "saved": saved, "warning": warning,
+            "id": cmd_id}
 
 
-def tele(boot, seq, ms, temp, raw, ohms, fan, s, fault):
+def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
     return {"type": "tele", "boot": boot, "seq": seq, "ms": ms,
             "temp": None if temp is None else round(temp, 3), "raw": raw,
             "ohms": None if ohms is None else round(ohms, 1), "fan": fan,
-            "setpoint": s["setpoint"], "hysteresis": s["hysteresis"],
-            "mode": s["mode"], "fault": fault}
+            "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
+            "mode": settings["mode"], "fault": fault}
 
 
 def ack(cmd_id, cmd, extra=None):
@@ -288,15 +275,3 @@ def decode_command(line):
     elif msg:
         raise BadCommand("unknown_field", "%s takes no fields" % cmd, cmd_id)
     return cmd, cmd_id, msg
-
-
-def encode_command(cmd, cmd_id=None, **fields):
-    # For the host: the line to send, checked against the same rules the device uses.
-    if cmd not in COMMANDS:
-        raise BadCommand("unknown_cmd", "cmd must be one of " + "/".join(COMMANDS), cmd_id)
-    if cmd == "set":
-        for name in fields:
-            settings.check_value(name, fields[name])
-    msg = {"cmd": cmd, "id": cmd_id}
-    msg.update(fields)
-    return json.dumps(msg)

@@ -3,7 +3,8 @@
 import json
 import os
 
-from fanctl import thermistor
+from fanctl import const, thermistor
+from fanctl.protocol import BadCommand
 
 # (name, default, low, high) for numbers: an int default means whole numbers only.
 # (name, default, choices) for words.
@@ -33,7 +34,7 @@ SPEC = (
     # The RP2040's allows at most 8388 ms; the loop feeds it every sample.
     ("watchdog_ms", 8000, 0, 8300),
 )
-CURVE_POINTS = 33  # divider ratios at which a new conversion curve is checked
+CURVE_POINTS = const(33)  # divider ratios at which a new conversion curve is checked
 
 NAMES = tuple(row[0] for row in SPEC)
 _ROW = {row[0]: row for row in SPEC}
@@ -43,31 +44,32 @@ def defaults():
     return {row[0]: row[1] for row in SPEC}
 
 
-class Invalid(ValueError):
-    # args: (code, message); code is one of protocol.ERRORS.
+class Invalid(BadCommand):
+    # A setting refused: .code ("unknown_field", "type" or "range"), .msg, and .id
+    # (None here; a refusal in reply to a command carries the command's id).
     pass
 
 
-def _number(v):
-    # bool is an int in Python: refuse it; NaN fails v == v, infinities the bound.
-    return type(v) in (int, float) and v == v and -1e30 < v < 1e30
+def _number(value):
+    # bool is an int in Python: refuse it; NaN fails value == value, infinities the bound.
+    return type(value) in (int, float) and value == value and -1e30 < value < 1e30
 
 
-def check_value(name, v):
+def check_value(name, value):
     row = _ROW.get(name)
     if row is None:
         raise Invalid("unknown_field", "unknown setting '%s'" % name)
     if len(row) == 3:
-        if v not in row[2] or type(v) is not str:
+        if value not in row[2] or type(value) is not str:
             raise Invalid("type", "%s must be one of %s" % (name, "/".join(row[2])))
-        return v
+        return value
     default, lo, hi = row[1], row[2], row[3]
-    if not _number(v) or (type(default) is int and type(v) is not int):
+    if not _number(value) or (type(default) is int and type(value) is not int):
         kind = "a whole number" if type(default) is int else "a number"
         raise Invalid("type", "%s must be %s" % (name, kind))
-    if not lo <= v <= hi:
+    if not lo <= value <= hi:
         raise Invalid("range", "%s must be between %s and %s" % (name, lo, hi))
-    return v if type(default) is int else float(v)
+    return value if type(default) is int else float(value)
 
 
 def merge(current, changes):
@@ -98,19 +100,19 @@ def merge(current, changes):
     return new
 
 
-def curve_problem(s):
-    # Why the conversion in `s` cannot run the loop, or None. Checked across the
+def curve_problem(settings):
+    # Why the conversion in `settings` cannot run the loop, or None. Checked across the
     # ADC's whole span: every reading must convert to a finite temperature that falls
     # as the thermistor's resistance rises (an NTC), and the setpoint must be among them.
-    top = s["divider"] == "ntc_to_3v3"
+    top = settings["divider"] == "ntc_to_3v3"
     span = 1.0 - 2 * thermistor.RAIL
     first = prev = None
     for k in range(CURVE_POINTS):
         r = thermistor.RAIL + span * k / (CURVE_POINTS - 1)
         # Walk in rising resistance whichever way the divider is wired.
-        ohms = thermistor.ratio_to_ohms(1.0 - r if top else r, s["r_fixed"], top)
+        ohms = thermistor.ratio_to_ohms(1.0 - r if top else r, settings["r_fixed"], top)
         try:
-            t = thermistor.ohms_to_c(ohms, s)
+            t = thermistor.ohms_to_c(ohms, settings)
         except (ArithmeticError, ValueError):
             return "no temperature at %.0f ohms" % ohms
         if not -1e6 < t < 1e6:  # also false for NaN
@@ -121,8 +123,8 @@ def curve_problem(s):
             return "temperature rises with resistance near %.0f ohms" % ohms
         prev = t
     # From the lowest resistance (hottest) to the highest (coldest) the ADC can read.
-    if not prev <= s["setpoint"] <= first:
-        return "setpoint %s is outside the temperatures it can measure" % s["setpoint"]
+    if not prev <= settings["setpoint"] <= first:
+        return "setpoint %s is outside the temperatures it can measure" % settings["setpoint"]
     return None
 
 
@@ -143,18 +145,18 @@ def load(path):
         if name in _ROW:
             known[name] = stored[name]
     try:
-        s = merge(defaults(), known)
+        loaded = merge(defaults(), known)
     except Invalid as e:
-        return defaults(), "settings file rejected (%s), using defaults" % e.args[1]
+        return defaults(), "settings file rejected (%s), using defaults" % e.msg
     if len(known) < len(stored):
-        return s, "settings file has unknown fields, ignored"
-    return s, None
+        return loaded, "settings file has unknown fields, ignored"
+    return loaded, None
 
 
-def save(path, s):
+def save(path, settings):
     # Write a new file, then rename it over the old one: a power cut leaves the
     # old or the new settings, never half of one (littlefs renames atomically).
     tmp = path + ".tmp"
     with open(tmp, "w") as f:
-        json.dump(s, f)
+        json.dump(settings, f)
     os.rename(tmp, path)

@@ -1,5 +1,5 @@
 """picofan host tools: find the Pico, stream and log its readings, steer it."""
 
-from fanctl import VERSION as __version__
+from fanctl import FIRMWARE_VERSION as __version__
 
 __all__ = ["__version__"]

@@ -195,9 +195,8 @@ def cmd_set(args: argparse.Namespace) -> int:
         from picofan.protocol import encode_command
 
         encode_command("set", 0, **changes)  # the device's own checks, before sending
-    except ValueError as e:
-        msg = e.args[1] if len(e.args) > 1 else str(e)
-        return fail(BAD_INPUT, f"not sent: {msg}")
+    except ValueError as e:  # a device refusal (BadCommand: its .msg is str()) or a typo
+        return fail(BAD_INPUT, f"not sent: {e}")
     with opened(args) as dev:
         reply = dev.request("set", **changes)
         print("ack: " + show_settings({k: reply["settings"][k] for k in changes}))

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
-from fanctl import protocol as wire
+from picofan.spec import wire
 
 # The columns are the telemetry fields of the wire format, after the host's clock.
 TELE_FIELDS = [name for name, _ in wire.MESSAGES["tele"]]

@@ -1,18 +1,21 @@
 """Reading the device's lines on the host: parse, validate, classify.
 
-The message names, fields and types come from the firmware's own definition
-(fanctl.protocol, fanctl.settings); this module only interprets them."""
+The message names, fields and types come from the wire schema (picofan.spec.wire)
+and the settings rules from the firmware's own table (fanctl.settings); this module
+only interprets them, and builds the commands the host sends."""
 
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from fanctl import protocol as wire
+from fanctl import protocol as device
 from fanctl import settings as wire_settings
+from picofan.spec import wire
 
 MAX_LINE = 64 * 1024  # a device line longer than this is noise, not a message
 TOO_LONG = f"a line longer than {MAX_LINE} bytes (dropped: is this a picofan board?)"
@@ -70,7 +73,7 @@ def validate(msg: dict[str, Any]) -> str | None:
             try:
                 wire_settings.check_value(name, value)
             except wire_settings.Invalid as e:
-                return f"{kind}.settings: {e.args[1]}"
+                return f"{kind}.settings: {e.msg}"
     return None
 
 
@@ -81,7 +84,7 @@ def _band_problem(setpoint: float, hysteresis: float, mode: str) -> str | None:
         try:
             wire_settings.check_value(name, v)
         except wire_settings.Invalid as e:
-            return f"tele.{name}: {e.args[1]}"
+            return f"tele.{name}: {e.msg}"
     return None
 
 
@@ -108,18 +111,27 @@ def _text(raw: bytes) -> str:
 
 
 def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) -> bytes:
-    """A command line for the device, checked by the firmware's own rules first
-    (raises ValueError with the device's own (code, message))."""
+    """A command line for the device, checked by the firmware's own rules first:
+    raises the device's own refusal (fanctl.protocol.BadCommand, or its subclass
+    fanctl.settings.Invalid) with .code, .msg and .id, and sends nothing."""
+    if cmd not in device.COMMANDS:
+        raise device.BadCommand("unknown_cmd", "cmd must be one of " + "/".join(device.COMMANDS),
+                                cmd_id)
     if cmd == "set":
         # Each field is checked before the call: a field named like a parameter
         # (cmd, cmd_id) is then an unknown setting, not a TypeError.
         for name, value in fields.items():
-            wire_settings.check_value(name, value)
+            try:
+                wire_settings.check_value(name, value)
+            except wire_settings.Invalid as e:
+                e.id = cmd_id
+                raise
     elif fields:
-        raise wire.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
-    line = wire.encode_command(cmd, cmd_id, **fields).encode()
-    if len(line) > wire.MAX_LINE:  # the device would answer too_long, without our id
-        raise wire.BadCommand("too_long", f"the command would be {len(line)} bytes; the "
-                              f"device takes lines of up to {wire.MAX_LINE}: send fewer "
-                              "settings at a time", cmd_id)
+        raise device.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
+    # json's spacing, as the board's own json.dumps writes (MAX_LINE counts these bytes).
+    line = json.dumps({"cmd": cmd, "id": cmd_id, **fields}).encode()
+    if len(line) > device.MAX_LINE:  # the device would answer too_long, without our id
+        raise device.BadCommand("too_long", f"the command would be {len(line)} bytes; the "
+                                f"device takes lines of up to {device.MAX_LINE}: send fewer "
+                                "settings at a time", cmd_id)
     return line + b"\n"

@@ -11,7 +11,23 @@ _DITHER = (0, 16, 0, -16)
 
 
 def counts_for(t_c, s=None):
-    return thermistor.c_to_counts(t_c, s or defaults())
+    # What an ideal ADC reads at t_c, found through the firmware's own conversion
+    # (counts -> degrees C) by bisection, so it runs on MicroPython, where the host's
+    # inverse (picofan.spec.curve) does not.
+    s = s or defaults()
+    top = s["divider"] == "ntc_to_3v3"
+    lo, hi = 1e-7, 1.0 - 1e-7  # divider ratios; the temperature rises with it when top
+
+    def temp(ratio):
+        return thermistor.ohms_to_c(thermistor.ratio_to_ohms(ratio, s["r_fixed"], top), s)
+
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if (temp(mid) < t_c) == top:
+            lo = mid
+        else:
+            hi = mid
+    return round((lo + hi) / 2 * thermistor.FULL_SCALE)
 
 
 class ScriptedBoard:

@@ -1,7 +1,7 @@
 # runs on MicroPython too
 import json
 
-from fanctl import VERSION, protocol
+from fanctl import FIRMWARE_VERSION, protocol
 from fanctl.app import App
 from fanctl.settings import defaults, merge, save
 from support import TICKS_PERIOD, ScriptedBoard, close, counts_for, scratch_path
@@ -37,7 +37,7 @@ def command(app, obj_or_line):
 def test_hello_at_start_lists_version_and_settings():
     _app, board = new_app()
     hello = board.messages("hello")[0]
-    assert hello["fw"] == VERSION and hello["proto"] == protocol.VERSION
+    assert hello["fw"] == FIRMWARE_VERSION and hello["proto"] == protocol.PROTOCOL_VERSION
     assert hello["settings"] == defaults()
     assert hello["saved"] is False and "no settings file" in hello["warning"]
     assert board.messages("log")[0]["level"] == "warn"
@@ -132,22 +132,22 @@ def test_set_reports_the_new_band_at_once():
 
 def test_bad_set_changes_nothing_and_says_why():
     app, _board = new_app()
-    before = dict(app.s)
+    before = dict(app.settings)
     replies = command(app, {"cmd": "set", "id": 8, "setpoint": 26, "hysteresis": -1})
     assert replies == [{"type": "error", "id": 8, "code": "range",
                         "msg": "hysteresis must be between 0.1 and 20.0"}]
-    assert app.s == before
+    assert app.settings == before
 
 
 def test_every_malformed_line_gets_one_error_and_loop_lives():
     app, board = new_app()
-    before = dict(app.s)
+    before = dict(app.settings)
     lines = [b"garbage", b"\x00\x01\x02\xff", b"{", b"[]", b'{"cmd":"x"}',
              b'{"cmd":"set","setpoint":"a"}', b"AT", b"\x01"]
     for line in lines:
         replies = command(app, line)
         assert len(replies) == 1 and replies[0]["type"] == "error", (line, replies)
-    assert app.s == before
+    assert app.settings == before
     run_ms(app, 1000)
     assert board.messages("tele")
 
@@ -179,7 +179,7 @@ def test_save_persists_and_reset_restores_defaults():
     ack = command(app, {"cmd": "save", "id": 1})[0]
     assert ack["type"] == "ack" and ack["saved"] is True
     again = App(ScriptedBoard(counts_for(25)), app.path)
-    assert again.s["setpoint"] == 33.0 and again.warning is None
+    assert again.settings["setpoint"] == 33.0 and again.warning is None
     ack = command(app, {"cmd": "reset", "id": 2})[0]
     assert ack["settings"] == defaults() and ack["saved"] is False
 
@@ -259,11 +259,11 @@ def test_ctrl_c_after_ctrl_a_stops_cleanly_with_fan_on():
 def test_a_curve_that_cannot_convert_is_refused_and_changes_nothing():
     # In range one by one, but 1/(A + B ln R + C ln^3 R) divides by zero at every reading.
     app, _board = new_app()
-    before = dict(app.s)
+    before = dict(app.settings)
     reply = command(app, {"cmd": "set", "id": 1, "model": "steinhart",
                           "sh_a": 0, "sh_b": 0, "sh_c": 0})[0]
     assert reply["type"] == "error" and reply["code"] == "range", reply
-    assert "curve" in reply["msg"] and app.s == before
+    assert "curve" in reply["msg"] and app.settings == before
     # A curve that rises with resistance (not an NTC) is refused too.
     reply = command(app, {"cmd": "set", "id": 2, "beta": 3950, "r0": 10000, "sh_b": -0.0002,
                           "model": "steinhart"})[0]
@@ -280,7 +280,7 @@ def test_a_stored_curve_that_cannot_convert_boots_on_defaults():
     board = ScriptedBoard(counts_for(25))
     app = App(board, path)
     app.start()
-    assert app.s == defaults() and "rejected" in app.warning
+    assert app.settings == defaults() and "rejected" in app.warning
     run_ms(app, 3000)
     assert [t["fault"] for t in board.messages("tele")] == [None] * 3
 

@@ -6,9 +6,9 @@ import io
 import json
 import os
 
-from fanctl import app as app_module
-from fanctl import protocol, settings, thermistor
-from fanctl.app import STUCK_READS, WIDE_CODES, App
+from fanctl import settings, thermistor
+from fanctl.app import App
+from fanctl.sampler import STUCK_READS, WIDE_CODES
 from fanctl.settings import defaults, merge, save
 from support import ScriptedBoard, counts_for, scratch_path
 
@@ -113,7 +113,7 @@ def test_stuck_adc_is_a_fault_within_four_samples():
         assert app.tick() or True
         samples += 1
         assert samples <= 10
-    n = app.s["oversample"]
+    n = app.settings["oversample"]
     assert app.fault == "stuck" and board.fan_on is True and app.temp is None
     assert (STUCK_READS + n - 1) // n <= samples <= (STUCK_READS + n - 1) // n + 1
     run_ms(app, 1000)
@@ -163,7 +163,6 @@ def test_input_inside_a_wide_e11_code_is_not_stuck():
         app = boot(board)
         run_ms(app, 5000)
         assert app.fault != "stuck", wide
-    assert app_module.STUCK == "stuck" and "stuck" in protocol.FAULTS
 
 
 # -- settings files ---------------------------------------------------------------
@@ -303,10 +302,10 @@ def test_device_reboot_mid_line_rest_of_the_line_is_one_error_no_change():
         # Reboot: a new App; the host's rest of the line arrives at the new one.
         board = ScriptedBoard(counts_for(25))
         app = boot(board, path)
-        before = dict(app.s)
+        before = dict(app.settings)
         board.take()
         board.send(line[cut:] + b"\n")
         app.tick()
         replies = [m for m in board.take() if m["type"] in ("ack", "error")]
-        assert app.s == before, cut
+        assert app.settings == before, cut
         assert len(replies) == 1 and replies[0]["type"] == "error", (cut, replies)

@@ -11,12 +11,12 @@ F32 = np.float32
 
 def measure_f32(counts: int, s: dict) -> float | None:
     s32 = {k: F32(v) if isinstance(v, float) else v for k, v in s.items()}
-    saved = thermistor.log, thermistor.exp
-    thermistor.log, thermistor.exp = np.log, np.exp  # float32 in, float32 out
+    saved = thermistor.log
+    thermistor.log = np.log  # float32 in, float32 out
     try:
         t, _, _ = thermistor.measure(F32(counts), s32)
     finally:
-        thermistor.log, thermistor.exp = saved
+        thermistor.log = saved
     assert t is None or (isinstance(t, np.floating) and t.dtype == np.float32)
     return None if t is None else float(t)
 

@@ -6,6 +6,7 @@ import json
 
 from fanctl import protocol, settings
 from fanctl.app import App
+from picofan.spec import wire
 from support import ScriptedBoard, counts_for, scratch_path
 
 CTRL_C = 3  # the board's interrupt character: not a line's content
@@ -138,7 +139,7 @@ def test_every_corpus_line_is_one_error_and_changes_nothing():
     app.start()
     while board.now < 6000:
         app.tick()
-    s_before, stored_before, fan_before = dict(app.s), app.stored, board.fan_on
+    s_before, stored_before, fan_before = dict(app.settings), app.stored, board.fan_on
     for i, line in enumerate(corpus()):
         board.take()
         board.send(line + b"\n")
@@ -148,9 +149,9 @@ def test_every_corpus_line_is_one_error_and_changes_nothing():
         out = board.take()
         replies = [m for m in out if m["type"] in ("ack", "error", "hello")]
         assert len(replies) == 1 and replies[0]["type"] == "error", (i, line, replies)
-        assert replies[0]["code"] in protocol.ERRORS, (i, line)
+        assert replies[0]["code"] in wire.ERRORS, (i, line)
         assert not [m for m in out if m["type"] == "log"], (i, line, out)
-        assert app.s == s_before and app.stored == stored_before, (i, line)
+        assert app.settings == s_before and app.stored == stored_before, (i, line)
         assert app.fault is None and board.fan_on == fan_before, (i, line)
     # Nothing was written to the flash, and the device still answers.
     try:

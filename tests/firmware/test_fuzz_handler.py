@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from fanctl import protocol, settings
 from fanctl.app import App
+from picofan.spec import wire
 from support import ScriptedBoard, counts_for, scratch_path
 
 json_values = st.recursive(
@@ -43,9 +44,9 @@ def send(line: bytes) -> tuple[list[dict[str, Any]], dict[str, Any], Any]:
     app = APP
     board = app.board
     assert isinstance(board, ScriptedBoard)
-    app.s = settings.defaults()
+    app.settings = settings.defaults()
     app.stored = None
-    before = dict(app.s)
+    before = dict(app.settings)
     board.take()
     board.send(line + b"\n")
     app.tick()
@@ -60,8 +61,8 @@ def check(out: list[dict[str, Any]], before: dict[str, Any], app: App, line: byt
         return
     assert len(replies) == 1, (line, out)
     if replies[0]["type"] == "error":
-        assert replies[0]["code"] in protocol.ERRORS
-        assert app.s == before, line
+        assert replies[0]["code"] in wire.ERRORS
+        assert app.settings == before, line
     for m in out:  # everything the device said is valid JSON without NaN/Infinity
         json.dumps(m, allow_nan=False)
 
@@ -82,6 +83,6 @@ def test_any_json_command_one_reply_and_all_or_nothing(msg: dict[str, Any]) -> N
     reply = next(m for m in out if m["type"] in ("ack", "error", "hello"))
     if reply["type"] == "ack" and msg.get("cmd") == "set":
         changes = {k: v for k, v in msg.items() if k not in ("cmd", "id")}
-        assert app.s == settings.merge(before, changes)
-        for v in app.s.values():
+        assert app.settings == settings.merge(before, changes)
+        for v in app.settings.values():
             assert not isinstance(v, float) or math.isfinite(v)

@@ -17,7 +17,8 @@ def micropython(*args: str, heap: str = "192k") -> subprocess.CompletedProcess[s
     """Run a script in MicroPython with firmware/ and tests/firmware/ on its path."""
     cmd = ["node", str(ROOT / "tests/micropython/run.mjs"), "--heap", heap,
            "--mount", f"{ROOT / 'firmware'}:/fw", "--mount", f"{HERE}:/t",
-           "--path", "/fw", "--path", "/t", *args]
+           "--mount", f"{ROOT / 'host'}:/h", "--path", "/fw", "--path", "/t", "--path", "/h",
+           *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 

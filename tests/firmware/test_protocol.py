@@ -2,12 +2,14 @@
 import json
 
 from fanctl import protocol
-from fanctl.protocol import BadCommand, decode_command, encode_command
+from fanctl.protocol import BadCommand, decode_command
+from fanctl.settings import defaults, merge
+from picofan.spec import wire as schema
 from support import raises
 
 
 def code_of(line):
-    return raises(BadCommand, decode_command, line).args[0]
+    return raises(BadCommand, decode_command, line).code
 
 
 def test_decode_valid_commands():
@@ -73,26 +75,17 @@ def test_nan_and_infinity_are_refused():
         try:
             cmd = decode_command(b'{"cmd": "set", "setpoint": ' + bad + b"}")
         except BadCommand as e:
-            assert e.args[0] == "json"
+            assert e.code == "json"
             continue
-        raises(ValueError, encode_command, "set", 1, **cmd[2])
+        raises(ValueError, merge, defaults(), cmd[2])
 
 
 def test_errors_echo_the_id_when_known():
     e = raises(BadCommand, decode_command, b'{"cmd": "fly", "id": 9}')
-    assert e.args[2] == 9
-
-
-def test_encode_command_round_trips_and_checks_values():
-    line = encode_command("set", 4, setpoint=28.5, mode="auto")
-    assert decode_command(line.encode()) == ("set", 4, {"setpoint": 28.5, "mode": "auto"})
-    raises(ValueError, encode_command, "set", 1, setpoint="x")
-    raises(ValueError, encode_command, "launch", 1)
+    assert e.id == 9
 
 
 def test_messages_carry_exactly_their_declared_fields():
-    from fanctl.settings import defaults
-
     s = defaults()
     built = {
         "hello": protocol.hello("1", "b", "0000b007", "power", s, True, None),
@@ -102,14 +95,12 @@ def test_messages_carry_exactly_their_declared_fields():
         "log": protocol.log("info", "x"),
     }
     for kind, msg in built.items():
-        fields = set(name for name, _ in protocol.MESSAGES[kind])
+        fields = set(name for name, _ in schema.MESSAGES[kind])
         assert set(msg) - {"type"} == fields, kind
         assert json.loads(protocol.encode(msg)) == msg
 
 
 def test_telemetry_rounds_and_never_emits_nan():
-    from fanctl.settings import defaults
-
     msg = protocol.tele("0000b007", 0, 1, None, 0, None, True, defaults(), "open")
     assert json.loads(protocol.encode(msg))["temp"] is None
     msg = protocol.tele("0000b007", 0, 1, 25.123456, 32768, 10000.04, False, defaults(), None)

@@ -40,7 +40,7 @@ def test_bad_values_are_refused_with_codes():
     ]
     for changes, code in cases:
         e = raises(Invalid, merge, defaults(), changes)
-        assert e.args[0] == code, (changes, e.args)
+        assert e.code == code, (changes, e.code, e.msg)
 
 
 def test_merge_is_all_or_nothing():

@@ -20,6 +20,7 @@ from fanctl import protocol as wire
 from fanctl.settings import defaults, merge
 from picofan import cli
 from picofan.logger import COLUMNS
+from picofan.protocol import encode_command
 from picofan.sim.process import SimProcess
 
 
@@ -229,7 +230,7 @@ def test_a_set_longer_than_the_devices_line_is_refused_before_sending(tmp_path: 
     changes = cli.parse_assignments(LONG_SET)
     assert len(changes) == len(defaults()) == 20
     merge(defaults(), changes)  # every value is valid
-    assert len(wire.encode_command("set", 1, **changes)) == wire.MAX_LINE + 1
+    assert len(encode_command("set", 1, **changes).rstrip(b"\n")) == wire.MAX_LINE + 1
     with picofan_cli.SimCommand(tmp_path) as sim:
         done = picofan_cli.run("set", "--port", sim.port, *LONG_SET)
         assert done.returncode == 2, done.stderr

@@ -19,6 +19,7 @@ from fanctl import settings
 from picofan.client import Device, Noise, Received
 from picofan.logger import CsvLog
 from picofan.protocol import Message, encode_command, parse_line
+from picofan.spec import wire as schema
 
 values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
 
@@ -49,7 +50,7 @@ def test_reader_turns_every_line_into_one_event(lines: list[bytes]) -> None:
     assert all(isinstance(e, Noise | Received) for e in events)
 
 
-TELE_FIELDS = [n for n, _ in wire.MESSAGES["tele"]]
+TELE_FIELDS = [n for n, _ in schema.MESSAGES["tele"]]
 
 
 @given(st.fixed_dictionaries({n: values for n in TELE_FIELDS}))

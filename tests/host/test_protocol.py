@@ -9,14 +9,31 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fanctl import protocol as wire
+from fanctl.protocol import decode_command
 from fanctl.settings import defaults
-from picofan.protocol import DeviceText, Message, parse_line
+from picofan.protocol import DeviceText, Message, encode_command, parse_line
+from picofan.spec import wire as schema
 
 TELE = wire.tele("0000b007", 0, 1000, 25.5, 32768, 10000.0, False, defaults(), None)
 
 
 def line(msg: dict) -> bytes:
     return json.dumps(msg).encode() + b"\r\n"
+
+
+def test_encode_command_round_trips_and_checks_values() -> None:
+    line = encode_command("set", 4, setpoint=28.5, mode="auto")
+    assert line.endswith(b"\n")
+    assert decode_command(line[:-1]) == ("set", 4, {"setpoint": 28.5, "mode": "auto"})
+    for cmd, fields, code in (("set", {"setpoint": "x"}, "type"), ("launch", {}, "unknown_cmd"),
+                              ("ping", {"setpoint": 1}, "unknown_field")):
+        try:
+            encode_command(cmd, 1, **fields)
+        except ValueError as e:
+            assert (getattr(e, "code", None), getattr(e, "id", None)) == (code, 1), e
+            assert "(" not in str(e), "a refusal reads as its message, not a tuple"
+        else:
+            raise AssertionError(f"{cmd} {fields} was encoded")
 
 
 def test_valid_telemetry_parses() -> None:
@@ -69,7 +86,7 @@ def test_any_bytes_parse_without_exception(raw: bytes) -> None:
     assert isinstance(parse_line(raw), Message | DeviceText)
 
 
-@given(st.dictionaries(st.sampled_from([n for n, _ in wire.MESSAGES["tele"]] + ["type"]),
+@given(st.dictionaries(st.sampled_from([n for n, _ in schema.MESSAGES["tele"]] + ["type"]),
                        st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
                        max_size=12))
 def test_any_json_object_parses_without_exception(msg: dict) -> None:

@@ -11,7 +11,7 @@ import pytest
 import serial
 
 from device_port import Port
-from fanctl import VERSION
+from fanctl import FIRMWARE_VERSION
 from picofan.sim.process import SimProcess
 
 
@@ -22,7 +22,7 @@ def is_tele(m: dict) -> bool:
 def test_hello_arrives_after_reset(sim: SimProcess, port: Port) -> None:
     assert sim.control("reset")["ok"]
     hello = port.wait_for(lambda m: m["type"] == "hello")
-    assert hello["fw"] == VERSION and hello["board"] == "virtual Pico W"
+    assert hello["fw"] == FIRMWARE_VERSION and hello["board"] == "virtual Pico W"
     assert hello["id"] is None
 
 

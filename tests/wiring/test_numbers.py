@@ -12,6 +12,7 @@ import pytest
 
 from fanctl import thermistor
 from fanctl.settings import defaults
+from picofan.spec import curve
 
 ROOT = Path(__file__).resolve().parents[2]
 KELVIN = 273.15
@@ -59,7 +60,7 @@ def test_resolution_matches_the_closed_form(draw: ModuleType, t_c: float) -> Non
 
 def test_fixed_resistor_equal_to_the_ntc_is_steepest(draw: ModuleType) -> None:
     s = defaults()
-    best = thermistor.c_to_ohms(25, s)
+    best = curve.c_to_ohms(25, s)
     assert best == pytest.approx(s["r_fixed"])
     at_best = draw.counts_per_degree(25, best)
     for rf in (0.5 * best, 0.8 * best, 1.25 * best, 2 * best):

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 
 from fanctl import pins
+from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}text"
@@ -71,19 +72,19 @@ DRAWN = {
 
 
 def test_firmware_pin_map_matches_the_datasheet() -> None:
-    for name, number in pins.HEADER.items():
+    for name, number in HEADER.items():
         assert DATASHEET[number] == name, (name, number)
     # The GPIOs the firmware drives sit on the header pins the drawings name.
-    assert DATASHEET[pins.HEADER[f"GP{pins.FAN_GPIO}"]] == f"GP{pins.FAN_GPIO}"
+    assert DATASHEET[HEADER[f"GP{pins.FAN_GPIO}"]] == f"GP{pins.FAN_GPIO}"
     adc = f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}"
-    assert DATASHEET[pins.HEADER[adc]] == adc
+    assert DATASHEET[HEADER[adc]] == adc
     assert pins.ADC_GPIO - 26 == pins.ADC_CHANNEL  # RP2040: ADC0-3 are GPIO26-29
 
 
 def test_drawn_pins_follow_the_firmware(draw: ModuleType) -> None:
     assert f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}" == draw.ADC_PIN
     assert f"GP{pins.FAN_GPIO}" == draw.OUT_PIN
-    assert set().union(*DRAWN.values()) <= set(pins.HEADER)
+    assert set().union(*DRAWN.values()) <= set(HEADER)
 
 
 def test_board_takes_its_gpios_from_the_pin_map() -> None:
@@ -104,14 +105,14 @@ def svg_texts(path: Path) -> list[tuple[str, float, float]]:
 @pytest.mark.parametrize("variant", sorted(DRAWN))
 def test_each_drawing_numbers_its_pins_right(variant: str) -> None:
     texts = svg_texts(ROOT / f"wiring/picofan-{variant}.svg")
-    names = [(s, x, y) for s, x, y in texts if s in pins.HEADER]
+    names = [(s, x, y) for s, x, y in texts if s in HEADER]
     numbers = [(int(s[4:]), x, y) for s, x, y in texts if re.fullmatch(r"pin \d+", s)]
     assert {s for s, _, _ in names} == DRAWN[variant]
     assert len(numbers) == len(names) == len(DRAWN[variant])
     for number, x, y in numbers:
         # Each "pin N" sits beside its pin's name, at the box edge.
         name = min(names, key=lambda n: math.hypot(n[1] - x, n[2] - y))[0]
-        assert pins.HEADER[name] == number, (variant, name, number)
+        assert HEADER[name] == number, (variant, name, number)
 
 
 def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
@@ -124,13 +125,13 @@ def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
         .replace(">pin XX<", ">pin 31<")
     )
     texts = svg_texts(bad)
-    names = [(s, x, y) for s, x, y in texts if s in pins.HEADER]
+    names = [(s, x, y) for s, x, y in texts if s in HEADER]
     pairs = [
         (min(names, key=lambda n: math.hypot(n[1] - x, n[2] - y))[0], int(s[4:]))
         for s, x, y in texts
         if re.fullmatch(r"pin \d+", s)
     ]
-    assert any(pins.HEADER[name] != number for name, number in pairs)
+    assert any(HEADER[name] != number for name, number in pairs)
 
 
 def table_rows(text: str, marker: str) -> list[list[str]]:
@@ -150,7 +151,7 @@ def test_pin_tables_agree(doc: str, marker: str, used: set[str]) -> None:
     rows = table_rows((ROOT / doc).read_text(), marker)
     assert {name for _, name, *_ in rows} == used
     for number, name, *_ in rows:
-        assert pins.HEADER[name] == int(number), (doc, name, number)
+        assert HEADER[name] == int(number), (doc, name, number)
 
 
 PIN_MENTION = re.compile(r"\**([^\s*]+)\**\s+\(?pin (\d+)\)?")
@@ -166,16 +167,16 @@ def test_prose_and_text_diagrams_agree() -> None:
     wiring = (ROOT / "wiring/README.md").read_text()
     root = (ROOT / "README.md").read_text().split("\n## Wiring\n", 1)[1]
     mentions = pin_mentions(wiring) + pin_mentions(root)
-    named = [(name, n) for name, n in mentions if name in pins.HEADER]
+    named = [(name, n) for name, n in mentions if name in HEADER]
     assert len(named) >= 15  # the diagrams alone name a dozen
     for name, number in named:
-        assert pins.HEADER[name] == number, (name, number)
+        assert HEADER[name] == number, (name, number)
     for number in re.findall(r"\bpins? (\d+)\b(?!–)", wiring + root):  # not "pins 21–40"
-        assert int(number) in pins.HEADER.values(), number
+        assert int(number) in HEADER.values(), number
 
 
 def test_prose_check_catches_a_wrong_number() -> None:
     text = "wire GP26/ADC0 (pin 32) to GND pin 38, **AGND (pin 33)**"
-    named = [(n, k) for n, k in pin_mentions(text) if n in pins.HEADER]
+    named = [(n, k) for n, k in pin_mentions(text) if n in HEADER]
     assert named == [("GP26/ADC0", 32), ("GND", 38), ("AGND", 33)]
-    assert pins.HEADER["GP26/ADC0"] != 32
+    assert HEADER["GP26/ADC0"] != 32

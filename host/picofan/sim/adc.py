@@ -16,6 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from fanctl import thermistor
+from picofan.spec import curve
 
 CODES = 4096
 DNL_CODES = thermistor.E11_CODES
@@ -82,7 +83,7 @@ class Divider:
         )
 
     def ntc_ohms(self, t_c: float) -> float:
-        return thermistor.c_to_beta_ohms(t_c, self.r0, self.t0, self.beta)
+        return curve.c_to_beta_ohms(t_c, self.r0, self.t0, self.beta)
 
     def ratio(self, t_c: float, fault: str | None = None) -> float:
         """Divider output over its supply; an open or shorted thermistor hits a rail."""
@@ -90,7 +91,7 @@ class Divider:
             return 0.0 if self.ntc_to_3v3 else 1.0
         if fault == "short":
             return 1.0 if self.ntc_to_3v3 else 0.0
-        return thermistor.ohms_to_ratio(self.ntc_ohms(t_c), self.r_fixed, self.ntc_to_3v3)
+        return curve.ohms_to_ratio(self.ntc_ohms(t_c), self.r_fixed, self.ntc_to_3v3)
 
     def self_heat_w(self, t_c: float, volts: float = 3.3) -> float:
         r = self.ntc_ohms(t_c)

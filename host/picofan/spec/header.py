@@ -1,0 +1,12 @@
+"""The Pico W's physical header pins that picofan's wiring uses, for drawings,
+tables and docs. (The GPIO numbers the firmware drives are fanctl.pins.)"""
+
+HEADER = {
+    "GP2": 4,
+    "GND": 38,
+    "AGND": 33,
+    "ADC_VREF": 35,
+    "GP26/ADC0": 31,
+    "3V3(OUT)": 36,
+    "VBUS": 40,
+}

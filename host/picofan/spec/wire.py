@@ -1,0 +1,38 @@
+"""The wire format's schema: every message the board sends, its fields and their
+types, the reply codes and the fault names with what they mean. The host validates
+against it and docs/generate.py prints it; the board's side (builders, decoder) is
+fanctl.protocol, and tests hold the two together. (The firmware tests import it on
+MicroPython too: no __future__ or typing imports.)"""
+
+from fanctl import app, sampler, thermistor
+
+# Field types: "i" int, "f" number, "b" bool, "s" str, "o" object,
+# "x" a command id echoed as sent (an int or a short string); "?" = may be null.
+# Device -> host messages, keyed by their "type".
+MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("boot", "s"), ("reset", "s"),
+              ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("id", "x?")),
+    "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
+             ("ohms", "f?"), ("fan", "b"), ("setpoint", "f"), ("hysteresis", "f"),
+             ("mode", "s"), ("fault", "s?")),
+    "ack": (("id", "x?"), ("cmd", "s")),
+    "error": (("id", "x?"), ("code", "s"), ("msg", "s")),
+    "log": (("level", "s"), ("msg", "s")),
+}
+# Extra fields on an ack, by command.
+ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved"), "set": ("settings", "saved"),
+              "save": ("settings", "saved"), "reset": ("settings", "saved")}
+
+# Every fault the board reports in tele.fault, and what it means to a user. The names
+# are the firmware's own constants; every fault turns the fan on.
+FAULTS: dict[str, str] = {
+    thermistor.OPEN: "thermistor OPEN (disconnected?)",
+    thermistor.SHORT: "thermistor SHORTED",
+    thermistor.RANGE: "reading outside the plausible range",
+    sampler.STUCK: "ADC STUCK (the same reading for too long)",
+    app.ERROR: "firmware error (see messages)",
+}
+LEVELS = ("info", "warn", "error")
+RESET_CAUSES = ("power", "watchdog")
+ERRORS = ("json", "too_long", "encoding", "not_object", "unknown_cmd", "bad_id",
+          "unknown_field", "type", "range", "missing", "io")
