@@ -5,40 +5,18 @@ a collection, sampled over many cycles (it must stay flat).
     .venv/bin/python benchmarks/firmware_memory.py [CYCLES]
 """
 
-import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MARKS = 10
+sys.path.insert(0, str(ROOT / "tests/helpers"))  # the rigs the tests use too
 
-
-def run(cycles: int, script: str = "mp_heap.py", marks: int = MARKS) -> list[list[str]]:
-    step = max(1, cycles // marks)
-    cmd = ["node", str(ROOT / "tests/micropython/run.mjs"),
-           "--mount", f"{ROOT / 'firmware'}:/fw", "--mount", f"{ROOT / 'tests/firmware'}:/t",
-           "--path", "/fw", "--path", "/t", "--each", f"chunk({step})", "--times", str(marks + 1),
-           str(ROOT / "benchmarks" / script)]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    return [line.split() for line in out.splitlines() if line.strip()]
-
-
-def measure(cycles: int, script: str = "mp_heap.py", marks: int = MARKS) -> dict[str, object]:
-    rows = run(cycles, script, marks)
-    get = {r[0]: r[1:] for r in rows}
-    heap = [(int(r[1]), int(r[2])) for r in rows if r[0] == "heap_in_use_bytes"]
-    return {
-        "after_import": int(get["heap_after_import_bytes"][0]),
-        "per_cycle": float(get.get("alloc_per_cycle_bytes", ["nan"])[0]),
-        "heap": heap,
-        "lines": int(get["done"][1]),
-        "switches": int(get["done"][2]),
-    }
+from micropython_wasm import firmware_heap  # noqa: E402
 
 
 def main() -> None:
     cycles = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    m = measure(cycles)
+    m = firmware_heap(cycles)
     heap = m["heap"]
     assert isinstance(heap, list)
     print(f"MicroPython {sys.argv[0]}: {cycles} control cycles, telemetry every cycle")

@@ -26,7 +26,7 @@ def test_protocol_doc_lists_every_setting_and_message() -> None:
     from picofan.spec import wire
 
     text = (ROOT / "docs/protocol.md").read_text()
-    for name in settings.NAMES:
+    for name in settings.defaults():
         assert f"| `{name}` |" in text
     headings = [line for line in text.splitlines() if line.startswith("### ")]
     for kind in wire.MESSAGES:

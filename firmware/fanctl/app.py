@@ -65,8 +65,10 @@ class App:
     def sample(self, dt_ms):
         sampler = self.sampler
         sampler.sample(self.settings)
-        self.raw, self.temp, self.ohms, fault = (sampler.raw, sampler.temp, sampler.ohms,
-                                                 sampler.fault)
+        self.raw = sampler.raw
+        self.temp = sampler.temp
+        self.ohms = sampler.ohms
+        fault = sampler.fault
         if self.error_ms > 0:
             self.error_ms -= dt_ms
             fault = ERROR

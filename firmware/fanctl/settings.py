@@ -24,7 +24,7 @@ SPEC = (
     ("t0", 25.0, -50.0, 150.0),  # degC
     ("beta", 3950.0, 1000.0, 10000.0),  # K
     # Steinhart-Hart; the defaults are the Beta curve above (A = 1/T0 - ln(R0)/B,
-    # B = 1/B, C = 0): put your part's datasheet fit here (thermistor.steinhart_fit).
+    # B = 1/B, C = 0): put your part's datasheet fit here (picofan.spec.curve.steinhart_fit).
     ("sh_a", 0.001022285, -0.01, 0.01),
     ("sh_b", 0.0002531646, -0.01, 0.01),
     ("sh_c", 0.0, -0.0001, 0.0001),
@@ -36,7 +36,6 @@ SPEC = (
 )
 CURVE_POINTS = const(33)  # divider ratios at which a new conversion curve is checked
 
-NAMES = tuple(row[0] for row in SPEC)
 _ROW = {row[0]: row for row in SPEC}
 
 

@@ -242,7 +242,7 @@ def flash(port: str | None, tool_name: str, mpy: bool, hello_timeout: float = 15
 def _local_version() -> str:
     text = (FIRMWARE / "fanctl" / "__init__.py").read_text()
     for line in text.splitlines():
-        if line.startswith("VERSION"):
+        if line.startswith("FIRMWARE_VERSION"):
             return str(json.loads(line.split("=", 1)[1].strip().replace("'", '"')))
     return "?"
 

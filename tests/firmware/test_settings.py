@@ -110,4 +110,4 @@ def test_power_cut_before_rename_keeps_old_settings():
 
 
 def test_spec_names_unique():
-    assert len(set(settings.NAMES)) == len(settings.NAMES)
+    assert len(settings.defaults()) == len(settings.SPEC)  # every name once

@@ -10,8 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,15 +30,6 @@ def start(*args: str, **kw: Any) -> subprocess.Popen[str]:
     """`picofan ARGS` in the background, stdout and stderr piped."""
     return subprocess.Popen([PICOFAN, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kw)
-
-
-def wait_until(ok: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
-    """Poll a condition (not a duration): fail only if it never holds."""
-    deadline = time.monotonic() + timeout
-    while not ok():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        time.sleep(0.05)
 
 
 def csv_rows(path: Path) -> list[dict[str, str]]:

@@ -1,27 +1,14 @@
-"""A short version of benchmarks/endurance.py: 75 simulated minutes (heat-load
-changes, pinches, setpoint pushes every 3 min, the cable pulled at the hour)
-through the real pty, the host's Device and CSV logger."""
+"""A short version of benchmarks/endurance.py, on the same rig
+(tests/helpers/endurance_day.py): 75 simulated minutes (heat-load changes, pinches,
+setpoint pushes every 3 min, the cable pulled at the hour) through the real pty, the
+host's Device and CSV logger."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("endurance", ROOT / "benchmarks/endurance.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["endurance"] = module  # its dataclasses look themselves up there
-    spec.loader.exec_module(module)
-    return module
+import endurance_day as bench
 
 
 def test_short_day_logs_every_line_once_and_survives_a_reconnect() -> None:
-    bench = load_bench()
     day = bench.run_day(1.25, wall_limit_s=600)
     audit = bench.audit(day)
     assert day.problems == []

@@ -24,7 +24,7 @@ from picofan.spec import wire as schema
 values = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
 
 
-@given(st.sampled_from(settings.NAMES), values)
+@given(st.sampled_from(list(settings.defaults())), values)
 def test_encoder_refuses_exactly_what_the_device_refuses(name: str, value: Any) -> None:
     try:
         line = encode_command("set", 1, **{name: value})

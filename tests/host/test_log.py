@@ -10,7 +10,8 @@ from pathlib import Path
 
 import picofan_cli
 import pytest
-from picofan_cli import SimCommand, csv_rows, wait_until
+from picofan_cli import SimCommand, csv_rows
+from polling import until
 from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
@@ -42,7 +43,7 @@ def log_across(tmp_path: Path, path: Path, count: int, command: str) -> tuple[in
         log = picofan_cli.start("log", "--port", sim.port, "--count", str(count),
                                 "--log", str(path))
         try:
-            wait_until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
+            until(lambda: len(csv_rows(path)) >= 2 or log.poll() is not None,
                        "two readings logged")
             sim.control(command)
             out, err = log.communicate(timeout=120)
@@ -124,12 +125,12 @@ def test_log_tells_a_restart_from_a_reconnect_by_the_boot_id(tmp_path: Path) -> 
     try:
         wait_for_host(device)
         device.send(tele_line(0, "aaaa0001") + tele_line(1, "aaaa0001"))
-        wait_until(lambda: len(csv_rows(path)) == 2, "two readings")
+        until(lambda: len(csv_rows(path)) == 2, "two readings")
         unplug(device)
         device = plug()  # the same boot: only the cable was out
         wait_for_host(device)
         device.send(tele_line(5, "aaaa0001"))
-        wait_until(lambda: len(csv_rows(path)) == 3, "a reading after the reconnect")
+        until(lambda: len(csv_rows(path)) == 3, "a reading after the reconnect")
         unplug(device)
         device = plug()  # a new boot id: it restarted
         wait_for_host(device)
@@ -154,7 +155,7 @@ def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> Non
         log = picofan_cli.start("log", "--port", sim.port, "--log", str(path))
         try:
             # it is still running once three readings (three seconds) have come
-            wait_until(lambda: len(csv_rows(path)) >= 3 or log.poll() is not None,
+            until(lambda: len(csv_rows(path)) >= 3 or log.poll() is not None,
                        "three readings logged")
             assert log.poll() is None, log.communicate()
             log.send_signal(signal.SIGINT)  # Ctrl-C
@@ -178,7 +179,7 @@ def test_log_sim_stopped_by_a_signal_stops_its_virtual_pico(signum: int, tmp_pat
     log = picofan_cli.start("log", "--sim", "--log", str(path),
                             env={**os.environ, "TMPDIR": str(temp)})
     try:
-        wait_until(lambda: len(csv_rows(path)) >= 1 or log.poll() is not None,
+        until(lambda: len(csv_rows(path)) >= 1 or log.poll() is not None,
                    "a reading logged")
         assert picofan_cli.processes_mentioning(str(temp)), "the virtual Pico is running"
         log.send_signal(signum)
@@ -211,7 +212,7 @@ def tele_line(seq: int, boot: str = "0000b007") -> bytes:
 
 def wait_for_host(device: ScriptedDevice) -> None:
     """Until the host has opened the port and asked for hello."""
-    wait_until(lambda: bool(device.read(0.05)) and b'"hello"' in device.received,
+    until(lambda: bool(device.read(0.05)) and b'"hello"' in device.received,
                "the host asking for hello")
 
 
@@ -223,13 +224,13 @@ def test_a_stream_without_newlines_is_bounded_and_reported_once(tmp_path: Path) 
     try:
         wait_for_host(device)
         device.send(tele_line(0))
-        wait_until(lambda: len(csv_rows(path)) == 1, "the first reading")
+        until(lambda: len(csv_rows(path)) == 1, "the first reading")
         before = peak_rss_kib(log.pid)
         for i in range(0, len(junk), 65536):  # the pty blocks until the host reads
             device.send(junk[i:i + 65536])
         events = path.with_suffix(".events.log")
         # said while the junk is still coming (no newline yet), not only at its end
-        wait_until(lambda: "longer than" in events.read_text(), "the noise reported")
+        until(lambda: "longer than" in events.read_text(), "the noise reported")
         grown_kib = peak_rss_kib(log.pid) - before
         device.send(b"\r\n" + tele_line(1))  # the junk ends; the next line is whole
         log.wait(60)

@@ -8,7 +8,6 @@ nobody feeds does reset the board, after which the app says so and runs again.""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -19,18 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import repl_board
 import serial
+from polling import until
 
 from picofan.client import Device, Received
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
 BIN = Path(sys.executable).parent  # the venv's pinned mpremote, as make flash uses
-_spec = importlib.util.spec_from_file_location("repl_board", Path(__file__).with_name(
-    "repl_board.py"))
-assert _spec and _spec.loader
-repl_board = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(repl_board)
 
 WDT_MS = 1000  # the board's saved watchdog_ms: short, so the waits past it stay short
 WAIT_S = 60.0  # a generous limit for anything to happen on a busy machine
@@ -69,13 +65,11 @@ def mpremote(board: repl_board.ReplBoard, *args: str) -> str:
 def watchdog_when(board: repl_board.ReplBoard,
                   done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
     """The model's state once `done` holds (asked again until then)."""
-    deadline = time.monotonic() + WAIT_S
-    while True:
+    def reached() -> dict[str, Any] | None:
         state = board.watchdog()
-        if done(state):
-            return state
-        assert time.monotonic() < deadline, f"still {state} after {WAIT_S:.0f} s"
-        time.sleep(0.05)
+        return state if done(state) else None
+
+    return until(reached, "the watchdog model reaching the state", WAIT_S)
 
 
 def hello_and_telemetry(board: repl_board.ReplBoard) -> tuple[dict[str, Any], dict[str, Any]]:

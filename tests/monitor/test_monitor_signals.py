@@ -16,7 +16,8 @@ from pathlib import Path
 
 import picofan_cli
 import pytest
-from picofan_cli import csv_rows, wait_until
+from picofan_cli import csv_rows
+from polling import until
 
 PROG = [picofan_cli.PICOFAN]
 
@@ -56,7 +57,7 @@ def test_monitor_sim_stopped_leaves_no_virtual_pico(how: str, tmp_path: Path) ->
     term = Terminal("monitor", "--sim", "--log", str(path),
                     env={**os.environ, "TMPDIR": str(temp)})
     try:
-        wait_until(lambda: len(csv_rows(path)) >= 1 or term.proc.poll() is not None,
+        until(lambda: len(csv_rows(path)) >= 1 or term.proc.poll() is not None,
                    "the monitor logging a reading")
         assert term.proc.poll() is None, bytes(term.screen[-2000:])
         assert picofan_cli.processes_mentioning(str(temp)), "the virtual Pico is running"

@@ -16,12 +16,12 @@ import random
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import serial
+from polling import until
 
 from device_port import Port
 from picofan.sim.process import SimProcess
@@ -32,16 +32,6 @@ ONE_SAMPLE_LATE = 2 * SAMPLE_MS  # the period, plus at most one sample
 
 def state(sim: SimProcess) -> dict[str, Any]:
     return sim.control("status")["state"]
-
-
-def until(check: Callable[[], Any], timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = check()
-        if got:
-            return got
-        time.sleep(0.02)
-    raise AssertionError("condition not reached")
 
 
 def run_board_time(sim: SimProcess, ms: float) -> None:

@@ -1,14 +1,18 @@
-"""A board edge for running the firmware in CPython, in the simulator's own process:
-used only by benchmarks/control_quality.py, which runs simulated hours and needs
-CPython's speed. The virtual Pico itself runs the firmware on MicroPython
-(chip.py, chip/simboard.py)."""
+"""A board edge for running the firmware in CPython, in the simulator's own process,
+and a rig around it (a world of plant, parts, ADC and a silent port drawn from one
+seed): for benchmarks/control_quality.py, which runs simulated hours and needs
+CPython's speed, and the tests of that rig. The virtual Pico itself runs the
+firmware on MicroPython (chip.py, chip/simboard.py)."""
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from picofan.sim.adc import Divider, Rp2040Adc
+from fanctl.settings import defaults
+from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant
 from picofan.sim.serial_port import VirtualSerialPort
@@ -120,3 +124,69 @@ class SimBoard:
     def reset_cause(self) -> str:
         return "power"
 
+
+
+class NullPort:
+    """The serial port, with nobody typing: output lines are kept for inspection."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def wait_readable(self, timeout_s: float) -> bool:
+        return False
+
+    def read(self, n: int = 4096) -> bytes:
+        return b""
+
+    def write_line(self, text: str) -> None:
+        self.lines.append(text)
+
+
+class RigBoard(SimBoard):
+    """SimBoard that records, at every fan() call (each controller calls it once
+    per sample), the true bead temperature and the fan state."""
+
+    def __init__(self, *args: object, **kw: object) -> None:
+        super().__init__(*args, **kw)  # type: ignore[arg-type]
+        self.record_from_ms = 0
+        self.trace: list[tuple[int, float, bool]] = []  # (ms, true bead C, fan)
+        self.switch_ms: list[int] = []
+
+    def fan(self, on: bool) -> None:
+        was = self.fan_on
+        super().fan(on)
+        ms = self.clock.ms
+        if bool(on) != was:
+            self.switch_ms.append(ms)
+        if ms >= self.record_from_ms:
+            self.trace.append((ms, self.plant.bead_c, bool(on)))
+
+
+@dataclass
+class World:
+    board: RigBoard
+    plant: Plant
+    port: NullPort
+    actions: list[tuple[int, Callable[[World], None]]] = field(default_factory=list)
+    triggers: list[Callable[[World], bool]] = field(default_factory=list)
+    marks: dict[str, int] = field(default_factory=dict)
+
+    def on_time(self, ms: int) -> None:
+        if self.actions and self.actions[0][0] <= ms:
+            self.plant.advance_to(ms / 1000)  # the world changes now, not a sample ago
+        while self.actions and self.actions[0][0] <= ms:
+            self.actions.pop(0)[1](self)
+        self.triggers[:] = [t for t in self.triggers if not t(self)]
+
+
+def make_world(seed: int) -> World:
+    # The same construction as VirtualPico: parts drawn from the seed, then the ADC.
+    rng = random.Random(seed)
+    params = AdcParams()
+    divider = Divider.from_nominal(defaults(), params, rng)
+    adc = Rp2040Adc(params, rng)
+    plant = Plant()
+    port = NullPort()
+    world = World(board=None, plant=plant, port=port)  # type: ignore[arg-type]
+    world.board = RigBoard(plant, divider, adc, port, SimClock(0), world.on_time)
+    return world

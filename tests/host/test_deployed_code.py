@@ -1,0 +1,92 @@
+"""What `make flash` puts on the board is device code only: no host specification or
+tools (those live in picofan.spec and never ship), nothing MicroPython lacks, and no
+definition the firmware itself never uses."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+from pathlib import Path
+
+import picofan.spec
+from picofan import deploy
+
+# What MicroPython on the Pico W provides (besides the firmware's own modules).
+BOARD_MODULES = {"json", "os", "math", "sys", "time", "random", "select", "machine",
+                 "micropython"}
+
+
+def deployed(tmp_path: Path) -> dict[str, ast.Module]:
+    """Board path -> parsed source of every file `make flash` copies (as source)."""
+    return {f.remote: ast.parse(f.data) for f in deploy.app_files(tmp_path, False)}
+
+
+def top_level_names(tree: ast.Module) -> set[str]:
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def host_only_names() -> set[str]:
+    names = {"encode_command"}
+    for info in pkgutil.iter_modules(picofan.spec.__path__):
+        module = importlib.import_module(f"picofan.spec.{info.name}")
+        # the names it defines itself (not what it imports)
+        names |= top_level_names(ast.parse(Path(module.__file__ or "").read_text()))
+    return names
+
+
+def test_the_deployed_files_are_the_firmware(tmp_path: Path) -> None:
+    files = deployed(tmp_path)
+    assert {"main.py", "board.py", "fanctl/__init__.py", "fanctl/app.py"} <= set(files)
+    assert all(path.endswith(".py") for path in files)
+
+
+def test_nothing_host_only_is_deployed(tmp_path: Path) -> None:
+    host_only = host_only_names()
+    assert {"MESSAGES", "FAULTS", "steinhart_fit", "c_to_counts", "HEADER"} <= host_only
+    for path, tree in deployed(tmp_path).items():
+        leaked = top_level_names(tree) & host_only
+        assert not leaked, f"{path} defines host-only {sorted(leaked)}"
+
+
+def test_the_deployed_code_imports_only_what_the_board_has(tmp_path: Path) -> None:
+    files = deployed(tmp_path)
+    ours = {p[:-3].replace("/", ".").removesuffix(".__init__") for p in files}
+    for path, tree in files.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                modules = [node.module or ""]
+            else:
+                continue
+            for module in modules:
+                assert module in ours or module in BOARD_MODULES, f"{path} imports {module}"
+
+
+def test_every_deployed_definition_is_used_on_the_board(tmp_path: Path) -> None:
+    # Dead code costs the board flash and RAM: each top-level name is used somewhere
+    # in the deployed code besides its own definition. (The pin map is exempt: it is
+    # the one home of the pins for the drawings too, and its const()s cost nothing.)
+    files = deployed(tmp_path)
+    used: dict[str, int] = {}
+    for tree in files.values():
+        for node in ast.walk(tree):
+            name = (node.id if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+                    else node.attr if isinstance(node, ast.Attribute)
+                    else node.name if isinstance(node, ast.alias) else None)
+            if name:
+                used[name] = used.get(name, 0) + 1
+    for path, tree in files.items():
+        for name in top_level_names(tree):
+            if name.startswith("__") or path in ("main.py", "fanctl/pins.py"):
+                continue
+            assert used.get(name), f"{path}: {name} is never used on the board"
