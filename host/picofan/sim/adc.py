@@ -87,9 +87,9 @@ class Divider:
 
     def ratio(self, t_c: float, fault: str | None = None) -> float:
         """Divider output over its supply; an open or shorted thermistor hits a rail."""
-        if fault == "open":
+        if fault == thermistor.OPEN:
             return 0.0 if self.ntc_to_3v3 else 1.0
-        if fault == "short":
+        if fault == thermistor.SHORT:
             return 1.0 if self.ntc_to_3v3 else 0.0
         return curve.ohms_to_ratio(self.ntc_ohms(t_c), self.r_fixed, self.ntc_to_3v3)
 

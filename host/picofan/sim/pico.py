@@ -37,7 +37,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fanctl import protocol, settings, thermistor
+from fanctl import protocol, sampler, settings, thermistor
 from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
 from picofan.sim.chip import Chip, Watchdog
 from picofan.sim.clock import SimClock
@@ -51,6 +51,10 @@ CTRL_D = 4
 # What marks a telemetry line, from the encoder itself: b'"type": "tele"' (MicroPython
 # orders a dict's keys its own way)
 TELE_MARK = protocol.encode({"type": "tele"})[1:-1].encode()
+# What `fault` can break, named as the firmware reports it: the thermistor's wire cut
+# or shorted (the divider hits a rail), or the ADC stuck on its current code.
+WIRE_FAULTS = (thermistor.OPEN, thermistor.SHORT)
+FAULT_KINDS = (*WIRE_FAULTS, sampler.STUCK)
 
 
 class LoopStats:
@@ -154,8 +158,8 @@ class VirtualPico:
         allowed = n if isinstance(n, tuple) else (n,)
         if len(args) not in allowed:
             raise ControlError(f"{verb} takes {' or '.join(map(str, allowed))} argument(s)")
-        if verb == "fault" and args[0] not in ("open", "short", "stuck", "none"):
-            raise ControlError("fault open|short|stuck|none")
+        if verb == "fault" and args[0] not in (*FAULT_KINDS, "none"):
+            raise ControlError(f"fault {'|'.join(FAULT_KINDS)}|none")
         if verb == "ambient":
             _number(args[0], "ambient", -40, 80)
         if verb == "heat":
@@ -170,9 +174,9 @@ class VirtualPico:
             self.plant.pinched = False
         elif verb == "fault":
             kind = args[0]
-            self.fault = kind if kind in ("open", "short") else None
+            self.fault = kind if kind in WIRE_FAULTS else None
             self.stuck_code = None
-            if kind == "stuck":
+            if kind == sampler.STUCK:
                 self.stuck_code = self.adc.code(self.divider.ratio(self.plant.bead_c))
             self.stats.fault_at(self.clock.ms if kind != "none" else None)
             if self.fan_on:
@@ -198,7 +202,7 @@ class VirtualPico:
         return {"ok": True, "state": self.state()}
 
     def state(self) -> dict[str, Any]:
-        fault = self.fault or ("stuck" if self.stuck_code is not None else None)
+        fault = self.fault or (sampler.STUCK if self.stuck_code is not None else None)
         return {
             "ms": int(self.clock.ms), "bead_c": round(self.plant.bead_c, 3),
             "body_c": round(self.plant.body_c, 3), "ambient_c": self.plant.p.ambient_c,
