@@ -21,6 +21,12 @@ def test_generated_doc_sections_are_fresh() -> None:
         assert gen.render(text) == text, f"{path.name} is stale: run `make docs`"
 
 
+def test_readme_shows_the_csv_header_as_written() -> None:
+    from picofan.logger import COLUMNS
+
+    assert f"`{','.join(COLUMNS)}`" in (ROOT / "README.md").read_text()
+
+
 def test_protocol_doc_lists_every_setting_and_message() -> None:
     from fanctl import protocol, settings
     from picofan.spec import wire

@@ -240,13 +240,14 @@ def describe(event: Event) -> str | None:
 def cmd_log(args: argparse.Namespace) -> int:
     """Stream until Ctrl-C (or SIGTERM, SIGHUP), --duration or --count; through
     quiet spells, unplugs and reboots (the Device reconnects by itself)."""
-    path = Path(args.log) if args.log else default_path()
+    source = "sim" if args.sim else "board"
+    path = Path(args.log) if args.log else default_path(source=source)
     check_log_path(path)
     log: CsvLog | None = None
     try:
         # The board first: no files are left behind when there is none.
         with opened(args) as dev:
-            log = open_log(path)
+            log = open_log(path, source)
             show(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
                  sys.stderr)
             deadline = time.monotonic() + args.duration if args.duration else None
@@ -282,6 +283,19 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     if args.log and not args.no_log:
         check_log_path(Path(args.log))
     return run_monitor(args)
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from picofan.plot import PlotError, plot
+
+    csv_path = Path(args.csv)
+    png_path = Path(args.output) if args.output else csv_path.with_suffix(".png")
+    try:
+        n = plot(csv_path, png_path)
+    except PlotError as e:
+        return fail(BAD_INPUT, str(e))
+    print(f"{png_path} ({n} readings)")
+    return OK
 
 
 def cmd_sim(sim_args: list[str]) -> int:
@@ -325,6 +339,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_monitor)
+    c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
+    c.add_argument("csv", metavar="FILE.csv")
+    c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")
+    c.set_defaults(func=cmd_plot)
     # Listed for `picofan --help` only: main() hands `picofan sim ...` to the
     # simulator's own parser before this one sees it.
     sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal (picofan sim --help)")

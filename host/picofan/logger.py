@@ -1,6 +1,10 @@
 """The CSV log: one row per telemetry line, flushed as written and fsynced at
 least once a second, so a crash or a pulled cable loses at most the last second.
-Device messages and link events go to a side file, never into the CSV."""
+Device messages and link events go to a side file, never into the CSV.
+
+Made for spreadsheets and pandas: units in the column names, the host's local time
+as `YYYY-MM-DD HH:MM:SS.mmm` (what spreadsheets parse) with its UTC offset in the
+next column, and a `source` column that tells a virtual Pico's rows from a board's."""
 
 from __future__ import annotations
 
@@ -13,15 +17,33 @@ from typing import IO, Any
 
 from picofan.spec import wire
 
-# The columns are the telemetry fields of the wire format, after the host's clock.
+# The columns: the host's clock, where the rows came from, then the telemetry fields
+# of the wire format, named with their units.
 TELE_FIELDS = [name for name, _ in wire.MESSAGES["tele"]]
-COLUMNS = ["host_time", *TELE_FIELDS]
+# Units in the names: degrees C, and ms on the board's own clock (ohms names its unit;
+# raw is read_u16 counts).
+_RENAMED = {"ms": "board_ms", "temp": "temp_c", "setpoint": "setpoint_c",
+            "hysteresis": "hysteresis_c"}
+TELE_COLUMNS = [_RENAMED.get(name, name) for name in TELE_FIELDS]
+COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS]
+SOURCES = ("board", "sim")  # a real board over USB, or a virtual Pico
 FSYNC_EVERY_S = 1.0
 
 
-def default_path(folder: str | Path = "logs", at: datetime | None = None) -> Path:
+def default_path(folder: str | Path = "logs", at: datetime | None = None,
+                 source: str = "board") -> Path:
+    """logs/picofan-DATE-TIME.csv; a virtual Pico's runs are picofan-sim-DATE-TIME.csv."""
     at = at or datetime.now()
-    return Path(folder) / f"picofan-{at:%Y%m%d-%H%M%S}.csv"
+    kind = "picofan-sim" if source == "sim" else "picofan"
+    return Path(folder) / f"{kind}-{at:%Y%m%d-%H%M%S}.csv"
+
+
+def spreadsheet_time(at: datetime) -> tuple[str, str]:
+    """(local time as spreadsheets parse it, its UTC offset as +HH:MM)."""
+    at = at if at.tzinfo else at.astimezone()
+    offset = at.strftime("%z")  # +0100
+    return at.strftime("%Y-%m-%d %H:%M:%S.") + f"{at.microsecond // 1000:03d}", (
+        f"{offset[:3]}:{offset[3:]}")
 
 
 def events_path(csv_path: Path) -> Path:
@@ -30,6 +52,19 @@ def events_path(csv_path: Path) -> Path:
 
 class LogPathError(Exception):
     """A log path that cannot be used; the message says why."""
+
+
+_OTHER_COLUMNS = ("--log {} holds other columns (not a picofan log, or an older one): "
+                  "give a new file name")
+
+
+def _other_columns(path: Path) -> bool:
+    # Appending would mix two layouts in one file.
+    try:
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            return next(csv.reader(f), []) != COLUMNS
+    except OSError:
+        return False  # unreadable: opening it for the log says why
 
 
 def check_log_path(path: Path) -> None:
@@ -47,22 +82,29 @@ def check_log_path(path: Path) -> None:
         where = target if target.exists() else folder
         if not os.access(where, os.W_OK):
             raise LogPathError(f"--log {path}: {where} is not writable")
+    if path.is_file() and path.stat().st_size and _other_columns(path):
+        raise LogPathError(_OTHER_COLUMNS.format(path))
 
 
-def open_log(path: Path) -> CsvLog:
+def open_log(path: Path, source: str = "board") -> CsvLog:
     """A CsvLog, or LogPathError with the reason (disk full, permissions...)."""
     check_log_path(path)
     try:
-        return CsvLog(path)
+        return CsvLog(path, source)
     except OSError as e:
         raise LogPathError(f"cannot write the log {path}: {e.strerror or e}") from None
 
 
 class CsvLog:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, source: str = "board") -> None:
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}")
+        self.source = source
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
+        if not new and _other_columns(self.path):
+            raise LogPathError(_OTHER_COLUMNS.format(self.path))
         self._file: IO[str] = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._file)
         self._events: IO[str] = open(events_path(self.path), "a", encoding="utf-8")  # noqa: SIM115
@@ -73,7 +115,7 @@ class CsvLog:
             self._flush(force=True)
 
     def telemetry(self, at: datetime, msg: dict[str, Any]) -> None:
-        row: list[Any] = [at.isoformat(timespec="milliseconds")]
+        row: list[Any] = [*spreadsheet_time(at), self.source]
         for name in TELE_FIELDS:
             v = msg[name]
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)

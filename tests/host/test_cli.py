@@ -19,7 +19,7 @@ from scripted_device import ScriptedDevice
 from fanctl import protocol as wire
 from fanctl.settings import defaults, merge
 from picofan import cli
-from picofan.logger import COLUMNS
+from picofan.logger import COLUMNS, TELE_COLUMNS, TELE_FIELDS
 from picofan.protocol import encode_command
 from picofan.sim.process import SimProcess
 
@@ -86,12 +86,15 @@ def test_csv_holds_exactly_the_telemetry_sent(tmp_path: Path) -> None:
         rows = list(csv.reader(f))
     assert rows[0] == COLUMNS
     assert len(rows) == 26
+    assert rows[0][:3] == ["host_time", "utc_offset", "source"]
+    assert {"boot", "seq", "temp_c", "ohms", "setpoint_c", "hysteresis_c"} <= set(rows[0])
     for msg, row in zip(sent, rows[1:], strict=True):
         record = dict(zip(COLUMNS, row, strict=True))
-        for name in COLUMNS[1:]:
+        assert record["source"] == "board"
+        for name, column in zip(TELE_FIELDS, TELE_COLUMNS, strict=True):
             v = msg[name]
             want = "" if v is None else str(int(v)) if isinstance(v, bool) else str(v)
-            assert record[name] == want, (name, record, msg)
+            assert record[column] == want, (name, record, msg)
     events = path.with_suffix(".events.log").read_text()
     assert "MicroPython banner line" in events  # device text: in the side file, not the CSV
 

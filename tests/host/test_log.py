@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import picofan_cli
@@ -243,3 +245,48 @@ def test_a_stream_without_newlines_is_bounded_and_reported_once(tmp_path: Path) 
     assert events.read_text().count("longer than") == 1  # once for this overflow
     assert grown_kib < 4096, f"the host grew by {grown_kib} KiB reading 16 MiB of junk"
     assert "Traceback" not in err
+
+
+# -- the CSV, for spreadsheets and pandas (issue 12, item 9) --------------------------
+def test_a_sim_run_is_marked_and_its_csv_reads_in_a_spreadsheet(tmp_path: Path) -> None:
+    # The default path, as a user runs it: logs/ in the working folder.
+    started = datetime.now().astimezone()
+    done = picofan_cli.run("log", "--sim", "--duration", "3", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [path] = (tmp_path / "logs").glob("*.csv")
+    assert path.name.startswith("picofan-sim-"), path.name  # not mistaken for a board's
+    rows = csv_rows(path)
+    assert rows, done.stderr
+    for row in rows:
+        assert row["source"] == "sim"
+        # what spreadsheets parse, with the offset beside it: together, an exact instant
+        local = datetime.strptime(row["host_time"], "%Y-%m-%d %H:%M:%S.%f")
+        assert re.fullmatch(r"[+-]\d\d:\d\d", row["utc_offset"]), row["utc_offset"]
+        instant = datetime.fromisoformat(row["host_time"] + row["utc_offset"])
+        assert instant.replace(tzinfo=None) == local
+        assert started - timedelta(seconds=1) <= instant <= datetime.now().astimezone()
+        assert float(row["temp_c"]) and float(row["setpoint_c"]) and float(row["hysteresis_c"])
+        assert len(row["boot"]) == 8 and int(row["seq"]) >= 0
+    seqs = [int(r["seq"]) for r in rows]
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+
+
+def test_a_board_run_is_named_as_before(tmp_path: Path) -> None:
+    with SimCommand(tmp_path) as sim:  # a separate virtual Pico: to `log`, a port like any
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "1", "--quiet",
+                               cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [path] = (tmp_path / "logs").glob("*.csv")
+    assert path.name.startswith("picofan-2"), path.name
+    assert [r["source"] for r in csv_rows(path)] == ["board"]
+
+
+def test_appending_to_a_csv_with_other_columns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "old.csv"
+    old = "host_time,ms,temp\n2026-01-01T00:00:00,1,25.0\n"
+    path.write_text(old)
+    done = picofan_cli.run("log", "--sim", "--count", "1", "--log", str(path))
+    assert done.returncode == 2, (done.returncode, done.stderr)
+    assert "other columns" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert path.read_text() == old

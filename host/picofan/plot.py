@@ -1,0 +1,119 @@
+"""`picofan plot FILE.csv`: a saved log as a PNG, drawn as the monitor draws it:
+the temperature, the fan's ON and OFF thresholds, the periods the fan ran, faults,
+and the board's restarts. Needs matplotlib (`pip install 'picofan[plot]'`)."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from picofan.logger import COLUMNS
+
+
+class PlotError(Exception):
+    """A log that cannot be plotted, or no matplotlib; the message says why."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    at: datetime
+    boot: str
+    temp: float | None
+    fan: bool
+    on_at: float
+    off_at: float
+    fault: str | None
+
+
+def read_log(path: Path) -> list[Reading]:
+    """The readings of a picofan CSV, or PlotError naming the file and the problem."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = csv.reader(f)
+            header = next(rows, None)
+            if header != COLUMNS:
+                raise PlotError(f"{path} is not a picofan log (or an older one): its first "
+                                f"line should be {','.join(COLUMNS)}")
+            readings = [_reading(dict(zip(COLUMNS, row, strict=True))) for row in rows
+                        if len(row) == len(COLUMNS)]  # a row cut by a crash is skipped
+    except OSError as e:
+        raise PlotError(f"cannot read {path}: {e.strerror or e}") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise PlotError(f"{path}: a row does not read as picofan's ({e})") from None
+    if not readings:
+        raise PlotError(f"{path} has no readings to plot")
+    return readings
+
+
+def _reading(row: dict[str, str]) -> Reading:
+    half = float(row["hysteresis_c"]) / 2
+    setpoint = float(row["setpoint_c"])
+    return Reading(at=datetime.fromisoformat(row["host_time"] + row["utc_offset"]),
+                   boot=row["boot"], temp=float(row["temp_c"]) if row["temp_c"] else None,
+                   fan=row["fan"] == "1", on_at=setpoint + half, off_at=setpoint - half,
+                   fault=row["fault"] or None)
+
+
+def _spans(readings: list[Reading], on: list[bool]) -> list[tuple[datetime, datetime]]:
+    """(start, end) of each run of readings where `on` holds."""
+    spans = []
+    start = None
+    for r, flag in zip(readings, on, strict=True):
+        if flag and start is None:
+            start = r.at
+        elif not flag and start is not None:
+            spans.append((start, r.at))
+            start = None
+    if start is not None:
+        spans.append((start, readings[-1].at))
+    return spans
+
+
+def plot(csv_path: Path, png_path: Path) -> int:
+    """Draw csv_path into png_path; -> the number of readings drawn."""
+    readings = read_log(csv_path)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise PlotError("picofan plot needs matplotlib: pip install 'picofan[plot]'") from None
+    times = [r.at for r in readings]
+    fig, ax = plt.subplots(figsize=(11, 5), dpi=100)
+    try:
+        ax.step(times, [r.on_at for r in readings], where="post", color="tab:red", lw=1,
+                label="fan on ≥")
+        ax.step(times, [r.off_at for r in readings], where="post", color="tab:blue", lw=1,
+                label="fan off ≤")
+        # None leaves a gap in the line: no temperature during a fault
+        ax.plot(times, [r.temp if r.temp is not None else float("nan") for r in readings],
+                color="tab:green", lw=1.5, label="temperature °C")
+        for i, (start, end) in enumerate(_spans(readings, [r.fan for r in readings])):
+            ax.axvspan(start, end, color="tab:orange", alpha=0.15, lw=0,
+                       label="fan ON" if i == 0 else None)
+        for i, (start, end) in enumerate(_spans(readings, [r.fault is not None
+                                                           for r in readings])):
+            ax.axvspan(start, end, color="tab:red", alpha=0.25, lw=0,
+                       label="sensor fault (fan forced on)" if i == 0 else None)
+        restarts = [b.at for a, b in zip(readings, readings[1:], strict=False)
+                    if a.boot != b.boot]
+        for i, at in enumerate(restarts):
+            ax.axvline(at, color="black", ls="--", lw=1, label="board restarted" if i == 0
+                       else None)
+        ax.set_title(f"{csv_path.name}: {len(readings)} readings, "
+                     f"{times[0]:%Y-%m-%d %H:%M:%S} to {times[-1]:%H:%M:%S}")
+        ax.set_ylabel("°C")
+        ax.grid(alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")  # off the data
+        fig.autofmt_xdate()
+        fig.tight_layout()
+        try:
+            fig.savefig(png_path)
+        except OSError as e:
+            raise PlotError(f"cannot write {png_path}: {e.strerror or e}") from None
+    finally:
+        plt.close(fig)
+    return len(readings)

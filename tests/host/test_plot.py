@@ -1,0 +1,85 @@
+"""`picofan plot FILE.csv` as a user runs it: on a log `picofan log` wrote, and on
+one with known fan periods, a fault and a restart; bad files get one clear line."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import picofan_cli
+from PIL import Image
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults
+from picofan.logger import CsvLog
+
+GREEN, ORANGE_SHADE, RED_SHADE = (44, 160, 44), (255, 241, 217), (245, 201, 202)
+
+
+def has_colour(image: Image.Image, rgb: tuple[int, int, int], tol: int = 6) -> bool:
+    colours = image.convert("RGB").getcolors(maxcolors=1 << 20) or []
+    return any(all(abs(a - b) <= tol for a, b in zip(c, rgb, strict=True))
+               for _, c in colours)
+
+
+def scripted_log(path: Path) -> None:
+    """Two minutes of readings: the fan on twice, a 10 s open fault, a restart."""
+    log = CsvLog(path)
+    start = datetime(2026, 11, 23, 14, 0, 0).astimezone()
+    s = defaults()
+    for i in range(120):
+        boot = "aaaa0001" if i < 90 else "bbbb0002"
+        fault = "open" if 40 <= i < 50 else None
+        fan = fault is not None or 10 <= i < 25 or 70 <= i < 85
+        temp = None if fault else 29.0 + (i % 20) / 10
+        log.telemetry(start + timedelta(seconds=i),
+                      wire.tele(boot, i % 90, 1000 * i, temp, 30000, 9000.0, fan, s, fault))
+    log.close()
+
+
+def test_plot_draws_fan_periods_faults_and_restarts(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    scripted_log(path)
+    done = picofan_cli.run("plot", str(path))
+    assert done.returncode == 0, done.stderr
+    png = tmp_path / "run.png"
+    assert f"{png} (120 readings)" in done.stdout
+    image = Image.open(png)
+    assert image.format == "PNG" and image.size == (1100, 500)
+    assert has_colour(image, GREEN), "no temperature line"
+    assert has_colour(image, ORANGE_SHADE), "no fan-on shading"
+    assert has_colour(image, RED_SHADE), "no fault shading"
+
+
+def test_plot_of_a_log_picofan_log_wrote(tmp_path: Path) -> None:
+    done = picofan_cli.run("log", "--sim", "--duration", "3", "--quiet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    [csv_path] = (tmp_path / "logs").glob("*.csv")
+    out = tmp_path / "elsewhere.png"
+    done = picofan_cli.run("plot", str(csv_path), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert Image.open(out).format == "PNG" and has_colour(Image.open(out), GREEN)
+
+
+def test_plot_refuses_what_it_cannot_draw(tmp_path: Path) -> None:
+    older = tmp_path / "older.csv"
+    older.write_text("host_time,ms,temp\n2026-01-01T00:00:00,1,25.0\n")
+    empty = tmp_path / "empty.csv"
+    CsvLog(empty).close()
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00junk")
+    good = tmp_path / "good.csv"
+    scripted_log(good)
+    cases = [
+        ([str(older)], "not a picofan log"),
+        ([str(empty)], "no readings"),
+        ([str(binary)], "binary.csv"),
+        ([str(tmp_path / "missing.csv")], "cannot read"),
+        ([str(good), "-o", str(tmp_path / "no" / "such" / "dir.png")], "cannot write"),
+    ]
+    for args, reason in cases:
+        done = picofan_cli.run("plot", *args)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and reason in lines[0], (args, done.stderr)
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == []
