@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 from picofan.logger import COLUMNS
@@ -98,8 +99,7 @@ def plot(csv_path: Path, png_path: Path) -> int:
                                                            for r in readings])):
             ax.axvspan(start, end, color="tab:red", alpha=0.25, lw=0,
                        label="sensor fault (fan forced on)" if i == 0 else None)
-        restarts = [b.at for a, b in zip(readings, readings[1:], strict=False)
-                    if a.boot != b.boot]
+        restarts = [b.at for a, b in pairwise(readings) if a.boot != b.boot]
         for i, at in enumerate(restarts):
             ax.axvline(at, color="black", ls="--", lw=1, label="board restarted" if i == 0
                        else None)
