@@ -80,28 +80,32 @@ def plot(csv_path: Path, png_path: Path) -> int:
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+        from matplotlib.dates import date2num
     except ImportError:
         raise PlotError("picofan plot needs matplotlib: pip install 'picofan[plot]'") from None
     times = [r.at for r in readings]
+    x = [float(v) for v in date2num(times)]  # matplotlib's date numbers
+    at = dict(zip(times, x, strict=True))
     fig, ax = plt.subplots(figsize=(11, 5), dpi=100)
+    ax.xaxis_date(tz=times[0].tzinfo)  # the log's own local time
     try:
-        ax.step(times, [r.on_at for r in readings], where="post", color="tab:red", lw=1,
+        ax.step(x, [r.on_at for r in readings], where="post", color="tab:red", lw=1,
                 label="fan on ≥")
-        ax.step(times, [r.off_at for r in readings], where="post", color="tab:blue", lw=1,
+        ax.step(x, [r.off_at for r in readings], where="post", color="tab:blue", lw=1,
                 label="fan off ≤")
         # None leaves a gap in the line: no temperature during a fault
-        ax.plot(times, [r.temp if r.temp is not None else float("nan") for r in readings],
+        ax.plot(x, [r.temp if r.temp is not None else float("nan") for r in readings],
                 color="tab:green", lw=1.5, label="temperature °C")
         for i, (start, end) in enumerate(_spans(readings, [r.fan for r in readings])):
-            ax.axvspan(start, end, color="tab:orange", alpha=0.15, lw=0,
+            ax.axvspan(at[start], at[end], color="tab:orange", alpha=0.15, lw=0,
                        label="fan ON" if i == 0 else None)
         for i, (start, end) in enumerate(_spans(readings, [r.fault is not None
                                                            for r in readings])):
-            ax.axvspan(start, end, color="tab:red", alpha=0.25, lw=0,
+            ax.axvspan(at[start], at[end], color="tab:red", alpha=0.25, lw=0,
                        label="sensor fault (fan forced on)" if i == 0 else None)
         restarts = [b.at for a, b in pairwise(readings) if a.boot != b.boot]
-        for i, at in enumerate(restarts):
-            ax.axvline(at, color="black", ls="--", lw=1, label="board restarted" if i == 0
+        for i, when in enumerate(restarts):
+            ax.axvline(at[when], color="black", ls="--", lw=1, label="board restarted" if i == 0
                        else None)
         ax.set_title(f"{csv_path.name}: {len(readings)} readings, "
                      f"{times[0]:%Y-%m-%d %H:%M:%S} to {times[-1]:%H:%M:%S}")
