@@ -36,6 +36,7 @@ from picofan.client import (
 )
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
+from picofan.values import parse_setting
 
 OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
 MAX_TIMEOUT_S = 3600.0
@@ -136,22 +137,15 @@ def opened(args: argparse.Namespace) -> Iterator[Device]:
 
 
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
-    """setpoint=28 mode=auto -> {"setpoint": 28, "mode": "auto"} (JSON values,
-    bare words as strings)."""
+    """setpoint=28,5 mode=auto -> {"setpoint": 28.5, "mode": "auto"}, read as the
+    monitor reads its boxes (picofan.values)."""
     out: dict[str, Any] = {}
     for pair in pairs:
         name, eq, text = pair.partition("=")
         if not eq or not name:
             raise ValueError(f"{pair!r}: write NAME=VALUE, e.g. setpoint=28")
-        try:
-            out[name] = json.loads(text, parse_constant=_refuse)
-        except ValueError:
-            out[name] = text
+        out[name] = parse_setting(name, text)
     return out
-
-
-def _refuse(token: str) -> Any:
-    raise ValueError(token)
 
 
 def show_settings(s: dict[str, Any]) -> str:
