@@ -20,6 +20,10 @@ MPY ?= 0
 UF2 ?=
 port_arg = $(if $(PORT),--port $(PORT))
 
+# --no-compile: Python compiles each module when it is first imported; compiling every
+# installed module up front took longer than the rest of the setup (docs/performance.md).
+PIP := $(PY) -m pip install --disable-pip-version-check --no-compile
+
 # $(call quietly,COMMANDS): the installers' chatter goes to the setup log, which is
 # shown only when a step fails.
 define quietly
@@ -45,13 +49,12 @@ setup: $(DEVKIT) $(NODE)
 
 $(RUNTIME): pyproject.toml
 	@echo "picofan: one-time setup, about a minute: picofan and its runtime packages into $(VENV)/"
-	$(call quietly,python3 -m venv $(VENV) && $(PY) -m pip install --disable-pip-version-check -e .)
+	$(call quietly,python3 -m venv $(VENV) && $(PIP) -e .)
 	@touch $@
 
 $(DEVKIT): $(RUNTIME)
 	@echo "picofan: one-time setup, about a minute: the test tools and the Pico stubs into $(VENV)/"
-	$(call quietly,$(PY) -m pip install --disable-pip-version-check -e '.[dev]' \
-		&& $(PY) -m pip install --disable-pip-version-check --upgrade --target $(STUBS) $(PICO_STUBS))
+	$(call quietly,$(PIP) -e '.[dev]' && $(PIP) --upgrade --target $(STUBS) $(PICO_STUBS))
 	@touch $@
 
 $(NODE): package.json package-lock.json

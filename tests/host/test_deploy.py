@@ -5,7 +5,6 @@ by the real mpremote and ampy through the Makefile and `picofan`."""
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import struct
 import subprocess
@@ -14,17 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import repl_board
 
 from picofan.deploy import flash_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
-_spec = importlib.util.spec_from_file_location("repl_board",
-                                               ROOT / "tests/micropython/repl_board.py")
-assert _spec and _spec.loader
-repl_board = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(repl_board)
-
 SETTINGS = b'{"setpoint": 31.5, "hysteresis": 1.5}\n'
 USER_FILES = {"settings.json": SETTINGS, "notes.txt": b"my notes\n",
               "lib/mine.py": b"X = 1\n"}

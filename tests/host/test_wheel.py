@@ -7,7 +7,6 @@ Pico, with no file of the repository in reach."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,13 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import repl_board
 from checkout import ROOT, copy_checkout
-
-_spec = importlib.util.spec_from_file_location("repl_board",
-                                               ROOT / "tests/micropython/repl_board.py")
-assert _spec and _spec.loader
-repl_board = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(repl_board)
 
 FIRMWARE = ROOT / "firmware"
 # What goes on the board: firmware/'s modules but its __init__.py (packaging only).

@@ -114,7 +114,7 @@ def wait_for_hello(link: serial.Serial, timeout: float) -> dict[str, object]:
 
 def _read_until(link: serial.Serial, done: Callable[[bytes], bool], timeout: float,
                 what: str) -> bytes:
-    buf = b""
+    buf: bytes = b""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         buf += link.read(link.in_waiting or 1)  # waits up to the port's read timeout
