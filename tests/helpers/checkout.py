@@ -41,9 +41,11 @@ class Tmux:
 
     def start(self, command: str, cwd: Path, width: int = 100, height: int = 32) -> None:
         self("kill-server")
-        # pytest exports COLUMNS/LINES, and Rich would believe them over the window's size
+        # pytest exports COLUMNS/LINES, and Rich would believe them over the window's size;
+        # under `make test`, make's own variables would make a make inside a nested one.
+        clean = "env -u COLUMNS -u LINES -u MAKELEVEL -u MAKEFLAGS -u MFLAGS"
         self("-f", "/dev/null", "new-session", "-d", "-s", "main", "-x", str(width),
-             "-y", str(height), "-c", str(cwd), f"env -u COLUMNS -u LINES {command}")
+             "-y", str(height), "-c", str(cwd), f"{clean} {command}")
 
     def screen(self) -> str:
         return self("capture-pane", "-p", "-t", "main")
