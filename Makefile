@@ -1,10 +1,17 @@
-# picofan: the front door. Every target sets up what it needs first.
+# picofan: the front door. Every target sets up what it needs first, once:
+# make demo / monitor / flash only picofan and its runtime packages (.venv/.runtime);
+# make test also the test tools, the Pico stubs and Node's packages (make setup).
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PICOFAN := $(VENV)/bin/picofan
 STUBS := $(VENV)/pico-stubs
+# The stubs of the one MicroPython release (host/picofan/micropython.py says which).
 PICO_STUBS := micropython-rp2-rpi-pico-w-stubs==1.29.0.post1
+RUNTIME := $(VENV)/.runtime
+DEVKIT := $(VENV)/.devkit
+NODE := node_modules/.installed
+SETUP_LOG := $(VENV)/setup.log
 
 # make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=1 ; make micropython UF2=file.uf2
 PORT ?=
@@ -12,6 +19,17 @@ TOOL ?= mpremote
 MPY ?= 0
 UF2 ?=
 port_arg = $(if $(PORT),--port $(PORT))
+
+# --no-compile: Python compiles each module when it is first imported; compiling every
+# installed module up front took longer than the rest of the setup (docs/performance.md).
+PIP := $(PY) -m pip install --disable-pip-version-check --no-compile
+
+# $(call quietly,COMMANDS): the installers' chatter goes to the setup log, which is
+# shown only when a step fails.
+define quietly
+@mkdir -p $(VENV); { $(1); } >>$(SETUP_LOG) 2>&1 || { \
+	echo "picofan: setup failed; the end of $(SETUP_LOG):"; tail -n 30 $(SETUP_LOG); exit 1; }
+endef
 
 .PHONY: help setup demo monitor sim test lint bench docs wiring flash micropython repl reset clean
 
@@ -27,26 +45,32 @@ help:
 	@echo "make docs          regenerate the tables in docs/"
 	@echo "make bench         print the benchmarks' figures"
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(DEVKIT) $(NODE)
 
-$(VENV)/.installed: pyproject.toml
-	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
-	$(PY) -m pip install -q --upgrade --target $(STUBS) $(PICO_STUBS)
-	touch $@
+$(RUNTIME): pyproject.toml
+	@echo "picofan: one-time setup, about a minute: picofan and its runtime packages into $(VENV)/"
+	$(call quietly,python3 -m venv $(VENV) && $(PIP) -e .)
+	@touch $@
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+$(DEVKIT): $(RUNTIME)
+	@echo "picofan: one-time setup, about a minute: the test tools and the Pico stubs into $(VENV)/"
+	$(call quietly,$(PIP) -e '.[dev]' && $(PIP) --upgrade --target $(STUBS) $(PICO_STUBS))
+	@touch $@
 
-demo: setup
+$(NODE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "picofan: make test needs Node.js 20 or newer \
+	(npm): the tests run the firmware on MicroPython's WebAssembly build"; exit 1; }
+	@echo "picofan: one-time setup: MicroPython's WebAssembly build (npm ci), for the tests"
+	$(call quietly,npm ci --no-audit --no-fund --loglevel=error)
+	@touch $@
+
+demo: $(RUNTIME)
 	$(PICOFAN) monitor --sim
 
-monitor: setup
+monitor: $(RUNTIME)
 	$(PICOFAN) monitor $(port_arg)
 
-sim: setup
+sim: $(RUNTIME)
 	$(PICOFAN) sim
 
 lint: setup
@@ -64,17 +88,17 @@ docs: setup
 wiring: setup
 	$(PY) wiring/draw.py
 
-flash: setup
-	$(PY) -m picofan.deploy flash --tool $(TOOL) $(port_arg) $(if $(filter 1,$(MPY)),--mpy)
+flash: $(RUNTIME)
+	$(PICOFAN) flash --tool $(TOOL) $(port_arg) $(if $(filter 1,$(MPY)),--mpy)
 
-micropython: setup
-	$(PY) -m picofan.deploy micropython $(if $(UF2),--uf2 $(UF2))
+micropython: $(RUNTIME)
+	$(PICOFAN) micropython $(if $(UF2),--uf2 $(UF2))
 
-repl: setup
-	$(PY) -m picofan.deploy repl $(port_arg)
+repl: $(RUNTIME)
+	$(PICOFAN) repl $(port_arg)
 
-reset: setup
-	$(PY) -m picofan.deploy reset $(port_arg)
+reset: $(RUNTIME)
+	$(PICOFAN) reset $(port_arg)
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

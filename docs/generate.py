@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fanctl import protocol, settings
+from picofan import micropython
 from picofan.spec import wire
 
 DOCS = Path(__file__).resolve().parent
@@ -56,7 +57,18 @@ def lists_table() -> str:
     ])
 
 
+def micropython_table() -> str:
+    uf2 = micropython.PICO_W_UF2_URL.rsplit("/", 1)[1]
+    rows = ["| what | it does | pinned | not exactly the release because |", "|---|---|---|---|",
+            f"| the board's firmware, `{uf2}` | MicroPython on the Pico W "
+            f"(`picofan micropython`) | {micropython.VERSION} | |"]
+    rows += [f"| `{name}` | {pin.role} | {pin.version} | {pin.why} |"
+             for name, pin in micropython.PINS.items()]
+    return "\n".join(rows)
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
+    "micropython": micropython_table,
     "settings": settings_table,
     "messages": messages_table,
     "lists": lists_table,

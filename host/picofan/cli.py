@@ -1,6 +1,7 @@
-"""The `picofan` command: ports | ping | get | set | log | monitor | sim.
+"""The `picofan` command: ports | ping | get | set | log | monitor | sim, and
+flash | run | micropython | repl | reset (picofan.deploy).
 
-Exit codes: 0 ok, 1 the device answered with an error, 2 bad input on the
+Exit codes: 0 ok, 1 the device answered with an error (or a flash failed), 2 bad input on the
 command line (nothing was sent), 3 no board / no reply / link trouble;
 128 + the signal's number when a signal stopped ping, get or set (log and
 monitor stop on Ctrl-C, SIGTERM and SIGHUP as asked: 0)."""
@@ -34,8 +35,12 @@ from picofan.client import (
     ReplyTimeout,
     noise_text,
 )
+from picofan.deploy import DeployError
+from picofan.deploy.cli import add_commands as add_deploy_commands
+from picofan.deploy.cli import add_flash_options
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
+from picofan.uf2 import Uf2Error
 from picofan.values import parse_setting
 
 OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
@@ -153,9 +158,15 @@ def show_settings(s: dict[str, Any]) -> str:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
+    if args.all:  # every serial port, as `mpremote devs` lists them
+        for c in ports.all_ports():
+            mark = "Pico (MicroPython)" if c.is_pico else "-"
+            print(f"{c.device}\t{c.usb_id}\t{mark}\t{c.description}\t{c.serial_number or ''}")
+        return OK
     found = ports.candidates()
     if not found:
-        print("no Pico found (USB vendor id 0x2E8A). Plug it in, or use --sim.")
+        print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005). Plug it "
+              "in, or use --sim; `picofan ports --all` lists every serial port.")
         return NO_LINK
     for c in found:
         print(f"{c.device}\t{c.description}\t{c.serial_number or ''}")
@@ -292,6 +303,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Flash, then watch: `esphome run` for the Pico."""
+    from picofan.deploy.flash import flash
+
+    args.port = flash(args.port, args.tool, args.mpy, args.hello_timeout)
+    return cmd_monitor(args)
+
+
 def cmd_sim(sim_args: list[str]) -> int:
     # The simulator parses its own options (and --help): picofan only hands them on.
     from picofan.sim.__main__ import main as sim_main
@@ -313,7 +332,10 @@ def parser() -> argparse.ArgumentParser:
                        help="reply timeout, seconds")
         return c
 
-    sub.add_parser("ports", help="list connected Picos").set_defaults(func=cmd_ports)
+    c = sub.add_parser("ports", help="list connected Picos")
+    c.add_argument("--all", action="store_true",
+                   help="every serial port, with its USB ids (vendor:product)")
+    c.set_defaults(func=cmd_ports)
     device_command("ping", "check the board answers").set_defaults(func=cmd_ping)
     c = device_command("get", "print the board's settings")
     c.add_argument("--json", action="store_true")
@@ -333,6 +355,14 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_monitor)
+    add_deploy_commands(sub)
+    c = sub.add_parser("run", help="flash the firmware, then the live monitor")
+    add_flash_options(c)
+    c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                   help="reply timeout, seconds")
+    c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
+    c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
+    c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0)
     c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
     c.add_argument("csv", metavar="FILE.csv")
     c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")
@@ -357,6 +387,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(NO_LINK, str(e))
         except DeviceError as e:
             return fail(DEVICE_ERROR, f"the device refused: {e}")
+        except (DeployError, Uf2Error) as e:
+            return fail(DEVICE_ERROR, f"error: {e}")
         except KeyboardInterrupt as e:
             signum = e.signum if isinstance(e, shutdown.Stopped) else signal.SIGINT
             return fail(128 + signum, f"stopped ({signal.Signals(signum).name})")

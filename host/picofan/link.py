@@ -42,7 +42,7 @@ class SerialLink:
             port = serial.Serial(device, 115200, timeout=READ_TIMEOUT_S,
                                  write_timeout=2, exclusive=True)
         except (serial.SerialException, OSError) as e:
-            raise LinkLost(f"cannot open {device}: {e}") from e
+            raise LinkLost(ports.why_not_open(device, e)) from e
         try:
             port.write(b"\n")
         except (serial.SerialException, OSError) as e:

@@ -13,9 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from picofan import ports
-
-# The official MicroPython build for the Pico W: the one place its address lives.
-PICO_W_UF2_URL = "https://micropython.org/resources/firmware/RPI_PICO_W-20250415-v1.25.0.uf2"
+from picofan.micropython import PICO_W_UF2_URL
 
 BLOCK = 512
 MAGIC_START0 = 0x0A324655  # "UF2\n"

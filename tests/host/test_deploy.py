@@ -1,11 +1,10 @@
 """make flash / reset / micropython against a virtual Pico W: the official MicroPython
 WebAssembly REPL on a real pseudo-terminal (tests/micropython/repl_board.*), driven
-by the real mpremote and ampy through the Makefile."""
+by the real mpremote and ampy through the Makefile and `picofan`."""
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import os
 import struct
 import subprocess
@@ -14,26 +13,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import repl_board
+
+from picofan.deploy import flash_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
-_spec = importlib.util.spec_from_file_location("repl_board",
-                                               ROOT / "tests/micropython/repl_board.py")
-assert _spec and _spec.loader
-repl_board = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(repl_board)
-
 SETTINGS = b'{"setpoint": 31.5, "hysteresis": 1.5}\n'
 USER_FILES = {"settings.json": SETTINGS, "notes.txt": b"my notes\n",
               "lib/mine.py": b"X = 1\n"}
+# What a flash must put on the board: every module of firmware/, named as there, but
+# firmware/__init__.py (it only makes firmware/ a package for the wheel).
 SOURCES = sorted(p.relative_to(FIRMWARE).as_posix() for p in FIRMWARE.rglob("*.py")
-                 if "__pycache__" not in p.parts)
+                 if "__pycache__" not in p.parts and p != FIRMWARE / "__init__.py")
+PICOFAN = str(Path(sys.executable).with_name("picofan"))
 
 
 def make(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    # -o setup: the environment is already set up (make test runs setup first);
-    # this keeps a bare `pytest` from reinstalling it.
-    return subprocess.run(["make", "-s", "--no-print-directory", "-o", "setup", *args],
+    # -o .venv/.runtime: the environment is already set up (make test runs setup
+    # first); this keeps a bare `pytest` from reinstalling it.
+    return subprocess.run(["make", "-s", "--no-print-directory", "-o", ".venv/.runtime", *args],
                           cwd=ROOT, capture_output=True, text=True, timeout=180,
                           env={**os.environ, **(env or {})})
 
@@ -73,6 +72,15 @@ def assert_app_on_board(files: dict[str, bytes], compiled: bool = False) -> None
     for name, data in USER_FILES.items():
         assert files[name] == data, f"{name} was touched"
     assert "fanctl/old.py" not in files
+
+
+def test_flash_plan_is_the_firmware_folder() -> None:
+    plan = flash_plan()
+    assert [f.remote for f in plan] == SOURCES
+    assert {"main.py", "board.py", "fanctl/app.py"} <= set(SOURCES)
+    assert "__init__.py" not in SOURCES
+    for f in plan:
+        assert f.data == (FIRMWARE / f.remote).read_bytes(), f.remote
 
 
 @pytest.mark.parametrize("tool", ["mpremote", "ampy"])
@@ -208,9 +216,8 @@ def test_micropython_copies_the_uf2_then_waits_for_the_port(
         tmp_path: Path, drive: tuple[Path, dict[str, str]]) -> None:
     good = tmp_path / "RPI_PICO_W.uf2"
     good.write_bytes(uf2_image())
-    # Straight to the module for a short wait: no board will come back here.
-    run = subprocess.run([sys.executable, "-m", "picofan.deploy", "micropython",
-                          "--uf2", str(good), "--wait", "0.5"], cwd=ROOT,
+    # Straight to picofan for a short wait: no board will come back here.
+    run = subprocess.run([PICOFAN, "micropython", "--uf2", str(good), "--wait", "0.5"], cwd=ROOT,
                          capture_output=True, text=True, timeout=60,
                          env={**os.environ, **drive[1]})
     copied = drive[0] / good.name

@@ -10,16 +10,16 @@ import pkgutil
 from pathlib import Path
 
 import picofan.spec
-from picofan import deploy
+from picofan.deploy import flash_plan
 
 # What MicroPython on the Pico W provides (besides the firmware's own modules).
 BOARD_MODULES = {"json", "os", "math", "sys", "time", "random", "select", "machine",
                  "micropython"}
 
 
-def deployed(tmp_path: Path) -> dict[str, ast.Module]:
+def deployed() -> dict[str, ast.Module]:
     """Board path -> parsed source of every file `make flash` copies (as source)."""
-    return {f.remote: ast.parse(f.data) for f in deploy.app_files(tmp_path, False)}
+    return {f.remote: ast.parse(f.data) for f in flash_plan()}
 
 
 def top_level_names(tree: ast.Module) -> set[str]:
@@ -43,22 +43,22 @@ def host_only_names() -> set[str]:
     return names
 
 
-def test_the_deployed_files_are_the_firmware(tmp_path: Path) -> None:
-    files = deployed(tmp_path)
+def test_the_deployed_files_are_the_firmware() -> None:
+    files = deployed()
     assert {"main.py", "board.py", "fanctl/__init__.py", "fanctl/app.py"} <= set(files)
     assert all(path.endswith(".py") for path in files)
 
 
-def test_nothing_host_only_is_deployed(tmp_path: Path) -> None:
+def test_nothing_host_only_is_deployed() -> None:
     host_only = host_only_names()
     assert {"MESSAGES", "FAULTS", "steinhart_fit", "c_to_counts", "HEADER"} <= host_only
-    for path, tree in deployed(tmp_path).items():
+    for path, tree in deployed().items():
         leaked = top_level_names(tree) & host_only
         assert not leaked, f"{path} defines host-only {sorted(leaked)}"
 
 
-def test_the_deployed_code_imports_only_what_the_board_has(tmp_path: Path) -> None:
-    files = deployed(tmp_path)
+def test_the_deployed_code_imports_only_what_the_board_has() -> None:
+    files = deployed()
     ours = {p[:-3].replace("/", ".").removesuffix(".__init__") for p in files}
     for path, tree in files.items():
         for node in ast.walk(tree):
@@ -72,11 +72,11 @@ def test_the_deployed_code_imports_only_what_the_board_has(tmp_path: Path) -> No
                 assert module in ours or module in BOARD_MODULES, f"{path} imports {module}"
 
 
-def test_every_deployed_definition_is_used_on_the_board(tmp_path: Path) -> None:
+def test_every_deployed_definition_is_used_on_the_board() -> None:
     # Dead code costs the board flash and RAM: each top-level name is used somewhere
     # in the deployed code besides its own definition. (The pin map is exempt: it is
     # the one home of the pins for the drawings too, and its const()s cost nothing.)
-    files = deployed(tmp_path)
+    files = deployed()
     used: dict[str, int] = {}
     for tree in files.values():
         for node in ast.walk(tree):

@@ -66,7 +66,8 @@ async def test_pinch_key_turns_fan_on_on_screen(sim_fast: SimProcess, tmp_path: 
         await pilot.press("k")  # release: it cools and the fan goes off again
         await until(pilot, lambda: "fan off" in text(app, "#fan"), timeout=60)
     rows = (tmp_path / "m.csv").read_text().splitlines()
-    assert len(rows) > 10 and rows[0].startswith("host_time,utc_offset,source,boot,seq,board_ms,temp_c")
+    assert len(rows) > 10
+    assert rows[0].startswith("host_time,utc_offset,source,boot,seq,board_ms,temp_c")
 
 
 async def test_setpoint_push_is_acknowledged_and_drawn(sim_fast: SimProcess) -> None:

@@ -33,14 +33,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import fanctl
+from picofan.deploy.plan import firmware_dir
 from picofan.sim.usb_cdc import CTRL_C, UsbCdc
 
 if TYPE_CHECKING:
     from picofan.sim.pico import VirtualPico
 
 CHIP_DIR = Path(__file__).resolve().parent / "chip"
-FIRMWARE_DIR = Path(fanctl.__file__).resolve().parent.parent  # holds fanctl/
 HEAP = "192K"  # about what a Pico W has free for Python after MicroPython's own use
 RX_PIPE = 4096  # bytes between the USB port and the firmware's stdin (the smallest pipe)
 # What the rp2 port buffers of input before it stops taking USB packets (its stdin ring
@@ -115,7 +114,8 @@ class Chip:
             os.dup2(req_w, 3)
             os.dup2(rep_r, 4)
 
-        env = {**os.environ, "MICROPYPATH": f"{CHIP_DIR}:{FIRMWARE_DIR}"}
+        # The firmware `picofan flash` copies to a board: the same files, found the same way.
+        env = {**os.environ, "MICROPYPATH": f"{CHIP_DIR}:{firmware_dir()}"}
         self.proc = subprocess.Popen(
             [micropython(), "-X", f"heapsize={HEAP}", str(CHIP_DIR / "main.py")],
             stdin=rx_r, stdout=out_w, stderr=out_w, cwd=pico.flash, env=env,

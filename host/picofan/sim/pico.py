@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from fanctl import protocol, sampler, settings, thermistor
+from picofan import micropython
 from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
 from picofan.sim.chip import Chip, Watchdog
 from picofan.sim.clock import SimClock
@@ -45,7 +46,8 @@ from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
 from picofan.sim.usb_cdc import UsbCdc
 
-BANNER = ("MicroPython v1.27.0 on 2025-12-09; Raspberry Pi Pico W with RP2040 (virtual)",
+BANNER = (f"MicroPython v{micropython.VERSION} on {micropython.BUILD_DATE}; "
+          "Raspberry Pi Pico W with RP2040 (virtual)",
           'Type "help()" for more information.')
 CTRL_D = 4
 # What marks a telemetry line, from the encoder itself: b'"type": "tele"' (MicroPython
