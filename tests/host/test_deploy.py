@@ -196,7 +196,7 @@ def test_micropython_without_bootsel_drive(tmp_path: Path) -> None:
     (uf2_image()[:-1], "not a whole number of 512-byte blocks"),
     (uf2_image()[:1020] + b"\0\0\0\0" + uf2_image()[1024:], "block 1 lacks the UF2 magic"),
     (uf2_image(family=0xE48BFF59), "UF2 for another chip"),
-])
+], ids=["not-uf2", "cut-short", "bad-second-block", "rp2350-family"])
 def test_micropython_refuses_a_file_that_is_not_a_pico_uf2(
         tmp_path: Path, drive: tuple[Path, dict[str, str]], content: bytes, why: str) -> None:
     bad = tmp_path / "firmware.uf2"

@@ -89,7 +89,7 @@ def compile_mpy(src: Path, rel: str, stage: Path) -> Path:
 def firmware_version() -> str:
     """The version the packaged firmware will report in its hello: read by importing
     it (fanctl's __init__ is plain Python), the same files the plan copies."""
-    return str(importlib.import_module(f"{FIRMWARE_PACKAGE}.fanctl").VERSION)
+    return str(importlib.import_module(f"{FIRMWARE_PACKAGE}.fanctl").FIRMWARE_VERSION)
 
 
 def is_app_file(path: str) -> bool:
