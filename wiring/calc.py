@@ -112,6 +112,25 @@ def ohms_text(ohms: float) -> str:
     return f"{value:g} {unit}"
 
 
+COLOUR_CODE = (
+    "black", "brown", "red", "orange", "yellow", "green", "blue", "violet", "grey", "white"
+)
+R1_TOLERANCE_PCT = 1  # the divider's fixed half: its error is a temperature error
+R_TOLERANCE_PCT = 5  # the LED and gate resistors: any common part will do
+
+
+def colour_bands(ohms: float, tolerance_pct: float) -> tuple[str, ...]:
+    """A through-hole resistor's colour bands (IEC 60062): two significant digits,
+    the multiplier and gold for 5 %; three digits, the multiplier and brown for 1 %."""
+    tolerance = {5: "gold", 1: "brown"}[tolerance_pct]
+    digits = 3 if tolerance_pct == 1 else 2
+    exponent = len(str(int(ohms))) - digits
+    significant = round(ohms / 10**exponent)
+    if ohms < 10 ** (digits - 1) or significant * 10**exponent != ohms:
+        raise ValueError(f"{ohms} Ω has no {digits}-digit colour code")
+    return (*(COLOUR_CODE[int(d)] for d in str(significant)), COLOUR_CODE[exponent], tolerance)
+
+
 def settings() -> dict:
     return defaults()
 
@@ -185,6 +204,20 @@ def parts() -> list[Part]:
             "all",
         ),
         Part(
+            "BB1",
+            "solderless breadboard, half size: 30 rows a–j, a power rail pair each side",
+            "400 points",
+            "holds the circuit; the layouts under *On a breadboard* are drawn on one",
+            "all",
+        ),
+        Part(
+            "W1–W4",
+            "jumper wires, male–male (solid-core or Dupont)",
+            "2 to 4",
+            "join the Pico's rows to the rails and to the rows below it",
+            "all",
+        ),
+        Part(
             "TH1",
             "10 kΩ NTC thermistor, B 3950 K, 1 % (e.g. Adafruit 372)",
             ohms_text(s["r0"]),
@@ -194,7 +227,7 @@ def parts() -> list[Part]:
         ),
         Part(
             "R1",
-            "metal-film resistor, 1 %, 0.25 W (e.g. Yageo MFR-25FBF52-10K)",
+            f"metal-film resistor, {R1_TOLERANCE_PCT} %, 0.25 W (e.g. Yageo MFR-25FBF52-10K)",
             ohms_text(s["r_fixed"]),
             "the divider's fixed half; equal to the NTC at 25 °C for the steepest "
             "reading there (see *The numbers*); 1 % because its error is a "
@@ -210,7 +243,7 @@ def parts() -> list[Part]:
         ),
         Part(
             "R2",
-            "resistor, 0.25 W",
+            f"resistor, {R_TOLERANCE_PCT} %, 0.25 W",
             ohms_text(r_led),
             f"({VDD:g} V − {vf:g} V) / {LED_TARGET_MA:g} mA rounded up to E12: "
             f"{led_ma(vf, r_led):.1f} mA ({led_ma(vf_low, r_led):.1f} mA at Vf "
@@ -228,7 +261,7 @@ def parts() -> list[Part]:
         ),
         Part(
             "R3",
-            "resistor, 0.25 W",
+            f"resistor, {R_TOLERANCE_PCT} %, 0.25 W",
             ohms_text(R_GATE),
             f"gate resistor: caps the pin's surge into the gate capacitance at "
             f"{gate_ma:.0f} mA and damps ringing on the wire",
@@ -236,7 +269,7 @@ def parts() -> list[Part]:
         ),
         Part(
             "R4",
-            "resistor, 0.25 W",
+            f"resistor, {R_TOLERANCE_PCT} %, 0.25 W",
             ohms_text(R_PULLDOWN),
             f"gate pull-down: holds the fan off while the Pico boots, resets or is "
             f"unplugged; costs only {(VDD - gate_v) * 1000:.0f} mV of gate drive",

@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from wiring import schematics
+from wiring import breadboard, schematics
 from wiring.calc import VARIANTS
 
 SVG_SALT = "picofan-wiring"
@@ -54,7 +54,7 @@ def save(fig: Figure, outdir: Path, stem: str) -> list[Path]:
 
 
 def stems() -> list[str]:
-    return [f"picofan-{v}" for v in VARIANTS]
+    return [f"picofan-{v}" for v in VARIANTS] + [f"picofan-breadboard-{v}" for v in VARIANTS]
 
 
 def drawing_names() -> list[str]:
@@ -67,4 +67,7 @@ def write_drawings(outdir: Path) -> list[Path]:
     for variant in VARIANTS:
         style()
         written += save(schematics.figure(variant), outdir, f"picofan-{variant}")
+    for variant in VARIANTS:
+        style()
+        written += save(breadboard.figure(variant), outdir, f"picofan-breadboard-{variant}")
     return written

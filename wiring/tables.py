@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from fanctl import thermistor
 from picofan.spec import curve, generated
+from wiring import breadboard
 from wiring.calc import (
     ADC_PIN,
     AGND_PIN,
@@ -326,8 +327,39 @@ def figures_text() -> str:
     return "\n".join(out).rstrip()
 
 
+def breadboard_text() -> str:
+    """Each variant on a breadboard: the picture, then every part in the order to fit
+    it, with the holes its leads go in."""
+    first = breadboard.PICO_TOP_ROW
+    last = first + breadboard.PICO_PINS_PER_SIDE - 1
+    cols = breadboard.COLUMNS
+    left, right = cols.index(breadboard.PICO_LEFT), cols.index(breadboard.PICO_RIGHT)
+    out = [
+        f"The Pico W sits across the centre channel, USB end at row {first}: its pins fill "
+        f"columns {cols[left]} and {cols[right]} of rows {first}–{last}, which leaves "
+        f"{cols[0]}–{cols[left - 1]} and {cols[right + 1]}–{cols[-1]} free beside every "
+        f"pin. The five holes {cols[0]}–{cols[4]} of a row are joined, and so are "
+        f"{cols[5]}–{cols[9]}; each rail is joined along its length (if your board's "
+        "rails break halfway, marked by a gap in the red and blue lines, bridge the "
+        "break with a wire). A lead in a rail can go in any of its holes.\n"
+    ]
+    for variant in VARIANTS:
+        stem = f"picofan-breadboard-{variant}"
+        rows = _header_row("#", "part", "its leads go in")
+        for step, p in enumerate(breadboard.layout(variant), 1):
+            what = p.what + (f"; {p.note}" if p.note else "")
+            rows.append(f"| {step} | **{p.ref}** {what} | {breadboard.holes_text(p)} |")
+        out.append(
+            f"### {TITLES[variant].split(': ', 1)[1]}\n\n"
+            f"![{TITLES[variant]}, on a breadboard]({stem}.svg)\n\n"
+            f"[PNG]({stem}.png) · [SVG]({stem}.svg)\n\n" + "\n".join(rows) + "\n"
+        )
+    return "\n".join(out).rstrip()
+
+
 SECTIONS: generated.Sections = {
     "wiring-figures": figures_text,
+    "wiring-breadboard": breadboard_text,
     "wiring-pins": pins_table,
     "wiring-pins-short": short_pins_table,
     "wiring-ascii": ascii_text,

@@ -118,7 +118,8 @@ def test_png_compared_by_pixels_not_encoder(fresh: Path, tmp_path: Path) -> None
     assert check.stale(root, fresh) == []
 
 
-def test_a_missing_drawing_is_stale(fresh: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["picofan-fan-12v.svg", "picofan-breadboard-led.png"])
+def test_a_missing_drawing_is_stale(fresh: Path, tmp_path: Path, name: str) -> None:
     root = checkout_copy(tmp_path)
-    (root / "wiring/picofan-fan-12v.svg").unlink()
-    assert check.stale(root, fresh) == ["wiring/picofan-fan-12v.svg (missing)"]
+    (root / "wiring" / name).unlink()
+    assert check.stale(root, fresh) == [f"wiring/{name} (missing)"]

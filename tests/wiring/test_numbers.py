@@ -149,3 +149,34 @@ def test_hand_written_steps_use_the_computed_values() -> None:
         calc.ohms_text(calc.R_PULLDOWN),
     ):
         assert part in steps, part
+
+
+BAND_DIGITS = ["black", "brown", "red", "orange", "yellow", "green", "blue", "violet", "grey",
+               "white"]
+
+
+def decode_bands(bands: list[str]) -> tuple[float, int]:
+    """Ohms and tolerance (%) from a resistor's bands, read as the IEC 60062 code."""
+    *digits, multiplier, tolerance = bands
+    value = int("".join(str(BAND_DIGITS.index(d)) for d in digits))
+    return value * 10 ** BAND_DIGITS.index(multiplier), {"gold": 5, "brown": 1}[tolerance]
+
+
+def test_colour_bands_are_the_standard_code() -> None:
+    assert calc.colour_bands(4700, 5) == ("yellow", "violet", "red", "gold")
+    assert calc.colour_bands(680, 5) == ("blue", "grey", "brown", "gold")
+    assert calc.colour_bands(10000, 1) == ("brown", "black", "black", "red", "brown")
+    with pytest.raises(ValueError):
+        calc.colour_bands(8037, 5)  # not a value with a 2-digit code
+
+
+def test_every_resistor_on_a_breadboard_reads_its_value() -> None:
+    # A builder picks resistors by their bands: each band list in the breadboard
+    # tables decodes to the value printed beside it.
+    text = (ROOT / "wiring/README.md").read_text()
+    found = re.findall(r"resistor ([\d.]+) (k?)Ω(?: (\d) %)? \(([a-z ]+)\)", text)
+    assert len(found) == 2 + 3 + 3  # R1 and R2 for the LED; R1, R3 and R4 for each fan
+    for number, kilo, percent, bands in found:
+        ohms, tolerance = decode_bands(bands.split())
+        assert ohms == pytest.approx(float(number) * (1000 if kilo else 1)), bands
+        assert tolerance == int(percent or 5), bands

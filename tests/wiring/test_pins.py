@@ -10,57 +10,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from pico_pinout import DATASHEET
 
 from fanctl import pins
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}text"
-
-# The Pico W header, from its datasheet: an independent oracle for fanctl.pins
-# (so a wrong number there fails here, not on someone's breadboard).
-DATASHEET = {
-    1: "GP0",
-    2: "GP1",
-    3: "GND",
-    4: "GP2",
-    5: "GP3",
-    6: "GP4",
-    7: "GP5",
-    8: "GND",
-    9: "GP6",
-    10: "GP7",
-    11: "GP8",
-    12: "GP9",
-    13: "GND",
-    14: "GP10",
-    15: "GP11",
-    16: "GP12",
-    17: "GP13",
-    18: "GND",
-    19: "GP14",
-    20: "GP15",
-    21: "GP16",
-    22: "GP17",
-    23: "GND",
-    24: "GP18",
-    25: "GP19",
-    26: "GP20",
-    27: "GP21",
-    28: "GND",
-    29: "GP22",
-    30: "RUN",
-    31: "GP26/ADC0",
-    32: "GP27/ADC1",
-    33: "AGND",
-    34: "GP28/ADC2",
-    35: "ADC_VREF",
-    36: "3V3(OUT)",
-    37: "3V3_EN",
-    38: "GND",
-    39: "VSYS",
-    40: "VBUS",
-}
 
 # Which header pins each drawing must show.
 DRAWN = {
