@@ -8,17 +8,17 @@ its pinout (the datasheet, not picofan's code) puts them in."""
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from pico_pinout import DATASHEET
+from wiring_docs import svg_texts, swap_texts
 
 from fanctl.settings import defaults
+from picofan.spec import generated
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
-SVG = "{http://www.w3.org/2000/svg}text"
 VARIANTS = ("led", "fan-5v", "fan-12v")
 HOLE = re.compile(r"([a-j])(\d+)")
 RAIL = re.compile(r"(left|right) ([+−]) rail")
@@ -59,9 +59,7 @@ def expected_nets(variant: str) -> list[tuple[str, ...]]:
 
 def breadboard_tables() -> dict[str, list[tuple[str, str]]]:
     """Each variant's table in wiring/README.md: (ref, where its leads go) per part."""
-    text = (ROOT / "wiring/README.md").read_text()
-    section = text.split("<!-- generated:wiring-breadboard -->\n", 1)[1]
-    section = section.split("<!-- /generated -->")[0]
+    section = generated.body((ROOT / "wiring/README.md").read_text(), "wiring-breadboard")
     tables = {}
     for block in section.split("\n### ")[1:]:
         variant = re.search(r"picofan-breadboard-([\w-]+)\.svg", block)
@@ -173,14 +171,6 @@ def test_every_variant_has_a_table() -> None:
 # ------------------------------------------------------------ the pictures
 
 
-def svg_texts(path: Path) -> list[tuple[str, float, float]]:
-    out = []
-    for t in ET.parse(path).getroot().iter(SVG):
-        if t.get("x") is not None:
-            out.append(("".join(t.itertext()), float(t.get("x")), float(t.get("y"))))
-    return out
-
-
 def mislabelled_pins(path: Path, pico: dict[int, str]) -> list[str]:
     """Each "NAME (pin N)" label on the Pico in a picture that is not where pin N
     sits (the row the table puts it in, by the row numbers printed beside the
@@ -218,11 +208,6 @@ def test_each_picture_labels_the_pins_in_their_rows(variant: str) -> None:
 
 def test_the_picture_check_catches_a_label_in_the_wrong_row(tmp_path: Path) -> None:
     pico = pico_holes(dict(breadboard_tables()["led"])["U1"])
-    text = (ROOT / "wiring/picofan-breadboard-led.svg").read_text()
-    bad = tmp_path / "swapped.svg"
-    bad.write_text(
-        text.replace(">GND (pin 38)<", ">XX<")
-        .replace(">3V3(OUT) (pin 36)<", ">GND (pin 38)<")
-        .replace(">XX<", ">3V3(OUT) (pin 36)<")
-    )
+    bad = swap_texts(ROOT / "wiring/picofan-breadboard-led.svg", "GND (pin 38)",
+                     "3V3(OUT) (pin 36)", tmp_path / "bad.svg")
     assert sorted(mislabelled_pins(bad, pico)) == ["3V3(OUT) (pin 36)", "GND (pin 38)"]

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from wiring_docs import table_rows
 
 from fanctl import thermistor
 from fanctl.settings import defaults
@@ -18,16 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 KELVIN = 273.15
 
 
-def table(marker: str) -> list[list[str]]:
-    text = (ROOT / "wiring/README.md").read_text()
-    block = text.split(f"<!-- generated:{marker} -->\n", 1)[1].split("<!-- /generated -->")[0]
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines()]
-    return rows[2:]
-
-
 def test_numbers_table_covers_minus_10_to_80_and_reads_back() -> None:
     s = defaults()
-    rows = table("wiring-numbers")
+    rows = table_rows((ROOT / "wiring/README.md").read_text(), "wiring-numbers")
     assert [int(r[0]) for r in rows] == list(range(-10, 81, 5))
     for t, ohms, volts, counts, _ in rows:
         c = int(counts)

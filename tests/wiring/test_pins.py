@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 from pico_pinout import DATASHEET
+from wiring_docs import svg_texts, swap_texts, table_rows
 
 from fanctl import pins
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
-SVG = "{http://www.w3.org/2000/svg}text"
 
 # Which header pins each drawing must show.
 DRAWN = {
@@ -41,14 +40,6 @@ def test_board_takes_its_gpios_from_the_pin_map() -> None:
     board = (ROOT / "firmware/board.py").read_text()
     assert not re.search(r"machine\.(Pin|ADC)\(\s*\d", board)
     assert "pins.FAN_GPIO" in board and "pins.ADC_GPIO" in board
-
-
-def svg_texts(path: Path) -> list[tuple[str, float, float]]:
-    out = []
-    for t in ET.parse(path).getroot().iter(SVG):
-        if t.get("x") is not None:
-            out.append(("".join(t.itertext()), float(t.get("x")), float(t.get("y"))))
-    return out
 
 
 def drawn_pins(path: Path) -> list[tuple[str, int]]:
@@ -87,20 +78,8 @@ def test_each_drawing_shows_the_gpios_the_firmware_drives(variant: str) -> None:
 
 def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
     # The check above can fail: swap two pin numbers in a copy.
-    text = (ROOT / "wiring/picofan-led.svg").read_text()
-    bad = tmp_path / "picofan-led.svg"
-    bad.write_text(
-        text.replace(">pin 36<", ">pin XX<")
-        .replace(">pin 31<", ">pin 36<")
-        .replace(">pin XX<", ">pin 31<")
-    )
+    bad = swap_texts(ROOT / "wiring/picofan-led.svg", "pin 36", "pin 31", tmp_path / "bad.svg")
     assert sorted(misnumbered(bad)) == [("3V3(OUT)", 31), ("GP26/ADC0", 36)]
-
-
-def table_rows(text: str, marker: str) -> list[list[str]]:
-    block = text.split(f"<!-- generated:{marker} -->\n", 1)[1].split("<!-- /generated -->")[0]
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines()]
-    return [r for r in rows[2:] if r and r[0]]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,14 @@ def names(text: str) -> list[str]:
     return [m.group(2) for m in BLOCK.finditer(text)]
 
 
+def body(text: str, name: str) -> str:
+    """What section NAME of a text holds now (KeyError if it has none)."""
+    for m in BLOCK.finditer(text):
+        if m.group(2) == name:
+            return m.group(3)
+    raise KeyError(name)
+
+
 def render(text: str, sections: Sections) -> str:
     """The text with every section it names in `sections` regenerated."""
 
