@@ -217,7 +217,7 @@ BAND = {
     "yellow": "#f5d000", "green": "#2ca02c", "blue": "#1f5fd6", "violet": "#8a2be2",
     "grey": "#6a6a6a", "white": "#ffffff", "gold": "#c8a400",
 }
-PART_LABEL = {"fontsize": 8, "color": "#222222"}
+LABEL_SIZE, LABEL_COLOUR = 8, "#222222"
 INCH_PER_PITCH = 0.24
 
 
@@ -313,7 +313,7 @@ def _body(ax: plt.Axes, a: Hole, b: Hole, length: float, width: float, colour: s
 def _label(ax: plt.Axes, xy: tuple[float, float], text: str, ha: str = "left") -> None:
     ax.text(*xy, text, ha=ha, va="center", zorder=9,
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
-                  "alpha": 0.85}, **PART_LABEL)
+                  "alpha": 0.85}, fontsize=LABEL_SIZE, color=LABEL_COLOUR)
 
 
 Note = tuple[tuple[float, float], str]  # a part's (x, y) and its label in the margin
@@ -328,7 +328,7 @@ def _notes(ax: plt.Axes, notes: list[Note]) -> None:
         y_free = at
         ax.plot([x, NOTE_X - 0.15], [y, at], color="#9a9a9a", lw=0.6, ls=(0, (2, 2)),
                 zorder=2.5)
-        ax.text(NOTE_X, at, text, ha="left", va="center", **PART_LABEL)
+        ax.text(NOTE_X, at, text, ha="left", va="center", fontsize=LABEL_SIZE, color=LABEL_COLOUR)
 
 
 def _draw(ax: plt.Axes, p: Placed) -> Note | None:

@@ -119,7 +119,7 @@ R1_TOLERANCE_PCT = 1  # the divider's fixed half: its error is a temperature err
 R_TOLERANCE_PCT = 5  # the LED and gate resistors: any common part will do
 
 
-def colour_bands(ohms: float, tolerance_pct: float) -> tuple[str, ...]:
+def colour_bands(ohms: float, tolerance_pct: int) -> tuple[str, ...]:
     """A through-hole resistor's colour bands (IEC 60062): two significant digits,
     the multiplier and gold for 5 %; three digits, the multiplier and brown for 1 %."""
     tolerance = {5: "gold", 1: "brown"}[tolerance_pct]
