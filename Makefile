@@ -86,7 +86,7 @@ docs: setup
 	$(PY) docs/generate.py
 
 wiring: setup
-	$(PY) wiring/draw.py
+	$(PY) -m wiring
 
 flash: $(RUNTIME)
 	$(PICOFAN) flash --tool $(TOOL) $(port_arg) $(if $(filter 1,$(MPY)),--mpy)

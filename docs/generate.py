@@ -6,14 +6,12 @@ Run: `make docs` (tests fail when a committed section is stale)."""
 
 from __future__ import annotations
 
-import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from fanctl import protocol, settings
 from picofan import micropython
-from picofan.spec import wire
+from picofan.spec import generated, wire
 
 DOCS = Path(__file__).resolve().parent
 TYPES = {"i": "int", "f": "number", "b": "bool", "s": "string", "o": "object",
@@ -67,33 +65,23 @@ def micropython_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS: dict[str, Callable[[], str]] = {
+SECTIONS: generated.Sections = {
     "micropython": micropython_table,
     "settings": settings_table,
     "messages": messages_table,
     "lists": lists_table,
 }
-BLOCK = re.compile(r"(<!-- generated:(\w+) -->\n)(.*?)(<!-- /generated -->)", re.S)
 
 
-def render(text: str) -> str:
-    def fill(m: re.Match[str]) -> str:
-        return m.group(1) + SECTIONS[m.group(2)]() + "\n" + m.group(4)
-
-    return BLOCK.sub(fill, text)
+def paths() -> list[Path]:
+    return sorted(DOCS.glob("*.md"))
 
 
 def main(check: bool = False) -> int:
-    stale = []
-    for path in sorted(DOCS.glob("*.md")):
-        text = path.read_text()
-        new = render(text)
-        if new != text:
-            stale.append(path.name)
-            if not check:
-                path.write_text(new)
+    stale = generated.refresh(paths(), SECTIONS, write=not check)
     if check and stale:
-        print("stale generated sections in: " + ", ".join(stale) + " (run `make docs`)")
+        names = ", ".join(p.name for p in stale)
+        print(f"stale generated sections in: {names} (run `make docs`)")
         return 1
     return 0
 

@@ -4,46 +4,61 @@ that says so can fail."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from PIL import Image
 
+from wiring import check, figures, tables
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def checkout_copy(draw: ModuleType, dest: Path) -> Path:
+def checkout_copy(dest: Path) -> Path:
     """The committed wiring files and both READMEs, copied into dest."""
     (dest / "wiring").mkdir()
-    for name in [*draw.drawing_names(), "README.md"]:
+    for name in [*figures.drawing_names(), "README.md"]:
         shutil.copy(ROOT / "wiring" / name, dest / "wiring" / name)
     shutil.copy(ROOT / "README.md", dest / "README.md")
     return dest
 
 
-def test_committed_drawings_and_tables_are_fresh(draw: ModuleType, fresh: Path) -> None:
-    assert draw.stale(ROOT, fresh) == [], "run `make wiring` and commit the result"
+def test_committed_drawings_and_tables_are_fresh(fresh: Path) -> None:
+    assert check.stale(ROOT, fresh) == [], "run `make wiring` and commit the result"
 
 
-def test_drawing_is_reproducible(draw: ModuleType, fresh: Path, tmp_path: Path) -> None:
+def test_the_check_command_passes_on_the_checkout() -> None:
+    # `python -m wiring --check`, as the README gives it: exit 0, nothing printed.
+    run = subprocess.run(
+        [sys.executable, "-m", "wiring", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert (run.returncode, run.stdout, run.stderr) == (0, "", "")
+
+
+def test_drawing_is_reproducible(fresh: Path, tmp_path: Path) -> None:
     # Byte for byte, PNG included: `make wiring` twice leaves git with nothing to show.
-    draw.write_drawings(tmp_path)
-    for name in draw.drawing_names():
+    figures.write_drawings(tmp_path)
+    for name in figures.drawing_names():
         assert (tmp_path / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
-def test_generated_sections_exist_in_both_readmes(draw: ModuleType) -> None:
+def test_generated_sections_exist_in_both_readmes() -> None:
     wiring = (ROOT / "wiring/README.md").read_text()
-    for name in draw.SECTIONS:
+    for name in tables.SECTIONS:
         if name != "wiring-pins-short":
             assert f"<!-- generated:{name} -->" in wiring, name
     assert "<!-- generated:wiring-pins-short -->" in (ROOT / "README.md").read_text()
 
 
-def test_a_copy_of_the_checkout_is_fresh(draw: ModuleType, fresh: Path, tmp_path: Path) -> None:
+def test_a_copy_of_the_checkout_is_fresh(fresh: Path, tmp_path: Path) -> None:
     # The baseline for the tests below: an untouched copy passes.
-    assert draw.stale(checkout_copy(draw, tmp_path), fresh) == []
+    assert check.stale(checkout_copy(tmp_path), fresh) == []
 
 
 @pytest.mark.parametrize(
@@ -55,55 +70,56 @@ def test_a_copy_of_the_checkout_is_fresh(draw: ModuleType, fresh: Path, tmp_path
     ],
 )
 def test_an_altered_table_is_stale(
-    draw: ModuleType, fresh: Path, tmp_path: Path, doc: str, old: str, new: str
+    fresh: Path, tmp_path: Path, doc: str, old: str, new: str
 ) -> None:
-    root = checkout_copy(draw, tmp_path)
+    root = checkout_copy(tmp_path)
     text = (root / doc).read_text()
     assert old in text
     (root / doc).write_text(text.replace(old, new, 1))
-    assert draw.stale(root, fresh) == [doc]
+    assert check.stale(root, fresh) == [doc]
 
 
-def test_prose_outside_the_markers_is_left_alone(draw: ModuleType) -> None:
+def test_prose_outside_the_markers_is_left_alone() -> None:
     head = "# Title\n\nhand-written 999 kΩ\n<!-- generated:wiring-led -->\n"
-    out = draw.render(head + "old\n<!-- /generated -->\n")
+    out = tables.render(head + "old\n<!-- /generated -->\n")
     assert out.startswith(head)
-    assert "old" not in out and draw.led_table() in out
-    assert draw.render(out) == out
+    assert "old" not in out and tables.led_table() in out
+    assert tables.render(out) == out
 
 
-def test_an_altered_svg_is_stale(draw: ModuleType, fresh: Path, tmp_path: Path) -> None:
-    root = checkout_copy(draw, tmp_path)
+def test_an_altered_svg_is_stale(fresh: Path, tmp_path: Path) -> None:
+    root = checkout_copy(tmp_path)
     svg = root / "wiring/picofan-led.svg"
     text = svg.read_text()
     assert ">pin 36<" in text
     svg.write_text(text.replace(">pin 36<", ">pin 37<"))
-    assert draw.stale(root, fresh) == ["wiring/picofan-led.svg"]
+    assert check.stale(root, fresh) == ["wiring/picofan-led.svg"]
 
 
-def test_an_altered_png_is_stale(draw: ModuleType, fresh: Path, tmp_path: Path) -> None:
-    root = checkout_copy(draw, tmp_path)
+def test_an_altered_png_is_stale(fresh: Path, tmp_path: Path) -> None:
+    root = checkout_copy(tmp_path)
     png = root / "wiring/picofan-fan-5v.png"
     with Image.open(png) as im:
         im = im.copy()
     im.putpixel((im.width // 2, im.height // 2), (255, 0, 0, 255)[: len(im.getbands())])
     im.save(png)
-    assert draw.stale(root, fresh) == ["wiring/picofan-fan-5v.png"]
+    assert check.stale(root, fresh) == ["wiring/picofan-fan-5v.png"]
 
 
-def test_png_compared_by_pixels_not_encoder(draw: ModuleType, fresh: Path, tmp_path: Path) -> None:
+def test_png_compared_by_pixels_not_encoder(fresh: Path, tmp_path: Path) -> None:
     # Re-encoded with other compression and a metadata chunk: different bytes, same
     # picture, so not stale (a zlib or Pillow upgrade must not fail the check).
-    root = checkout_copy(draw, tmp_path)
+    root = checkout_copy(tmp_path)
     png = root / "wiring/picofan-led.png"
     before = png.read_bytes()
     with Image.open(png) as im:
         im.save(png, compress_level=1, pnginfo=None, dpi=(1, 1))
     assert png.read_bytes() != before
-    assert draw.stale(root, fresh) == []
+    assert check.stale(root, fresh) == []
 
 
-def test_a_missing_drawing_is_stale(draw: ModuleType, fresh: Path, tmp_path: Path) -> None:
-    root = checkout_copy(draw, tmp_path)
-    (root / "wiring/picofan-fan-12v.svg").unlink()
-    assert draw.stale(root, fresh) == ["wiring/picofan-fan-12v.svg (missing)"]
+@pytest.mark.parametrize("name", ["picofan-fan-12v.svg", "picofan-breadboard-led.png"])
+def test_a_missing_drawing_is_stale(fresh: Path, tmp_path: Path, name: str) -> None:
+    root = checkout_copy(tmp_path)
+    (root / "wiring" / name).unlink()
+    assert check.stale(root, fresh) == [f"wiring/{name} (missing)"]

@@ -6,62 +6,16 @@ from __future__ import annotations
 
 import math
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from pico_pinout import DATASHEET
+from wiring_docs import svg_texts, swap_texts, table_rows
 
 from fanctl import pins
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
-SVG = "{http://www.w3.org/2000/svg}text"
-
-# The Pico W header, from its datasheet: an independent oracle for fanctl.pins
-# (so a wrong number there fails here, not on someone's breadboard).
-DATASHEET = {
-    1: "GP0",
-    2: "GP1",
-    3: "GND",
-    4: "GP2",
-    5: "GP3",
-    6: "GP4",
-    7: "GP5",
-    8: "GND",
-    9: "GP6",
-    10: "GP7",
-    11: "GP8",
-    12: "GP9",
-    13: "GND",
-    14: "GP10",
-    15: "GP11",
-    16: "GP12",
-    17: "GP13",
-    18: "GND",
-    19: "GP14",
-    20: "GP15",
-    21: "GP16",
-    22: "GP17",
-    23: "GND",
-    24: "GP18",
-    25: "GP19",
-    26: "GP20",
-    27: "GP21",
-    28: "GND",
-    29: "GP22",
-    30: "RUN",
-    31: "GP26/ADC0",
-    32: "GP27/ADC1",
-    33: "AGND",
-    34: "GP28/ADC2",
-    35: "ADC_VREF",
-    36: "3V3(OUT)",
-    37: "3V3_EN",
-    38: "GND",
-    39: "VSYS",
-    40: "VBUS",
-}
 
 # Which header pins each drawing must show.
 DRAWN = {
@@ -81,12 +35,6 @@ def test_firmware_pin_map_matches_the_datasheet() -> None:
     assert pins.ADC_GPIO - 26 == pins.ADC_CHANNEL  # RP2040: ADC0-3 are GPIO26-29
 
 
-def test_drawn_pins_follow_the_firmware(draw: ModuleType) -> None:
-    assert f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}" == draw.ADC_PIN
-    assert f"GP{pins.FAN_GPIO}" == draw.OUT_PIN
-    assert set().union(*DRAWN.values()) <= set(HEADER)
-
-
 def test_board_takes_its_gpios_from_the_pin_map() -> None:
     # The real board must drive the pins drawn here: no literal GPIO numbers.
     board = (ROOT / "firmware/board.py").read_text()
@@ -94,50 +42,44 @@ def test_board_takes_its_gpios_from_the_pin_map() -> None:
     assert "pins.FAN_GPIO" in board and "pins.ADC_GPIO" in board
 
 
-def svg_texts(path: Path) -> list[tuple[str, float, float]]:
-    out = []
-    for t in ET.parse(path).getroot().iter(SVG):
-        if t.get("x") is not None:
-            out.append(("".join(t.itertext()), float(t.get("x")), float(t.get("y"))))
-    return out
-
-
-@pytest.mark.parametrize("variant", sorted(DRAWN))
-def test_each_drawing_numbers_its_pins_right(variant: str) -> None:
-    texts = svg_texts(ROOT / f"wiring/picofan-{variant}.svg")
+def drawn_pins(path: Path) -> list[tuple[str, int]]:
+    """Each "pin N" in a drawing with the pin name nearest to it."""
+    texts = svg_texts(path)
     names = [(s, x, y) for s, x, y in texts if s in HEADER]
-    numbers = [(int(s[4:]), x, y) for s, x, y in texts if re.fullmatch(r"pin \d+", s)]
-    assert {s for s, _, _ in names} == DRAWN[variant]
-    assert len(numbers) == len(names) == len(DRAWN[variant])
-    for number, x, y in numbers:
-        # Each "pin N" sits beside its pin's name, at the box edge.
-        name = min(names, key=lambda n: math.hypot(n[1] - x, n[2] - y))[0]
-        assert HEADER[name] == number, (variant, name, number)
-
-
-def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
-    # The check above can fail: swap two pin numbers in a copy.
-    text = (ROOT / "wiring/picofan-led.svg").read_text()
-    bad = tmp_path / "picofan-led.svg"
-    bad.write_text(
-        text.replace(">pin 36<", ">pin XX<")
-        .replace(">pin 31<", ">pin 36<")
-        .replace(">pin XX<", ">pin 31<")
-    )
-    texts = svg_texts(bad)
-    names = [(s, x, y) for s, x, y in texts if s in HEADER]
-    pairs = [
+    return [
         (min(names, key=lambda n: math.hypot(n[1] - x, n[2] - y))[0], int(s[4:]))
         for s, x, y in texts
         if re.fullmatch(r"pin \d+", s)
     ]
-    assert any(HEADER[name] != number for name, number in pairs)
 
 
-def table_rows(text: str, marker: str) -> list[list[str]]:
-    block = text.split(f"<!-- generated:{marker} -->\n", 1)[1].split("<!-- /generated -->")[0]
-    rows = [[c.strip() for c in line.strip("|").split("|")] for line in block.splitlines()]
-    return [r for r in rows[2:] if r and r[0]]
+def misnumbered(path: Path) -> list[tuple[str, int]]:
+    """The (name, number) pairs in a drawing whose number is not that pin's."""
+    return [(name, n) for name, n in drawn_pins(path) if HEADER[name] != n]
+
+
+@pytest.mark.parametrize("variant", sorted(DRAWN))
+def test_each_drawing_numbers_its_pins_right(variant: str) -> None:
+    path = ROOT / f"wiring/picofan-{variant}.svg"
+    names = {s for s, _, _ in svg_texts(path) if s in HEADER}
+    assert names == DRAWN[variant]
+    # One "pin N" per name, each beside its own name, at the box edge.
+    assert sorted(name for name, _ in drawn_pins(path)) == sorted(DRAWN[variant])
+    assert misnumbered(path) == []
+
+
+@pytest.mark.parametrize("variant", sorted(DRAWN))
+def test_each_drawing_shows_the_gpios_the_firmware_drives(variant: str) -> None:
+    # The drawn GPIOs are the ones fanctl.pins tells the board to use.
+    names = {s for s, _, _ in svg_texts(ROOT / f"wiring/picofan-{variant}.svg")}
+    assert f"GP{pins.FAN_GPIO}" in names
+    assert f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}" in names
+
+
+def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
+    # The check above can fail: swap two pin numbers in a copy.
+    bad = swap_texts(ROOT / "wiring/picofan-led.svg", "pin 36", "pin 31", tmp_path / "bad.svg")
+    assert sorted(misnumbered(bad)) == [("3V3(OUT)", 31), ("GP26/ADC0", 36)]
 
 
 @pytest.mark.parametrize(
@@ -161,22 +103,23 @@ def pin_mentions(text: str) -> list[tuple[str, int]]:
     return [(m.group(1), int(m.group(2))) for m in PIN_MENTION.finditer(text)]
 
 
+def wrong_mentions(text: str) -> list[tuple[str, int]]:
+    """Every "NAME pin N" or "NAME (pin N)" whose number is not that pin's."""
+    return [(name, n) for name, n in pin_mentions(text) if name in HEADER and HEADER[name] != n]
+
+
 def test_prose_and_text_diagrams_agree() -> None:
     # Everything written as "NAME pin N" or "NAME (pin N)": the text diagrams and
     # the hand-written steps alike. Any other "pin N" must at least be a pin we use.
     wiring = (ROOT / "wiring/README.md").read_text()
     root = (ROOT / "README.md").read_text().split("\n## Wiring\n", 1)[1]
-    mentions = pin_mentions(wiring) + pin_mentions(root)
-    named = [(name, n) for name, n in mentions if name in HEADER]
+    named = [(name, n) for name, n in pin_mentions(wiring + root) if name in HEADER]
     assert len(named) >= 15  # the diagrams alone name a dozen
-    for name, number in named:
-        assert HEADER[name] == number, (name, number)
+    assert wrong_mentions(wiring) == wrong_mentions(root) == []
     for number in re.findall(r"\bpins? (\d+)\b(?!–)", wiring + root):  # not "pins 21–40"
         assert int(number) in HEADER.values(), number
 
 
 def test_prose_check_catches_a_wrong_number() -> None:
-    text = "wire GP26/ADC0 (pin 32) to GND pin 38, **AGND (pin 33)**"
-    named = [(n, k) for n, k in pin_mentions(text) if n in HEADER]
-    assert named == [("GP26/ADC0", 32), ("GND", 38), ("AGND", 33)]
-    assert HEADER["GP26/ADC0"] != 32
+    text = "wire GP26/ADC0 (pin 32) to GND pin 38, **AGND (pin 33)**, VBUS pin 39"
+    assert wrong_mentions(text) == [("GP26/ADC0", 32), ("VBUS", 39)]

@@ -1,0 +1,1 @@
+"""The docs generator (docs/generate.py), importable for the tests."""
