@@ -77,6 +77,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 test: setup lint
+	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
 bench: setup

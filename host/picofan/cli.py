@@ -332,7 +332,7 @@ def parser() -> argparse.ArgumentParser:
                        help="reply timeout, seconds")
         return c
 
-    c = sub.add_parser("ports", help="list connected Picos")
+    c: argparse.ArgumentParser = sub.add_parser("ports", help="list connected Picos")
     c.add_argument("--all", action="store_true",
                    help="every serial port, with its USB ids (vendor:product)")
     c.set_defaults(func=cmd_ports)

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # the demo in real time, as a person sees it
+
 SOCKET = "picofan-test"
 SESSION = "demo"
 

@@ -143,6 +143,7 @@ async def test_reset_while_watching_is_reported(sim_fast: SimProcess) -> None:
         assert app.query_one("#messages", RichLog).lines  # shown in the panel
 
 
+@pytest.mark.slow  # real time: the unplug is the board losing power for 1 s
 async def test_a_restart_across_an_unplug_is_reported() -> None:
     with SimProcess() as sim:  # real time, the default telemetry interval
         async with running(sim.port, sim) as (app, pilot):

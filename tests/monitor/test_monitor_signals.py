@@ -20,6 +20,7 @@ from picofan_cli import csv_rows
 from polling import until
 
 PROG = [picofan_cli.PICOFAN]
+pytestmark = pytest.mark.slow  # `picofan monitor --sim` in real time
 
 
 class Terminal:

@@ -28,7 +28,7 @@ def check(current: dict[str, Any] | None, changes: dict[str, Any]) -> str | None
     try:
         wire_settings.merge(current or wire_settings.defaults(), changes)
     except wire_settings.Invalid as e:
-        return e.msg
+        return str(e.msg)
     return None
 
 

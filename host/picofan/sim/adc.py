@@ -14,6 +14,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from fanctl import thermistor
 from picofan.spec import curve
@@ -56,7 +57,8 @@ class Rp2040Adc:
 
     @staticmethod
     def to_u16(code: int) -> int:
-        return thermistor.u16(code)
+        u16: int = thermistor.u16(code)
+        return u16
 
 
 @dataclass
@@ -70,7 +72,7 @@ class Divider:
     ntc_to_3v3: bool = True
 
     @classmethod
-    def from_nominal(cls, nominal: dict, p: AdcParams, rng: random.Random) -> Divider:
+    def from_nominal(cls, nominal: dict[str, Any], p: AdcParams, rng: random.Random) -> Divider:
         def within(value: float, tol: float) -> float:
             return value * (1 + rng.uniform(-tol, tol))
 

@@ -27,7 +27,7 @@ class SimBoard:
 
     def __init__(self, plant: Plant, divider: Divider, adc: Rp2040Adc,
                  port: VirtualSerialPort, clock: SimClock,
-                 on_time: Callable[[int], None]) -> None:
+                 on_time: Callable[[float], None]) -> None:
         self.plant = plant
         self.divider = divider
         self.adc = adc
@@ -149,8 +149,8 @@ class RigBoard(SimBoard):
     def __init__(self, *args: object, **kw: object) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.record_from_ms = 0
-        self.trace: list[tuple[int, float, bool]] = []  # (ms, true bead C, fan)
-        self.switch_ms: list[int] = []
+        self.trace: list[tuple[float, float, bool]] = []  # (ms, true bead C, fan)
+        self.switch_ms: list[float] = []
 
     def fan(self, on: bool) -> None:
         was = self.fan_on

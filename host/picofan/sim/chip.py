@@ -29,6 +29,7 @@ import sys
 import termios
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -220,7 +221,7 @@ class Chip:
         clock.to_at_least(pico.boot_ms + board_ms)
         if pico.watchdog.expired(clock.ms):
             return "watchdog"
-        reply: list[object] = []
+        reply: Sequence[int | str] = ()  # numbers, and the reset cause
         if verb == b"A":
             if pico.hang_requested:
                 self.hung = pico.hung = True  # the bus never answers; the watchdog may
@@ -268,8 +269,9 @@ class Chip:
 
     def _rx_buffered(self) -> int:
         try:
-            return struct.unpack("i", fcntl.ioctl(self.rx_r, termios.FIONREAD,
-                                                   struct.pack("i", 0)))[0]
+            waiting: int = struct.unpack("i", fcntl.ioctl(self.rx_r, termios.FIONREAD,
+                                                          struct.pack("i", 0)))[0]
+            return waiting
         except OSError:
             return 0
 

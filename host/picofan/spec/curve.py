@@ -52,4 +52,5 @@ def c_to_counts(t_c: float, settings: Mapping[str, Any]) -> int:
     """What an ideal ADC would read at t_c."""
     ratio = ohms_to_ratio(c_to_ohms(t_c, settings), settings["r_fixed"],
                           settings["divider"] == "ntc_to_3v3")
-    return round(ratio * FULL_SCALE)
+    counts: int = round(ratio * FULL_SCALE)  # (FULL_SCALE is a const(): Any to mypy)
+    return counts
