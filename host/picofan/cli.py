@@ -16,30 +16,19 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 from picofan import __version__, ports, shutdown
-from picofan.client import (
-    Connected,
-    Device,
-    DeviceError,
-    Disconnected,
-    Event,
-    LinesLost,
-    Noise,
-    NotRebooted,
-    Rebooted,
-    Received,
-    ReplyTimeout,
-    noise_text,
-)
+from picofan.client import DeviceError, ReplyTimeout
 from picofan.deploy import DeployError
 from picofan.deploy.cli import add_commands as add_deploy_commands
 from picofan.deploy.cli import add_flash_options
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
+from picofan.narrate import Narrator, record
+from picofan.session import session
 from picofan.uf2 import Uf2Error
 from picofan.values import parse_setting
 
@@ -113,34 +102,6 @@ def positive_count(text: str) -> int:
     return value
 
 
-@contextlib.contextmanager
-def opened(args: argparse.Namespace) -> Iterator[Device]:
-    """A started Device on --port, the only Pico plugged in, or a virtual one (--sim)."""
-    sim = None
-    port = args.port
-    if args.sim:
-        from picofan.sim.process import SimProcess
-
-        try:
-            sim = SimProcess(speed=args.sim_speed)
-        except RuntimeError as e:
-            raise LinkLost(str(e)) from None
-        port = sim.port
-    try:
-        if sim:
-            show(f"picofan: virtual Pico on {sim.info['pty']}", sys.stderr)
-        dev = Device(port, reply_timeout=args.timeout).start()
-        try:
-            yield dev
-        finally:
-            with shutdown.shielded():
-                dev.close()
-    finally:
-        if sim:
-            with shutdown.shielded():
-                sim.stop()
-
-
 def parse_assignments(pairs: list[str]) -> dict[str, Any]:
     """setpoint=28,5 mode=auto -> {"setpoint": 28.5, "mode": "auto"}, read as the
     monitor reads its boxes (picofan.values)."""
@@ -174,7 +135,8 @@ def cmd_ports(args: argparse.Namespace) -> int:
 
 
 def cmd_ping(args: argparse.Namespace) -> int:
-    with opened(args) as dev:
+    with session(args) as held:
+        dev = held.device
         t0 = time.perf_counter()
         reply = dev.request("ping")
         ms = (time.perf_counter() - t0) * 1000
@@ -183,7 +145,8 @@ def cmd_ping(args: argparse.Namespace) -> int:
 
 
 def cmd_get(args: argparse.Namespace) -> int:
-    with opened(args) as dev:
+    with session(args) as held:
+        dev = held.device
         reply = dev.request("get")
         if args.json:
             print(json.dumps(reply["settings"]))
@@ -202,7 +165,8 @@ def cmd_set(args: argparse.Namespace) -> int:
         encode_command("set", 0, **changes)  # the device's own checks, before sending
     except ValueError as e:  # a device refusal (BadCommand: its .msg is str()) or a typo
         return fail(BAD_INPUT, f"not sent: {e}")
-    with opened(args) as dev:
+    with session(args) as held:
+        dev = held.device
         reply = dev.request("set", **changes)
         print("ack: " + show_settings({k: reply["settings"][k] for k in changes}))
         if args.save:
@@ -211,35 +175,6 @@ def cmd_set(args: argparse.Namespace) -> int:
         elif not reply["saved"]:
             print("(not saved on the board: add --save to keep it across power cycles)")
     return OK
-
-
-def describe(event: Event) -> str | None:
-    """One line for a person watching the stream."""
-    if isinstance(event, Connected):
-        gap = f" after {event.gap_s:.1f} s away" if event.gap_s is not None else ""
-        return f"connected to {event.port}{gap}"
-    if isinstance(event, Disconnected):
-        return f"disconnected from {event.port} ({event.reason}); retrying"
-    if isinstance(event, Noise):
-        return noise_text(event.line)
-    if isinstance(event, Rebooted | NotRebooted | LinesLost):
-        return event.text
-    if isinstance(event, Received):
-        m = event.message.data
-        if event.message.type == "tele":
-            half = m["hysteresis"] / 2
-            temp = "  --.---" if m["temp"] is None else f"{m['temp']:8.3f}"
-            fault = f"  FAULT {m['fault']}" if m["fault"] else ""
-            return (f"{event.at:%H:%M:%S} {temp} °C  fan {'ON ' if m['fan'] else 'off'}  "
-                    f"on≥{m['setpoint'] + half:.2f} off≤{m['setpoint'] - half:.2f}  "
-                    f"{m['mode']}{fault}")
-        if event.message.type == "hello":
-            return f"hello: firmware {m['fw']} on {m['board']}" + (
-                f" (warning: {m['warning']})" if m["warning"] else "")
-        if event.message.type == "log":
-            return f"device {m['level']}: {m['msg']}"
-        return f"device {event.message.type}: {m}"
-    return None
 
 
 def cmd_log(args: argparse.Namespace) -> int:
@@ -251,11 +186,13 @@ def cmd_log(args: argparse.Namespace) -> int:
     log: CsvLog | None = None
     try:
         # The board first: no files are left behind when there is none.
-        with opened(args) as dev:
+        with session(args) as held:
+            dev = held.device
             log = open_log(path, source)
             show(f"logging to {log.path} (events: {events_path(log.path)}); Ctrl-C to stop",
                  sys.stderr)
             deadline = time.monotonic() + args.duration if args.duration else None
+            narrator = Narrator()
             while not dev.closed:
                 wait = None if deadline is None else deadline - time.monotonic()
                 if wait is not None and wait <= 0:
@@ -263,11 +200,8 @@ def cmd_log(args: argparse.Namespace) -> int:
                 event = dev.next_event(wait)
                 if event is None:
                     continue
-                text = describe(event)
-                if isinstance(event, Received) and event.message.type == "tele":
-                    log.telemetry(event.at, event.message.data)
-                elif text is not None:
-                    log.event(event.at, type(event).__name__, text)
+                text = narrator.describe(event)
+                record(log, event, text)
                 if not args.quiet and text and not show(text):
                     break  # stdout is gone: `| head` has what it wanted
                 if args.count and log.rows >= args.count:
