@@ -1,9 +1,10 @@
 """`picofan monitor`: the live readout.
 
 Data flow: the Device's own thread reads the port; a worker thread here takes
-its events, writes the CSV, and queues them; a timer on the UI loop (4 times a
-second, not per line) applies the queue to MonitorState and redraws. Commands
-run in worker threads, so the UI never waits on the serial port."""
+its events, writes the CSV and the events log, and hands them to feed(); a
+timer on the UI loop (4 times a second, not per line) applies them to
+MonitorState and redraws. Commands run in worker threads, one at a time, so
+the UI never waits on the serial port."""
 
 from __future__ import annotations
 
@@ -14,58 +15,108 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
-from textual.app import App, ComposeResult
+from rich.text import Text
+from textual import events, work
+from textual.actions import parse as parse_action
+from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, RichLog, Static
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Input, RichLog, Static
 from textual.worker import get_current_worker
 
 from picofan import shutdown
-from picofan.client import Device, DeviceError, Event, Received, ReplyTimeout
+from picofan.client import Device, DeviceError, Event, ReplyTimeout
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, default_path, open_log
+from picofan.logger import CsvLog, LogPathError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
-from picofan.monitor.controls import Controls, SettingsRequest
+from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
+from picofan.monitor.help import HelpScreen
 from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
 from picofan.monitor.state import WINDOWS_S, MonitorState
+from picofan.narrate import Narrator, is_telemetry, record
+from picofan.session import session
+
+if TYPE_CHECKING:
+    from picofan.sim.process import SimProcess
 
 REFRESH_S = 0.25
-HELP = """Keys
-  + / -   nudge the setpoint by 0.5 °C      s   save settings on the device
-  p       pause / resume the plot           w   plot window: 1 min / 10 min / 1 h
-  r       start / stop recording the CSV    q   quit
-  Tab     move between the inputs; Enter applies them
-Virtual Pico only:
-  k       pinch / release the thermistor    f   inject / clear an open-thermistor fault"""
+STEP_C = 0.5  # + and - move the setpoint by this much
+MIN_SIZE = (80, 24)  # columns, rows: everything fits from here up
+SIM_ONLY = ("pinch", "fault")  # actions that need the virtual Pico's world
+SETPOINT_KEYS = Binding.Group("setpoint")
+
+
+def shorten(text: str, room: int) -> str:
+    """`text` in at most `room` characters: a long path keeps its end (the
+    device name), cut at a folder boundary where it can be: /dev/…/ttyACM0."""
+    if len(text) <= room:
+        return text
+    tail = text[len(text) - max(room - 1, 1):]
+    cut = tail.find("/")
+    if 0 <= cut < len(tail) - 1:
+        tail = tail[cut:]
+    return "…" + tail
+
+
+def action_name(binding: Binding) -> tuple[str, tuple[Any, ...]]:
+    """("nudge", (0.5,)) for "nudge(0.5)"."""
+    _, name, params = parse_action(binding.action)
+    return name, params
+
+
+def types_a_character(binding: Binding) -> bool:
+    """True for a plain printable key: in a text box it types, not acts."""
+    modifiers, _ = binding.parse_key()
+    return not modifiers and binding.key not in ("escape", "tab", "enter")
 
 
 class MonitorApp(App[int]):
     CSS_PATH = "monitor.tcss"
     AUTO_FOCUS = None  # keys act at once; Tab moves into the inputs
     TITLE = "picofan"
+    # One list for the keys, the footer, the help screen (tooltip: the longer
+    # words) and the command palette.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "quit"),
-        Binding("question_mark", "help", "help", key_display="?"),
-        Binding("plus", "nudge(0.5)", "setpoint +", key_display="+"),
-        Binding("minus", "nudge(-0.5)", "setpoint −", key_display="-"),
-        Binding("s", "save", "save"),
-        Binding("p", "pause", "pause plot"),
-        Binding("w", "window", "window"),
-        Binding("r", "record", "record"),
-        Binding("k", "pinch", "pinch"),
-        Binding("f", "fault", "fault"),
+        Binding("q", "exit", "quit", tooltip="leave the monitor (the board keeps running)"),
+        Binding("question_mark", "help", "help", key_display="?",
+                tooltip="this list of keys"),
+        Binding("plus", f"nudge({STEP_C})", "setpoint +", key_display="+",
+                group=SETPOINT_KEYS,
+                tooltip=f"raise the setpoint by {STEP_C:g} °C (quick presses add up)"),
+        Binding("minus", f"nudge({-STEP_C})", "setpoint −", key_display="-",
+                group=SETPOINT_KEYS,
+                tooltip=f"lower the setpoint by {STEP_C:g} °C (quick presses add up)"),
+        Binding("s", "save", "save",
+                tooltip="store the settings on the board, to survive a power cycle"),
+        Binding("p", "pause", "pause", tooltip="freeze / resume the plot (logging goes on)"),
+        # (w and c: in the help and the palette; the footer has room for 80 columns)
+        Binding("w", "window", "window", show=False,
+                tooltip="the plot's window: 1 min / 10 min / 1 h"),
+        Binding("r", "record", "record",
+                tooltip="start / stop recording the CSV and the events log"),
+        Binding("c", "screenshot", "screenshot", show=False,
+                tooltip="save the screen as an SVG picture beside the logs"),
+        Binding("k", "pinch", "pinch",
+                tooltip="virtual Pico: a finger on the thermistor / off again"),
+        Binding("f", "fault", "fault",
+                tooltip="virtual Pico: disconnect / reconnect the thermistor"),
     ]
+    # What the device last reported; bound into the settings box.
+    settings: reactive[dict[str, Any] | None] = reactive(None)
 
-    def __init__(self, device: Device, *, sim: Any = None, csv: CsvLog | None = None,
-                 refresh_s: float = REFRESH_S) -> None:
+    def __init__(self, device: Device, *, sim: SimProcess | None = None,
+                 csv: CsvLog | None = None, refresh_s: float = REFRESH_S) -> None:
         super().__init__()
         self.device = device
-        self.sim = sim  # a SimProcess when running on the virtual Pico
+        self.sim = sim
         self.state = MonitorState()
         self.refresh_s = refresh_s
         self.paused = False
@@ -76,50 +127,82 @@ class MonitorApp(App[int]):
         self._inbox_lock = threading.Lock()
         self._csv_lock = threading.Lock()
         self.csv = csv
+        self.last_log: CsvLog | None = csv  # the newest file recorded into
+        self.log_folder = csv.path.parent if csv else default_path().parent
+        # Commands for the device, one in flight at a time; a "set" waiting
+        # behind it takes in later ones (five quick + are one request).
+        self._outbox: list[tuple[str, dict[str, Any]]] = []
+        self._in_flight: tuple[str, dict[str, Any]] | None = None
         self._notes_shown = 0
         self.redraws = 0
         self.stop_signal: int | None = None  # SIGTERM, SIGHUP...: quit at the next redraw
 
-    @property
-    def device_settings(self) -> dict[str, Any] | None:
-        return self.state.settings
-
     # -- layout -------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static("", id="status-bar")
+        yield Static("", id="status-bar", markup=False)
         with Horizontal(id="top"):
             yield Readout(id="readout")
             yield BandPanel(id="band-panel")
         yield TempPlot(id="plot")
         with Horizontal(id="bottom"):
-            yield Controls(id="controls")
+            yield Controls(id="controls").data_bind(MonitorApp.settings)
             yield RichLog(id="messages", max_lines=500, wrap=True, min_width=20)
-        yield Footer()
+        yield Footer(compact=True)
+        yield Static(f"terminal too small (need {MIN_SIZE[0]}×{MIN_SIZE[1]})", id="too-small")
+
+    @property
+    def main(self) -> Screen[Any]:
+        """The monitor's own screen (the help and the palette go over it)."""
+        return self.screen_stack[0]
 
     def on_mount(self) -> None:
         self.query_one("#messages", RichLog).border_title = "device messages"
-        self.query_one("#controls", Controls).border_title = "settings"
         self.read_device()
         self.set_interval(self.refresh_s, self.redraw)
+        self.fit(self.size.width, self.size.height)
         self.redraw()
 
+    def on_resize(self, event: events.Resize) -> None:
+        if self.screen_stack:  # (the first one comes before the screen)
+            self.fit(event.size.width, event.size.height)
+
+    def fit(self, width: int, height: int) -> None:
+        """Below MIN_SIZE the screen says so instead of showing half of itself."""
+        self.main.set_class(width < MIN_SIZE[0] or height < MIN_SIZE[1], "-too-small")
+        self.show_status()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("pinch", "fault"):
-            return self.sim is not None  # only the virtual Pico has a finger to pinch
-        return True
+        if action in SIM_ONLY and self.sim is None:
+            return False  # only the virtual Pico has a finger to pinch
+        # In a text box a plain key types: the footer does not offer it there.
+        return not (action in self.typed_actions and isinstance(self.focused, Input))
+
+    @property
+    def typed_actions(self) -> set[str]:
+        return {action_name(b)[0] for b in self.app_bindings() if types_a_character(b)}
+
+    @classmethod
+    def app_bindings(cls) -> list[Binding]:
+        return [b for b in cls.BINDINGS if isinstance(b, Binding)]
 
     # -- data in: off the UI loop ---------------------------------------------------
+    def feed(self, events: Iterable[Event]) -> None:
+        """Hand link events to the screen (from any thread): the next redraw
+        shows them."""
+        with self._inbox_lock:
+            self._inbox.extend(events)
+
     @work(thread=True, exclusive=True, group="reader")
     def read_device(self) -> None:
         worker = get_current_worker()
+        narrator = Narrator()  # the events log's words, as `picofan log` writes them
         while not worker.is_cancelled and not self.device.closed:
             for event in self.device.events(timeout=0.2):
-                if isinstance(event, Received) and event.message.type == "tele":
-                    with self._csv_lock:
-                        if self.csv:
-                            self.csv.telemetry(event.at, event.message.data)
-                with self._inbox_lock:
-                    self._inbox.append(event)
+                text = None if is_telemetry(event) else narrator.describe(event)
+                with self._csv_lock:
+                    if self.csv:
+                        record(self.csv, event, text)
+                self.feed([event])
                 if worker.is_cancelled:
                     return
 
@@ -131,7 +214,7 @@ class MonitorApp(App[int]):
         if self.stop_signal is not None:
             self.exit()
             return
-        if not self.is_running or not self.screen.is_mounted:
+        if not self.is_running or not self.main.is_mounted:
             return  # a last tick while the app shuts down
         with self._inbox_lock:
             events, self._inbox = self._inbox, []
@@ -143,76 +226,138 @@ class MonitorApp(App[int]):
     def show(self) -> None:
         s = self.state
         self.redraws += 1
-        self.query_one(Readout).show(s)
-        self.query_one(BandPanel).show(s)
-        self.query_one("#status-bar", Static).update(self.status_text())
-        bar = self.query_one("#status-bar", Static)
-        bar.set_class(not s.connected, "down")
-        log = self.query_one("#messages", RichLog)
+        self.settings = s.settings
+        main = self.main
+        main.query_one(Readout).show(s)
+        main.query_one(BandPanel).show(s)
+        self.show_status()
+        log = main.query_one("#messages", RichLog)
         new = min(s.notes_total - self._notes_shown, len(s.messages))
         for line in list(s.messages)[len(s.messages) - new:]:
             log.write(line)
         self._notes_shown = s.notes_total
         if not self.paused:
             span = WINDOWS_S[self.window_i]
-            self.query_one(TempPlot).draw(s.window(span), span, self.paused)
+            main.query_one(TempPlot).draw(s.window(span), span, self.paused)
 
-    def status_text(self) -> str:
+    def show_status(self) -> None:
+        bar = self.main.query_one("#status-bar", Static)
+        bar.update(Text(self.status_text(max(bar.content_size.width, MIN_SIZE[0] - 2))))
+        bar.set_class(not self.state.connected, "down")
+
+    def status_text(self, width: int) -> str:
+        """Two lines of at most `width` characters: the link, and the recording
+        (the port's and the log's paths shortened to fit)."""
         s = self.state
-        conn = (f"● connected {s.port}" if s.connected
-                else f"○ DISCONNECTED from {s.port or 'the board'} — retrying…")
         fw = (f"firmware {s.hello['fw']} on {s.hello['board']}" if s.hello
               else "firmware: waiting for hello")
-        sim = "  [virtual Pico]" if self.sim else ""
+        rest = f"  ·  {fw}" + ("  [virtual Pico]" if self.sim else "")
+        if s.connected:
+            head, port, tail = "● connected ", s.port, ""
+        else:
+            head, port, tail = "○ DISCONNECTED from ", s.port or "the board", " — retrying…"
+        room = width - len(head) - len(tail) - len(rest)
+        link = f"{head}{shorten(port, max(room, 12))}{tail}{rest}"
         with self._csv_lock:
-            rec = f"● recording {self.csv.path}" if self.csv else "○ not recording (r)"
-        return f"{conn}  ·  {fw}{sim}\n{rec}  ·  {s.lines} readings"
+            path = str(self.csv.path) if self.csv else None
+        readings = f"  ·  {s.lines} readings"
+        if path is None:
+            rec = "○ not recording (r)" + readings
+        else:
+            room = width - len("● recording ") - len(readings)
+            rec = f"● recording {shorten(path, max(room, 12))}{readings}"
+        return f"{link[:width]}\n{rec[:width]}"
 
-    # -- commands: in workers, results back on the UI loop ------------------------------
+    # -- commands: one at a time, in workers; results back on the UI loop -------------
     def on_settings_request(self, message: SettingsRequest) -> None:
-        self.send_command("set", message.changes)
+        self.request_settings(message.changes)
+
+    def wanted_settings(self) -> dict[str, Any] | None:
+        """The settings once every sent and waiting "set" is through."""
+        if self.state.settings is None:
+            return None
+        wanted = dict(self.state.settings)
+        for cmd, fields in [*([self._in_flight] if self._in_flight else []), *self._outbox]:
+            if cmd == "set":
+                wanted.update(fields)
+        return wanted
+
+    def request_settings(self, changes: dict[str, Any]) -> None:
+        why = check(self.wanted_settings(), changes)
+        if why:
+            self.report(f"not sent: {why}", "error")
+            return
+        self.queue_command("set", changes)
+
+    def queue_command(self, cmd: str, fields: dict[str, Any]) -> None:
+        if cmd == "set" and self._outbox and self._outbox[-1][0] == "set":
+            self._outbox[-1] = ("set", {**self._outbox[-1][1], **fields})
+        else:
+            self._outbox.append((cmd, fields))
+        waiting = [self._in_flight] if self._in_flight else []
+        self.report("pending: " + "  ".join(
+            changes_text(f) if c == "set" else c for c, f in [*waiting, *self._outbox]),
+            "pending")
+        self._send_next()
+
+    def _send_next(self) -> None:
+        if self._in_flight is None and self._outbox:
+            self._in_flight = self._outbox.pop(0)
+            self.send_command(*self._in_flight)
 
     @work(thread=True, group="commands")
     def send_command(self, cmd: str, fields: dict[str, Any]) -> None:
         try:
             reply = self.device.request(cmd, **fields)
         except DeviceError as e:
-            self.call_from_thread(self.report, f"refused by the device: {e.reply['msg']}",
-                                  "error")
+            self.call_from_thread(self.command_done, None,
+                                  f"refused by the device: {e.reply['msg']}")
         except (ReplyTimeout, LinkLost) as e:
-            self.call_from_thread(self.report, f"not acknowledged: {e}", "error")
+            self.call_from_thread(self.command_done, None, f"not acknowledged: {e}")
         except ValueError as e:
-            self.call_from_thread(self.report, f"not sent: {e}", "error")
+            self.call_from_thread(self.command_done, None, f"not sent: {e}")
         else:
-            self.call_from_thread(self.acknowledged, cmd, fields, reply)
+            self.call_from_thread(self.command_done, reply, None)
 
-    def acknowledged(self, cmd: str, fields: dict[str, Any], reply: dict[str, Any]) -> None:
+    def command_done(self, reply: dict[str, Any] | None, error: str | None) -> None:
+        assert self._in_flight is not None
+        cmd, fields = self._in_flight
+        self._in_flight = None
+        if reply is None:
+            self._outbox.clear()  # they were built on this one
+            self.report(error or "", "error")
+            return
         self.state.acked(reply)
-        done = " ".join(f"{k}={reply['settings'][k]}" for k in fields) if fields else ""
+        self.settings = self.state.settings
+        if self._outbox:
+            self._send_next()
+            return
+        done = " ".join(f"{k}={reply['settings'][k]}" for k in fields)
         what = "saved on the device" if cmd == "save" else f"acknowledged: {done}"
         self.report(what + ("" if reply.get("saved") else "  (not saved: press s)"), "ok")
 
     def report(self, text: str, kind: str) -> None:
-        self.query_one(Controls).status(text, kind)
+        self.main.query_one(Controls).status(text, kind)
 
     # -- key actions ------------------------------------------------------------------
+    def action_exit(self) -> None:
+        self.exit()
+
     def action_nudge(self, delta: float) -> None:
-        settings = self.state.settings
-        if not settings:
+        wanted = self.wanted_settings()
+        if wanted is None:
             self.report("no settings from the device yet", "error")
             return
-        self.query_one(Controls).send({"setpoint": round(settings["setpoint"] + delta, 2)},
-                                      settings)
+        self.request_settings({"setpoint": round(wanted["setpoint"] + delta, 2)})
 
     def action_save(self) -> None:
-        self.report("pending: save", "pending")
-        self.send_command("save", {})
+        self.queue_command("save", {})
 
     def action_pause(self) -> None:
         self.paused = not self.paused
         if self.paused:
             span = WINDOWS_S[self.window_i]
-            self.query_one(TempPlot).draw(self.state.window(span), span, True)
+            self.main.query_one(TempPlot).draw(self.state.window(span), span, True)
 
     def action_window(self) -> None:
         self.window_i = (self.window_i + 1) % len(WINDOWS_S)
@@ -226,16 +371,46 @@ class MonitorApp(App[int]):
                 self.csv = None
             else:
                 try:
-                    self.csv = CsvLog(default_path())
-                except OSError as e:
-                    self.report(f"cannot record: {e}", "error")
+                    self.csv = self.last_log = open_log(default_path(self.log_folder))
+                except LogPathError as e:
+                    self.notify(f"cannot record: {e}", severity="error")
         self.redraw()
 
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """Save the screen as SVG, named like the logs and beside them."""
+        folder = Path(path) if path else self.log_folder
+        name = filename or default_path(folder).with_suffix(".svg").name
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            saved = self.save_screenshot(name, str(folder))
+        except OSError as e:
+            self.notify(f"screenshot not saved: {e}", severity="error")
+            return
+        self.notify(f"screenshot saved: {saved}")
+
     def action_help(self) -> None:
-        self.notify(HELP, title="picofan monitor", timeout=15)
+        self.push_screen(HelpScreen(self.help_sections()))
+
+    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
+            return [(self.get_key_display(b), b.tooltip or b.description) for b in bindings]
+
+        keys = [b for b in self.app_bindings() if action_name(b)[0] not in SIM_ONLY]
+        sections = [("Keys", rows(keys))]
+        if self.sim is not None:
+            sections.append(("Virtual Pico", rows(b for b in self.app_bindings()
+                                                  if action_name(b)[0] in SIM_ONLY)))
+        sections.append(("In the settings box", [
+            ("Tab", "into the settings box, and on to the next box"),  # Textual's own keys
+            ("Enter", "apply what the boxes hold"),
+            *rows(b for b in Controls.BINDINGS if isinstance(b, Binding))]))
+        sections.append(("Anywhere", [(self.get_key_display(Binding(
+            self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
+        return sections
 
     @work(thread=True, group="sim")
     def action_pinch(self) -> None:
+        assert self.sim is not None  # check_action offers it only then
         self.pinched = not self.pinched
         self.sim.control("pinch" if self.pinched else "release")
         self.call_from_thread(self.notify, "finger on the thermistor" if self.pinched
@@ -243,10 +418,24 @@ class MonitorApp(App[int]):
 
     @work(thread=True, group="sim")
     def action_fault(self) -> None:
+        assert self.sim is not None
         self.faulted = not self.faulted
         self.sim.control("fault open" if self.faulted else "fault none")
         self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
                               if self.faulted else "thermistor reconnected")
+
+    # -- the command palette: every action of the keys, by name ----------------------
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title not in ("Screenshot", "Quit"):  # ours: beside the logs; q
+                yield command
+        for binding in self.app_bindings():
+            name, params = action_name(binding)
+            if name in SIM_ONLY and self.sim is None:
+                continue
+            run: Callable[..., object] = getattr(self, f"action_{name}")
+            yield SystemCommand(f"{binding.description} ({self.get_key_display(binding)})",
+                                binding.tooltip, partial(run, *params))
 
     def on_unmount(self) -> None:
         self.close_log()
@@ -257,71 +446,41 @@ class MonitorApp(App[int]):
                 self.csv.close()
 
 
-class Held:
-    """What must not outlive the monitor: released once, by whichever comes first,
-    the normal way out or a hang-up."""
-
-    def __init__(self) -> None:
-        self.sim: Any = None
-        self.device: Device | None = None
-        self.app: MonitorApp | None = None
-        self._lock = threading.Lock()
-        self._released = False
-
-    def release(self) -> None:
-        with self._lock:
-            if self._released:
-                return
-            self._released = True
-            if self.app:
-                self.app.close_log()
-            if self.device:
-                self.device.close()
-            if self.sim:
-                self.sim.stop()
-
-
 def run_monitor(args: argparse.Namespace) -> int:
-    held = Held()
+    log_path = None if args.no_log else Path(args.log) if args.log else default_path()
+    app: MonitorApp | None = None
     hung_up = threading.Event()
 
-    def after_hang_up() -> None:
-        # The terminal is gone (SIGHUP): nothing to restore, and Textual may block
-        # writing to it. Release what would outlive us, and leave.
-        hung_up.wait()
-        held.release()
-        os._exit(0)
-
     def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
-        if held.app:
-            held.app.stop_from_signal(signum)
+        if app:
+            app.stop_from_signal(signum)
         if signum == signal.SIGHUP:
             hung_up.set()
 
-    try:
-        port = args.port
-        if args.sim:
-            from picofan.sim.process import SimProcess
-
-            try:
-                held.sim = SimProcess(speed=args.sim_speed)
-            except RuntimeError as e:
-                raise LinkLost(str(e)) from None
-            port = held.sim.port
-        held.device = Device(port, reply_timeout=args.timeout).start()
-        log_path = None if args.no_log else Path(args.log) if args.log else default_path()
+    with session(args) as held:
         # Opened here, not in the app: a log that cannot be written is a clear
         # error before the screen takes over the terminal.
         csv = open_log(log_path) if log_path else None
-        app = held.app = MonitorApp(held.device, sim=held.sim, csv=csv)
+        app = MonitorApp(held.device, sim=held.sim, csv=csv)
+
+        def after_hang_up() -> None:
+            # The terminal is gone (SIGHUP): nothing to restore, and Textual may
+            # block writing to it. Release what would outlive us, and leave.
+            hung_up.wait()
+            assert app is not None
+            app.close_log()
+            held.close()
+            os._exit(0)
+
         threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
-        with shutdown.calling(on_signal):
-            app.run()
-        if log_path:
-            with contextlib.suppress(OSError):  # the terminal may be gone
-                print(f"{app.state.lines} readings; log started in {log_path}",
-                      file=sys.stderr)
-    finally:
-        with shutdown.shielded():
-            held.release()
+        try:
+            with shutdown.calling(on_signal):
+                app.run()
+        finally:
+            with shutdown.shielded():
+                app.close_log()
+    log = app.last_log
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        print(f"{log.rows} readings in {log.path} (events: {events_path(log.path)})"
+              if log else f"{app.state.lines} readings; nothing recorded", file=sys.stderr)
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -17,6 +19,17 @@ FAULT_WORDS = {
 }
 
 
+def band_text(tele: dict[str, Any]) -> str:
+    """The setpoint, and what switches the fan: the band in mode auto, the mode
+    itself in mode on or off (there the thresholds switch nothing)."""
+    setpoint = f"setpoint {tele['setpoint']:.2f} °C ± {tele['hysteresis'] / 2:.2f}"
+    mode = tele["mode"]
+    if mode != "auto":
+        return f"{setpoint}\nfan held {mode}: mode {mode}"
+    off_at, on_at = thresholds(tele)
+    return f"{setpoint}\nfan ON at ≥ {on_at:.2f} °C\nfan OFF at ≤ {off_at:.2f} °C\nmode auto"
+
+
 class BandPanel(Vertical):
     def compose(self) -> ComposeResult:
         yield Static("", id="band")
@@ -30,13 +43,7 @@ class BandPanel(Vertical):
             band.update("waiting for the first reading…")
             fault.display = False
             return
-        off_at, on_at = thresholds(tele)
-        band.update(
-            f"setpoint {tele['setpoint']:.2f} °C ± {tele['hysteresis'] / 2:.2f}\n"
-            f"fan ON at ≥ {on_at:.2f} °C\n"
-            f"fan OFF at ≤ {off_at:.2f} °C\n"
-            f"mode {tele['mode']}"
-        )
+        band.update(band_text(tele))
         fault.display = tele["fault"] is not None
         if tele["fault"]:
             words = FAULT_WORDS.get(tele["fault"], tele["fault"])

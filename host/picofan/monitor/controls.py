@@ -4,19 +4,24 @@ The inputs never drive the display: the device's replies and telemetry do."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widgets import Button, Input, Select, Static
 
 from fanctl import settings as wire_settings
 
+MODES: tuple[str, ...] = next(row[2] for row in wire_settings.SPEC
+                              if row[0] == "mode" and isinstance(row[2], tuple))
+
 
 class SettingsRequest(Message):
-    """The user asks for these settings (already validated)."""
+    """The user asks for these settings (already checked)."""
 
     def __init__(self, changes: dict[str, Any]) -> None:
         super().__init__()
@@ -39,41 +44,63 @@ def parse_number(text: str, name: str) -> float:
         raise ValueError(f"{name}: {text!r} is not a number") from None
 
 
+def changes_text(changes: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in changes.items())
+
+
 class Controls(Vertical):
+    """The settings box. `settings` is what the device last reported (bound to
+    the app's); what is typed here is checked against it before it is sent."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "leave", "leave box",
+                tooltip="back to the keys (what you typed stays in the box)"),
+    ]
+    settings: reactive[dict[str, Any] | None] = reactive(None)
+
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Input(placeholder="setpoint °C", id="setpoint")
-            yield Input(placeholder="hyst. °C", id="hysteresis")
-            yield Select([(m, m) for m in ("auto", "on", "off")], id="mode", allow_blank=True,
-                         prompt="mode")
-            yield Button("Apply", id="apply", variant="primary")
-        yield Static("", id="status")
+            yield Input(placeholder="setpoint °C", id="setpoint", compact=True)
+            yield Input(placeholder="hyst. °C", id="hysteresis", compact=True)
+            yield Select([(m, m) for m in MODES], id="mode", prompt="mode", compact=True)
+            yield Button("Apply", id="apply", compact=True)
+        yield Static("", id="status", markup=False)
 
-    def request_from_inputs(self, current: dict[str, Any] | None) -> None:
+    def on_mount(self) -> None:
+        self.border_title = "settings"
+        self.border_subtitle = "Tab: in · Enter: apply · Esc: out"
+
+    def action_leave(self) -> None:
+        self.screen.set_focus(None)
+
+    def changes_from_inputs(self) -> dict[str, Any]:
+        """What the boxes ask for (ValueError: a box holds no number)."""
         changes: dict[str, Any] = {}
-        try:
-            for name in ("setpoint", "hysteresis"):
-                text = self.query_one(f"#{name}", Input).value
-                if text.strip():
-                    changes[name] = parse_number(text, name)
-        except ValueError as e:
-            self.status(f"not sent: {e}", "error")
-            return
+        for name in ("setpoint", "hysteresis"):
+            text = self.query_one(f"#{name}", Input).value
+            if text.strip():
+                changes[name] = parse_number(text, name)
         mode = self.query_one("#mode", Select).value
         if isinstance(mode, str):
             changes["mode"] = mode
+        return changes
+
+    @on(Button.Pressed, "#apply")
+    @on(Input.Submitted)
+    def apply(self) -> None:
+        try:
+            changes = self.changes_from_inputs()
+        except ValueError as e:
+            self.status(f"not sent: {e}", "error")
+            return
         if not changes:
             self.status("nothing to send: type a setpoint or hysteresis, or pick a mode",
                         "error")
             return
-        self.send(changes, current)
-
-    def send(self, changes: dict[str, Any], current: dict[str, Any] | None) -> None:
-        why = check(current, changes)
+        why = check(self.settings, changes)
         if why:
             self.status(f"not sent: {why}", "error")
             return
-        self.status("pending: " + _fmt(changes), "pending")
         self.post_message(SettingsRequest(changes))
 
     def status(self, text: str, kind: str) -> None:
@@ -81,12 +108,3 @@ class Controls(Vertical):
         widget.update(text)
         for k in ("error", "pending", "ok"):
             widget.set_class(k == kind, k)
-
-    @on(Button.Pressed, "#apply")
-    @on(Input.Submitted)
-    def _apply(self) -> None:
-        self.request_from_inputs(getattr(self.app, "device_settings", None))
-
-
-def _fmt(changes: dict[str, Any]) -> str:
-    return " ".join(f"{k}={v}" for k, v in changes.items())

@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+import math
+
 from textual_plotext import PlotextPlot
 
 from picofan.monitor.state import Point
 
 WINDOW_NAMES = {60: "1 min", 600: "10 min", 3600: "1 h"}
+NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # tick steps, times a power of ten
+ROWS_PER_TICK = 2  # a temperature label on every other row of the plot
+EDGE_ROWS = 5  # the plot's rows that are not the chart: title, frame, x labels
+
+
+def nice_step(least: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^n that is at least `least`."""
+    power = 10.0 ** math.floor(math.log10(max(least, 1e-6)))
+    return next(m * power for m in NICE_STEPS if m * power >= least * (1 - 1e-9))
+
+
+def even_ticks(lo: float, hi: float, rows: int) -> tuple[float, float, list[float], list[str]]:
+    """A y axis holding lo..hi on a chart `rows` rows tall: (low, high, ticks,
+    labels), a tick every ROWS_PER_TICK rows exactly (plotext rounds a value to
+    its row: only whole rows apart look even) at a round step, every label
+    with the same decimals."""
+    per_tick = max(1, min(ROWS_PER_TICK, rows - 1))
+    steps = max(rows - 1, 1) / per_tick  # the steps the chart holds (maybe not whole)
+    step = nice_step((hi - lo) / steps)
+    while True:
+        low = math.floor(lo / step + 1e-9) * step
+        high = low + step * steps
+        if high >= hi - 1e-9:
+            break
+        step = nice_step(step * 1.001)
+    ticks = [low + i * step for i in range(int(steps + 1e-9) + 1)]
+    decimals = _decimals(step)
+    return low, high, ticks, [f"{t:.{decimals}f}" for t in ticks]
+
+
+def _decimals(step: float) -> int:
+    """Decimals that print every multiple of `step` exactly (0.25 -> 2, 0.5 -> 1, 2 -> 0)."""
+    for decimals in range(6):
+        if abs(round(step, decimals) - step) < 1e-9:
+            return decimals
+    return 6
 
 
 class TempPlot(PlotextPlot):
@@ -27,13 +65,15 @@ class TempPlot(PlotextPlot):
         ys = [y for _, y in temps]
         lo = min(min(ys), min(p.off_at for p in points)) - 0.5
         hi = max(max(ys), max(p.on_at for p in points)) + 0.5
+        lo, hi, ticks, labels = even_ticks(lo, hi, self.size.height - EDGE_ROWS)
         plt.ylim(lo, hi)
+        plt.yticks(ticks, labels)
         all_x = [p.t - now for p in points]
         plt.plot(all_x, [p.on_at for p in points], color="red", marker="dot", label="fan on ≥")
         plt.plot(all_x, [p.off_at for p in points], color="blue", marker="dot",
                  label="fan off ≤")
         on = [(p.t - now) for p in points if p.fan]
         if on:
-            plt.scatter(on, [lo + 0.1] * len(on), color="orange", marker="▄", label="fan ON")
+            plt.scatter(on, [lo] * len(on), color="orange", marker="▄", label="fan ON")
         plt.plot(xs, ys, color="green", marker="braille", label="°C")
         self.refresh()

@@ -9,7 +9,9 @@ from textual.widgets import Digits, Static
 from picofan.monitor.state import MonitorState
 
 
-def trend_text(per_min: float | None) -> str:
+def trend_text(per_min: float | None, fault: bool = False) -> str:
+    if fault:
+        return "trend  – (sensor fault)"
     if per_min is None:
         return "trend  …"
     arrow = "↑" if per_min > 0.05 else "↓" if per_min < -0.05 else "→"
@@ -31,7 +33,8 @@ class Readout(Horizontal):
         tele = state.tele
         temp = "--.--" if tele is None or tele["temp"] is None else f"{tele['temp']:.2f}"
         self.query_one("#temp", Digits).update(temp)
-        self.query_one("#trend", Static).update(trend_text(state.trend()))
+        fault = bool(tele and tele["fault"])
+        self.query_one("#trend", Static).update(trend_text(state.trend(), fault))
         fan = self.query_one("#fan", Static)
         on = bool(tele and tele["fan"])
         fan.update("■ FAN ON" if on else "□ fan off" if tele else "fan  ?")

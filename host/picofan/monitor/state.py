@@ -10,17 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanctl.control import thresholds
-from picofan.client import (
-    Connected,
-    Disconnected,
-    Event,
-    LinesLost,
-    Noise,
-    NotRebooted,
-    Rebooted,
-    Received,
-    noise_text,
-)
+from picofan.client import Connected, Disconnected, Event, Rebooted, Received
+from picofan.narrate import Narrator, is_telemetry
 
 WINDOWS_S = (60, 600, 3600)  # the plot's selectable spans: 1 min, 10 min, 1 h
 TREND_S = 30.0  # the trend arrow compares now with this long ago
@@ -34,6 +25,7 @@ class Point:
     fan: bool
     off_at: float
     on_at: float
+    fault: str | None = None
 
 
 @dataclass
@@ -50,26 +42,21 @@ class MonitorState:
     lines: int = 0
     reboots: int = 0
     newest_at: float = 0.0  # when the newest telemetry line was read off the port (epoch s)
+    narrator: Narrator = field(default_factory=Narrator)  # the messages' words
 
     def apply(self, event: Event, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
         if isinstance(event, Connected):
             self.connected, self.port = True, event.port
-            gap = f" after {event.gap_s:.1f} s" if event.gap_s is not None else ""
-            self.note(event, f"connected to {event.port}{gap}")
         elif isinstance(event, Disconnected):
             self.connected = False
-            self.note(event, f"disconnected ({event.reason}); retrying")
-        elif isinstance(event, Noise):
-            self.note(event, noise_text(event.line))
         elif isinstance(event, Rebooted):
             self.reboots += 1
             self.history.clear()  # its clock starts again at 0
-            self.note(event, event.text)
-        elif isinstance(event, NotRebooted | LinesLost):
-            self.note(event, event.text)
         elif isinstance(event, Received):
             self._message(event, now)
+        if not is_telemetry(event) and (text := self.narrator.describe(event)):
+            self.note(event, text)
 
     def _message(self, event: Received, now: float) -> None:
         kind, m = event.message.type, event.message.data
@@ -78,7 +65,7 @@ class MonitorState:
             self.lines += 1
             self.newest_at = event.at.timestamp()
             off_at, on_at = thresholds(m)
-            point = Point(m["ms"] / 1000, m["temp"], m["fan"], off_at, on_at)
+            point = Point(m["ms"] / 1000, m["temp"], m["fan"], off_at, on_at, m["fault"])
             if self.history and point.t < self.history[-1].t:
                 self.history.clear()  # the clock went back in one boot: its 12.4-day wrap
             if self.history and point.t - self.history[-1].t < 1.0:
@@ -88,12 +75,6 @@ class MonitorState:
         elif kind == "hello":  # (restarts: from the boot id, see Rebooted)
             self.hello = m
             self.settings = m["settings"]
-            if m.get("warning"):
-                self.note(event, f"device warning: {m['warning']}")
-        elif kind == "log":
-            self.note(event, f"device {m['level']}: {m['msg']}")
-        elif kind == "error":  # a reply nobody here waited for: say it
-            self.note(event, f"device error: {m['msg']} ({m['code']})")
         elif kind == "ack" and "settings" in m:
             self.settings = m["settings"]
 
@@ -106,15 +87,20 @@ class MonitorState:
             self.settings = reply["settings"]
 
     def trend(self) -> float | None:
-        """°C per minute over the last TREND_S seconds, or None."""
-        pts = [p for p in self.history if p.temp is not None]
-        if len(pts) < 2:
+        """°C per minute over the last TREND_S seconds, or None: from good
+        readings since the last sensor fault only (none during one)."""
+        last = self.history[-1] if self.history else None
+        if last is None or last.temp is None or last.fault:
             return None
-        last = pts[-1]
-        past = next((p for p in pts if last.t - p.t <= TREND_S), pts[0])
+        past = last
+        for p in reversed(self.history):
+            if p.temp is None or p.fault or last.t - p.t > TREND_S:
+                break
+            past = p
         if last.t - past.t < 2.0:
             return None
-        return (last.temp - past.temp) / (last.t - past.t) * 60  # type: ignore[operator]
+        assert past.temp is not None
+        return (last.temp - past.temp) / (last.t - past.t) * 60
 
     def window(self, span_s: float) -> list[Point]:
         """The points of the last span_s seconds of device time."""

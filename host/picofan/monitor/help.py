@@ -1,0 +1,60 @@
+"""The help screen (?): every key, from the bindings that define it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def key_table(sections: Iterable[tuple[str, list[tuple[str, str]]]]) -> Table:
+    """Sections of (key, what it does) rows, as one two-column table."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(ratio=1)
+    for i, (title, rows) in enumerate(sections):
+        if i:
+            table.add_row("", "")
+        table.add_row(Text(title, style="bold underline"), "")
+        for key, what in rows:
+            table.add_row(Text(key), Text(what))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """A panel over the monitor; the readings go on underneath."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "dismiss", "close help"),
+    ]
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+    HelpScreen > VerticalScroll {
+        width: 76;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $accent;
+        padding: 0 1;
+        background: $surface;
+    }
+    """
+
+    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+        super().__init__()
+        self.sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll() as box:
+            box.border_title = "picofan monitor: keys"
+            box.border_subtitle = "Esc, q or ? closes"
+            yield Static(key_table(self.sections), id="help-keys")
