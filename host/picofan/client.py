@@ -207,6 +207,7 @@ class Device:
         if self._thread:
             self._thread.join(2)
         self.link.close()
+        self._fail_pending("the connection was closed")  # nobody waits out a timeout
         self._events.put(None)
 
     def __enter__(self) -> Device:
@@ -333,15 +334,18 @@ class Device:
             self._events.put(found)
         self._events.put(Received(parsed))
 
+    def _fail_pending(self, why: str) -> None:
+        with self._lock:
+            for fut in self._pending.values():
+                if not fut.done():
+                    fut.set_exception(LinkLost(why))
+            self._pending.clear()
+
     def _lost(self, reason: str) -> None:
         port = self.link.port
         down_at = time.monotonic()
         self._events.put(Disconnected(port, reason))
-        with self._lock:
-            for fut in self._pending.values():
-                if not fut.done():
-                    fut.set_exception(LinkLost(f"disconnected: {reason}"))
-            self._pending.clear()
+        self._fail_pending(f"disconnected: {reason}")
         if not self.reconnect:
             self._stop.set()
             self._events.put(None)

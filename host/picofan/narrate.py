@@ -61,19 +61,26 @@ def is_telemetry(event: Event) -> TypeGuard[Received]:
 
 
 class Narrator:
-    """describe(), once per thing that happened: the host asks for a hello on
-    connecting, so a board that has just started sends two, and a hello that
-    repeats the last one (same boot, same news) says nothing new."""
+    """describe(), once per thing that happened. A board that has just started
+    sends a hello and the host asks for another on connecting: a hello that
+    repeats the last one (same boot, same news) says nothing new. The board also
+    logs its hello's warning (a missing settings file) at start: said once."""
 
     def __init__(self) -> None:
         self._last_hello: dict[str, Any] | None = None
+        self._warning: str | None = None  # said with a hello, not yet logged
 
     def describe(self, event: Event) -> str | None:
-        if isinstance(event, Received) and event.message.type == "hello":
-            news = {k: v for k, v in event.message.data.items() if k not in ("id", "reset")}
-            if news == self._last_hello:
+        if isinstance(event, Received):
+            m = event.message.data
+            if event.message.type == "hello":
+                news = {k: v for k, v in m.items() if k not in ("id", "reset")}
+                if news == self._last_hello:
+                    return None
+                self._last_hello, self._warning = news, m["warning"]
+            elif event.message.type == "log" and m["msg"] == self._warning:
+                self._warning = None
                 return None
-            self._last_hello = news
         return describe(event)
 
 

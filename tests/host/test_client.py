@@ -161,3 +161,32 @@ def test_seq_wraps_at_2_30_without_a_loss_and_counts_across_it() -> None:
     track = Continuity()
     track.see(tele(SEQ_MASK - 1))
     assert [e.count for e in track.see(tele(1))] == [2]  # type: ignore[attr-defined]
+
+
+def test_closing_the_device_ends_a_request_waiting_for_its_reply() -> None:
+    """A monitor that quits with a command in flight stops at once, not after
+    the reply timeout."""
+    device = ScriptedDevice()
+    outcome: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            dev.request("ping", timeout=3600)
+        except BaseException as e:  # what ended it is the result
+            outcome.append(e)
+
+    try:
+        dev = Device(device.path).start()
+        asker = threading.Thread(target=ask)
+        asker.start()
+        deadline = time.monotonic() + 60
+        while b'"ping"' not in device.received:
+            assert time.monotonic() < deadline, "the ping never reached the device"
+            device.read(0.05)
+        dev.close()
+        asker.join(60)
+        assert not asker.is_alive(), "the request still waits for its reply"
+        assert len(outcome) == 1 and isinstance(outcome[0], ReplyTimeout)
+        assert "closed" in str(outcome[0])
+    finally:
+        device.close()

@@ -3,53 +3,22 @@ time) through its real pty, and against a device played by the test."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from monitor_pilot import running, text, until
 from scripted_device import ScriptedDevice
-from textual.pilot import Pilot
-from textual.widgets import Input, RichLog, Static
+from textual.widgets import Input, RichLog
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
-from picofan.client import Device
-from picofan.logger import CsvLog
-from picofan.monitor.app import MonitorApp
 from picofan.sim.process import SimProcess
-
-SIZE = (110, 36)
-
-
-def text(app: MonitorApp, selector: str) -> str:
-    return str(app.query_one(selector, Static).render())
-
-
-async def until(pilot: Pilot, ok: Callable[[], bool], timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not ok():
-        assert time.monotonic() < deadline, "condition not reached"
-        await pilot.pause(0.05)
-
-
-@contextlib.asynccontextmanager
-async def running(port: str, sim: SimProcess | None = None,
-                  log_path: Path | None = None) -> AsyncIterator[tuple[MonitorApp, Pilot]]:
-    """The monitor on a started Device, redrawing often so tests see changes soon."""
-    dev = Device(port).start()
-    app = MonitorApp(dev, sim=sim, csv=CsvLog(log_path) if log_path else None, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            yield app, pilot
-    finally:
-        dev.close()
 
 
 @pytest.fixture
-def sim_fast() -> SimProcess:
+def sim_fast() -> Iterator[SimProcess]:
     with SimProcess(speed=50, seed=5) as s:
         yield s
 
@@ -176,6 +145,48 @@ async def test_fault_key_shows_a_loud_fault(sim_fast: SimProcess) -> None:
     async with running(sim_fast.port, sim_fast) as (app, pilot):
         await until(pilot, lambda: app.state.tele is not None)
         assert not app.query_one("#fault").display
+        await until(pilot, lambda: "°C/min" in text(app, "#trend"))  # a slope from readings
         await pilot.press("f")
         await until(pilot, lambda: app.query_one("#fault").display)
         assert "thermistor OPEN" in text(app, "#fault") and "FAN ON" in text(app, "#fan")
+        # No slope from the readings before the fault: it says nothing about now.
+        assert text(app, "#trend") == "trend  – (sensor fault)"
+        assert app.state.trend() is None
+
+
+async def test_five_quick_plus_presses_add_up(sim_fast: SimProcess) -> None:
+    """Each + steps from the setpoint on its way, not the last acknowledged one."""
+    async with running(sim_fast.port, sim_fast) as (app, pilot):
+        await until(pilot, lambda: app.state.settings is not None)
+        assert app.state.settings["setpoint"] == 30.0
+        for _ in range(5):
+            await pilot.press("plus")
+        await until(pilot, lambda: "acknowledged: setpoint=32.5" in text(app, "#status"))
+        await until(pilot, lambda: "≥ 33.50" in text(app, "#band"))  # drawn from telemetry
+        assert app.device.request("get")["settings"]["setpoint"] == 32.5
+        for _ in range(3):
+            await pilot.press("minus")
+        await until(pilot, lambda: "acknowledged: setpoint=31.0" in text(app, "#status"))
+
+
+async def test_events_log_gets_device_messages_and_reconnects(sim_fast: SimProcess,
+                                                             tmp_path: Path) -> None:
+    """As `picofan log` writes it, beside the CSV; the board's missing-settings
+    warning is said once (its boot hello, the hello the host asks for and its
+    log line all carry it)."""
+    csv = tmp_path / "m.csv"
+    events = tmp_path / "m.events.log"
+    async with running(sim_fast.port, sim_fast, log_path=csv) as (app, pilot):
+        await until(pilot, lambda: app.state.lines >= 3)
+        assert "[virtual Pico]" in text(app, "#status-bar")  # shown as written, not markup
+        said = [m for m in app.state.messages if "no settings file" in m]
+        assert len(said) == 1, app.state.messages
+        assert events.read_text().count("no settings file") == 1
+        sim_fast.control("unplug 100")
+        await until(pilot, lambda: "\tConnected\tconnected to" in events.read_text()
+                    and "s away" in events.read_text())
+    log = events.read_text()
+    assert "\tReceived\thello: firmware 0.1.0 on virtual Pico W" in log
+    assert f"\tDisconnected\tdisconnected from {sim_fast.port}" in log
+    assert "\tRebooted\tthe board restarted (boot " in log  # the unplug cut its power
+    assert "°C  fan" not in log  # telemetry goes to the CSV only

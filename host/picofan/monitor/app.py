@@ -37,7 +37,7 @@ from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
-from picofan.monitor.help import HelpScreen
+from picofan.monitor.help import HelpScreen, Section
 from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
 from picofan.monitor.state import WINDOWS_S, MonitorState
@@ -277,7 +277,7 @@ class MonitorApp(App[int]):
         if self.state.settings is None:
             return None
         wanted = dict(self.state.settings)
-        for cmd, fields in [*([self._in_flight] if self._in_flight else []), *self._outbox]:
+        for cmd, fields in self.queued():
             if cmd == "set":
                 wanted.update(fields)
         return wanted
@@ -294,11 +294,23 @@ class MonitorApp(App[int]):
             self._outbox[-1] = ("set", {**self._outbox[-1][1], **fields})
         else:
             self._outbox.append((cmd, fields))
-        waiting = [self._in_flight] if self._in_flight else []
-        self.report("pending: " + "  ".join(
-            changes_text(f) if c == "set" else c for c, f in [*waiting, *self._outbox]),
-            "pending")
         self._send_next()
+        self.report(f"pending: {self.pending_text()}", "pending")
+
+    def pending_text(self) -> str:
+        """What is on its way, as the device will have it: "setpoint=33.0 save"."""
+        sets: dict[str, Any] = {}
+        others = []
+        for cmd, fields in self.queued():
+            if cmd == "set":
+                sets.update(fields)
+            else:
+                others.append(cmd)
+        return " ".join(([changes_text(sets)] if sets else []) + others)
+
+    def queued(self) -> list[tuple[str, dict[str, Any]]]:
+        """The command in flight, then those waiting, in order."""
+        return [*([self._in_flight] if self._in_flight else []), *self._outbox]
 
     def _send_next(self) -> None:
         if self._in_flight is None and self._outbox:
@@ -307,17 +319,18 @@ class MonitorApp(App[int]):
 
     @work(thread=True, group="commands")
     def send_command(self, cmd: str, fields: dict[str, Any]) -> None:
+        reply: dict[str, Any] | None = None
+        error: str | None = None
         try:
             reply = self.device.request(cmd, **fields)
         except DeviceError as e:
-            self.call_from_thread(self.command_done, None,
-                                  f"refused by the device: {e.reply['msg']}")
+            error = f"refused by the device: {e.reply['msg']}"
         except (ReplyTimeout, LinkLost) as e:
-            self.call_from_thread(self.command_done, None, f"not acknowledged: {e}")
+            error = f"not acknowledged: {e}"
         except ValueError as e:
-            self.call_from_thread(self.command_done, None, f"not sent: {e}")
-        else:
-            self.call_from_thread(self.command_done, reply, None)
+            error = f"not sent: {e}"
+        if not get_current_worker().is_cancelled:  # (cancelled: the monitor has quit)
+            self.call_from_thread(self.command_done, reply, error)
 
     def command_done(self, reply: dict[str, Any] | None, error: str | None) -> None:
         assert self._in_flight is not None
@@ -391,7 +404,7 @@ class MonitorApp(App[int]):
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
 
-    def help_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+    def help_sections(self) -> list[Section]:
         def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
             return [(self.get_key_display(b), b.tooltip or b.description) for b in bindings]
 

@@ -10,13 +10,7 @@ from textual.widgets import Static
 
 from fanctl.control import thresholds
 from picofan.monitor.state import MonitorState
-
-FAULT_WORDS = {
-    "open": "thermistor OPEN (disconnected?)",
-    "short": "thermistor SHORTED",
-    "range": "reading outside the plausible range",
-    "error": "firmware error (see messages)",
-}
+from picofan.spec import wire
 
 
 def band_text(tele: dict[str, Any]) -> str:
@@ -46,5 +40,5 @@ class BandPanel(Vertical):
         band.update(band_text(tele))
         fault.display = tele["fault"] is not None
         if tele["fault"]:
-            words = FAULT_WORDS.get(tele["fault"], tele["fault"])
+            words = wire.FAULTS.get(tele["fault"], tele["fault"])
             fault.update(f"⚠ FAULT: {words}; fan ON")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,19 +14,23 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+Section = tuple[str, list[tuple[str, str]]]  # a title, and (key, what it does) rows
 
-def key_table(sections: Iterable[tuple[str, list[tuple[str, str]]]]) -> Table:
-    """Sections of (key, what it does) rows, as one two-column table."""
-    table = Table.grid(padding=(0, 2))
-    table.add_column(no_wrap=True, style="bold")
-    table.add_column(ratio=1)
+
+def key_table(sections: Iterable[Section]) -> Group:
+    """Each section's title over its rows, the keys in one column throughout."""
+    sections = list(sections)
+    key_width = max(len(key) for _, rows in sections for key, _ in rows)
+    parts: list[RenderableType] = []
     for i, (title, rows) in enumerate(sections):
-        if i:
-            table.add_row("", "")
-        table.add_row(Text(title, style="bold underline"), "")
+        parts.append(Text(("\n" if i else "") + title, style="bold underline"))
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True, style="bold", width=key_width)
+        table.add_column(ratio=1)
         for key, what in rows:
             table.add_row(Text(key), Text(what))
-    return table
+        parts.append(table)
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -49,7 +54,7 @@ class HelpScreen(ModalScreen[None]):
     }
     """
 
-    def __init__(self, sections: list[tuple[str, list[tuple[str, str]]]]) -> None:
+    def __init__(self, sections: list[Section]) -> None:
         super().__init__()
         self.sections = sections
 
