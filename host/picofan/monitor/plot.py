@@ -29,12 +29,12 @@ def even_ticks(lo: float, hi: float, rows: int) -> tuple[float, float, list[floa
     steps = max(rows - 1, 1) / per_tick  # the steps the chart holds (maybe not whole)
     step = nice_step((hi - lo) / steps)
     while True:
-        low = math.floor(lo / step + 1e-9) * step
+        low = round(math.floor(lo / step + 1e-9) * step, 9)  # (no 29.900000000000002)
         high = low + step * steps
         if high >= hi - 1e-9:
             break
         step = nice_step(step * 1.001)
-    ticks = [low + i * step for i in range(int(steps + 1e-9) + 1)]
+    ticks = [round(low + i * step, 9) for i in range(int(steps + 1e-9) + 1)]
     decimals = _decimals(step)
     return low, high, ticks, [f"{t:.{decimals}f}" for t in ticks]
 
