@@ -50,7 +50,7 @@ async def running(port: str, sim: SimProcess | None = None, log_path: Path | Non
                   ) -> AsyncIterator[tuple[MonitorApp, Pilot[int]]]:
     """The monitor on a started Device, redrawing often so tests see changes soon."""
     dev = Device(port, reply_timeout=reply_timeout).start()
-    csv = CsvLog(log_path) if log_path else None
+    csv = CsvLog(log_path, "sim" if sim else "board") if log_path else None
     app = MonitorApp(dev, sim=sim, csv=csv, refresh_s=0.05)
     try:
         async with app.run_test(size=size) as pilot:

@@ -129,6 +129,7 @@ class MonitorApp(App[int]):
         self.csv = csv
         self.last_log: CsvLog | None = csv  # the newest file recorded into
         self.log_folder = csv.path.parent if csv else default_path().parent
+        self.source = "sim" if sim else "board"  # what the CSV's rows and file names say
         # Commands for the device, one in flight at a time; a "set" waiting
         # behind it takes in later ones (five quick + are one request).
         self._outbox: list[tuple[str, dict[str, Any]]] = []
@@ -384,7 +385,8 @@ class MonitorApp(App[int]):
                 self.csv = None
             else:
                 try:
-                    self.csv = self.last_log = open_log(default_path(self.log_folder))
+                    path = default_path(self.log_folder, source=self.source)
+                    self.csv = self.last_log = open_log(path, self.source)
                 except LogPathError as e:
                     self.notify(f"cannot record: {e}", severity="error")
         self.redraw()
@@ -392,7 +394,7 @@ class MonitorApp(App[int]):
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """Save the screen as SVG, named like the logs and beside them."""
         folder = Path(path) if path else self.log_folder
-        name = filename or default_path(folder).with_suffix(".svg").name
+        name = filename or default_path(folder, source=self.source).with_suffix(".svg").name
         try:
             folder.mkdir(parents=True, exist_ok=True)
             saved = self.save_screenshot(name, str(folder))
@@ -460,7 +462,9 @@ class MonitorApp(App[int]):
 
 
 def run_monitor(args: argparse.Namespace) -> int:
-    log_path = None if args.no_log else Path(args.log) if args.log else default_path()
+    source = "sim" if args.sim else "board"
+    log_path = (None if args.no_log else Path(args.log) if args.log
+                else default_path(source=source))
     app: MonitorApp | None = None
     hung_up = threading.Event()
 
@@ -473,7 +477,7 @@ def run_monitor(args: argparse.Namespace) -> int:
     with session(args) as held:
         # Opened here, not in the app: a log that cannot be written is a clear
         # error before the screen takes over the terminal.
-        csv = open_log(log_path) if log_path else None
+        csv = open_log(log_path, source) if log_path else None
         app = MonitorApp(held.device, sim=held.sim, csv=csv)
 
         def after_hang_up() -> None:
