@@ -1,8 +1,10 @@
 """A person's first minute, in a real terminal: `make demo` (the README's command)
-in tmux, keys sent as a person types them, the screen read back from the pane."""
+in tmux at the stated minimum size (80x24, as the README's capture), keys sent as
+a person types them, the screen read back from the pane."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
@@ -24,7 +26,13 @@ def tmux(*args: str) -> str:
 
 
 def screen() -> str:
-    return tmux("capture-pane", "-p", "-t", SESSION)
+    return tmux("capture-pane", "-p", "-J", "-t", SESSION)  # -J: wrapped lines as one
+
+
+def readme_capture() -> list[str]:
+    """The README's picture of `make demo`, line by line."""
+    after = (ROOT / "README.md").read_text().split("This is `make demo`", 1)[1]
+    return after.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
 
 
 def wait_for(text: str, timeout: float = 60) -> str:
@@ -45,7 +53,7 @@ def demo() -> Iterator[None]:
     tmux("kill-server")
     # pytest exports COLUMNS/LINES, and Rich would believe them over the terminal's size
     command = "env -u COLUMNS -u LINES make -s demo; echo DEMO-EXITED $?; sleep 30"
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", SESSION, "-x", "110", "-y", "36",
+    tmux("-f", "/dev/null", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24",
          "-c", str(ROOT), command)
     yield
     tmux("kill-server")
@@ -58,12 +66,22 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     wait_for("firmware 0.1.0 on virtual Pico W")
     shown = wait_for("fan off")
     assert "°C" in shown and "setpoint 30.00 °C" in shown
-    assert "q quit" in shown  # the footer shows the keys
+    # The footer shows every key that works here, whole, as the README shows it.
+    assert shown.splitlines()[23].rstrip() == readme_capture()[-1].rstrip()
+    assert "● recording logs/picofan-sim-" in shown
     tmux("send-keys", "-t", SESSION, "k")  # pinch the virtual thermistor
     wait_for("FAN ON", timeout=60)
     tmux("send-keys", "-t", SESSION, "+")  # nudge the setpoint up by 0.5
     shown = wait_for("acknowledged: setpoint=30.5")
     assert "fan ON at ≥ 31.50" in wait_for("≥ 31.50")
+    # r stops recording; r again starts a new file: the exit message names that one.
+    tmux("send-keys", "-t", SESSION, "r")
+    wait_for("○ not recording (r)")
+    tmux("send-keys", "-t", SESSION, "r")
+    recording = re.search(r"● recording (\S+\.csv)", wait_for("● recording"))
+    assert recording, screen()
     tmux("send-keys", "-t", SESSION, "q")
     shown = wait_for("DEMO-EXITED")
     assert "DEMO-EXITED 0" in shown
+    assert re.search(rf"\d+ readings? in {re.escape(recording[1])} \(events: ", shown), shown
+    assert (ROOT / recording[1]).exists()

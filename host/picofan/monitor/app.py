@@ -261,12 +261,12 @@ class MonitorApp(App[int]):
         link = f"{head}{shorten(port, max(room, 12))}{tail}{rest}"
         with self._csv_lock:
             path = str(self.csv.path) if self.csv else None
-        readings = f"  ·  {s.lines} readings"
+        count = f"  ·  {readings(s.lines)}"
         if path is None:
-            rec = "○ not recording (r)" + readings
+            rec = "○ not recording (r)" + count
         else:
-            room = width - len("● recording ") - len(readings)
-            rec = f"● recording {shorten(path, max(room, 12))}{readings}"
+            room = width - len("● recording ") - len(count)
+            rec = f"● recording {shorten(path, max(room, 12))}{count}"
         return f"{link[:width]}\n{rec[:width]}"
 
     # -- commands: one at a time, in workers; results back on the UI loop -------------
@@ -348,7 +348,8 @@ class MonitorApp(App[int]):
             return
         done = " ".join(f"{k}={reply['settings'][k]}" for k in fields)
         what = "saved on the device" if cmd == "save" else f"acknowledged: {done}"
-        self.report(what + ("" if reply.get("saved") else "  (not saved: press s)"), "ok")
+        self.report(what + ("" if reply.get("saved") else "\nnot saved on the board: press s"),
+                    "ok")
 
     def report(self, text: str, kind: str) -> None:
         self.main.query_one(Controls).status(text, kind)
@@ -461,6 +462,10 @@ class MonitorApp(App[int]):
                 self.csv.close()
 
 
+def readings(n: int) -> str:
+    return f"{n} reading{'' if n == 1 else 's'}"
+
+
 def run_monitor(args: argparse.Namespace) -> int:
     source = "sim" if args.sim else "board"
     log_path = (None if args.no_log else Path(args.log) if args.log
@@ -498,6 +503,6 @@ def run_monitor(args: argparse.Namespace) -> int:
                 app.close_log()
     log = app.last_log
     with contextlib.suppress(OSError):  # the terminal may be gone
-        print(f"{log.rows} readings in {log.path} (events: {events_path(log.path)})"
-              if log else f"{app.state.lines} readings; nothing recorded", file=sys.stderr)
+        print(f"{readings(log.rows)} in {log.path} (events: {events_path(log.path)})"
+              if log else f"{readings(app.state.lines)}; nothing recorded", file=sys.stderr)
     return 0

@@ -10,7 +10,8 @@ from picofan.monitor.state import Point
 
 WINDOW_NAMES = {60: "1 min", 600: "10 min", 3600: "1 h"}
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # tick steps, times a power of ten
-ROWS_PER_TICK = 2  # a temperature label on every other row of the plot
+ROWS_PER_TICK = 2  # a temperature label on every other row of a tall chart...
+LABEL_EVERY_ROW_BELOW = 10  # ...and on every row of a short one (a finer scale)
 EDGE_ROWS = 5  # the plot's rows that are not the chart: title, frame, x labels
 
 
@@ -25,7 +26,7 @@ def even_ticks(lo: float, hi: float, rows: int) -> tuple[float, float, list[floa
     labels), a tick every ROWS_PER_TICK rows exactly (plotext rounds a value to
     its row: only whole rows apart look even) at a round step, every label
     with the same decimals."""
-    per_tick = max(1, min(ROWS_PER_TICK, rows - 1))
+    per_tick = ROWS_PER_TICK if rows >= LABEL_EVERY_ROW_BELOW else 1
     steps = max(rows - 1, 1) / per_tick  # the steps the chart holds (maybe not whole)
     step = nice_step((hi - lo) / steps)
     while True:
