@@ -62,7 +62,9 @@ class Controls(Vertical):
         with Horizontal(classes="row"):
             yield Input(placeholder="setpoint °C", id="setpoint", compact=True)
             yield Input(placeholder="hyst. °C", id="hysteresis", compact=True)
-            yield Select([(m, m) for m in MODES], id="mode", prompt="mode", compact=True)
+            # (no type-to-search: three choices, and the keys keep working over the list)
+            yield Select([(m, m) for m in MODES], id="mode", prompt="mode", compact=True,
+                         type_to_search=False)
             yield Button("Apply", id="apply", compact=True)
         yield Static("", id="status", markup=False)
 
