@@ -30,6 +30,14 @@ def counts_for(t_c, s=None):
     return round((lo + hi) / 2 * thermistor.FULL_SCALE)
 
 
+def run_ms(app, ms):
+    # Run the app's loop until `ms` of the scripted board's time have passed.
+    board = app.board
+    start = board.now
+    while board.ticks_diff(board.now, start) < ms:
+        app.tick()
+
+
 class ScriptedBoard:
     name = "scripted board"
 

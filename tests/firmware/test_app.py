@@ -4,7 +4,7 @@ import json
 from fanctl import FIRMWARE_VERSION, protocol
 from fanctl.app import App
 from fanctl.settings import defaults, merge, save
-from support import TICKS_PERIOD, ScriptedBoard, close, counts_for, scratch_path
+from support import TICKS_PERIOD, ScriptedBoard, close, counts_for, run_ms, scratch_path
 
 
 def new_app(counts=None, saved=None, start_ms=0):
@@ -15,13 +15,6 @@ def new_app(counts=None, saved=None, start_ms=0):
     app = App(board, path)
     app.start()
     return app, board
-
-
-def run_ms(app, ms):
-    board = app.board
-    start = board.now
-    while board.ticks_diff(board.now, start) < ms:
-        app.tick()
 
 
 def command(app, obj_or_line):

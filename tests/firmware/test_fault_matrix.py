@@ -10,20 +10,13 @@ from fanctl import settings, thermistor
 from fanctl.app import App
 from fanctl.sampler import STUCK_READS, WIDE_CODES
 from fanctl.settings import defaults, merge, save
-from support import ScriptedBoard, counts_for, scratch_path
+from support import ScriptedBoard, counts_for, run_ms, scratch_path
 
 
 def boot(board, path=None):
     app = App(board, path or scratch_path("settings.json"))
     app.start()
     return app
-
-
-def run_ms(app, ms):
-    board = app.board
-    start = board.now
-    while board.ticks_diff(board.now, start) < ms:
-        app.tick()
 
 
 class Lcg:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 from picofan_cli import WAIT_S
+from polling import until_async
 from scripted_device import ScriptedDevice
 from textual.pilot import Pilot
 from textual.widgets import Static
@@ -38,10 +38,7 @@ def footer(app: MonitorApp) -> list[str]:
 
 async def until(pilot: Pilot[int], ok: Callable[[], bool], timeout: float = WAIT_S) -> None:
     """Let the app run until ok() holds (a condition, not a duration)."""
-    deadline = time.monotonic() + timeout
-    while not ok():
-        assert time.monotonic() < deadline, "condition not reached"
-        await pilot.pause(0.05)
+    await until_async(ok, pilot.pause, "the monitor reaching the state", timeout)
 
 
 @contextlib.asynccontextmanager

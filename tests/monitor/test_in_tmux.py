@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from polling import until
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # the demo in real time, as a person sees it
@@ -36,13 +36,15 @@ def readme_capture() -> list[str]:
 
 
 def wait_for(text: str, timeout: float = 60) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The screen once it shows `text` (polling the pane, as a person looks now and then)."""
+    def showing() -> str:
         shown = screen()
-        if text in shown:
-            return shown
-        time.sleep(0.2)  # polling the pane: a person looks every so often too
-    raise AssertionError(f"{text!r} never appeared; the screen:\n{screen()}")
+        return shown if text in shown else ""
+
+    try:
+        return until(showing, f"{text!r} on screen", timeout, every_s=0.2)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; the screen:\n{screen()}") from None
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Select, Static
 
 from fanctl import settings as wire_settings
+from picofan.values import parse_number
 
 MODES: tuple[str, ...] = next(row[2] for row in wire_settings.SPEC
                               if row[0] == "mode" and isinstance(row[2], tuple))
@@ -35,13 +36,6 @@ def check(current: dict[str, Any] | None, changes: dict[str, Any]) -> str | None
     except wire_settings.Invalid as e:
         return str(e.msg)
     return None
-
-
-def parse_number(text: str, name: str) -> float:
-    try:
-        return float(text.strip().replace(",", "."))
-    except ValueError:
-        raise ValueError(f"{name}: {text!r} is not a number") from None
 
 
 def changes_text(changes: dict[str, Any]) -> str:
