@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from picofan import __version__, ports, shutdown
+from picofan import __version__, completion, ports, shutdown
 from picofan.client import DeviceError, ReplyTimeout
 from picofan.deploy import DeployError
 from picofan.deploy.cli import add_commands as add_deploy_commands
@@ -119,6 +119,12 @@ def show_settings(s: dict[str, Any]) -> str:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
+    if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
+        listed = ports.all_ports() if args.all else ports.candidates()
+        print(json.dumps([{"port": c.device, "usb_id": c.usb_id, "pico": c.is_pico,
+                           "description": c.description, "serial": c.serial_number}
+                          for c in listed]))
+        return OK
     if args.all:  # every serial port, as `mpremote devs` lists them
         for c in ports.all_ports():
             mark = "Pico (MicroPython)" if c.is_pico else "-"
@@ -140,7 +146,12 @@ def cmd_ping(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         reply = dev.request("ping")
         ms = (time.perf_counter() - t0) * 1000
-        print(f"pong from {dev.link.port}: device clock {reply['ms']} ms, round trip {ms:.1f} ms")
+        if args.json:
+            print(json.dumps({"port": dev.link.port, "device_ms": reply["ms"],
+                              "round_trip_ms": round(ms, 1)}))
+        else:
+            print(f"pong from {dev.link.port}: device clock {reply['ms']} ms, "
+                  f"round trip {ms:.1f} ms")
     return OK
 
 
@@ -168,12 +179,16 @@ def cmd_set(args: argparse.Namespace) -> int:
     with session(args) as held:
         dev = held.device
         reply = dev.request("set", **changes)
-        print("ack: " + show_settings({k: reply["settings"][k] for k in changes}))
+        if not args.json:
+            print("ack: " + show_settings({k: reply["settings"][k] for k in changes}))
         if args.save:
             reply = dev.request("save")
-            print("saved on the board")
-        elif not reply["saved"]:
+            if not args.json:
+                print("saved on the board")
+        elif not reply["saved"] and not args.json:
             print("(not saved on the board: add --save to keep it across power cycles)")
+        if args.json:  # the board's own word on every setting, and whether it is stored
+            print(json.dumps({"settings": reply["settings"], "saved": reply["saved"]}))
     return OK
 
 
@@ -259,7 +274,8 @@ def parser() -> argparse.ArgumentParser:
 
     def device_command(name: str, help_text: str) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help_text)
-        c.add_argument("--port", help="serial port (default: the only Pico plugged in)")
+        c.add_argument("--port", help="serial port (default: the only Pico plugged in)"
+                       ).completer = completion.port_words  # type: ignore[attr-defined]
         c.add_argument("--sim", action="store_true", help="start a virtual Pico and use it")
         c.add_argument("--sim-speed", type=sim_speed, default=1.0, help=argparse.SUPPRESS)
         c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
@@ -269,14 +285,19 @@ def parser() -> argparse.ArgumentParser:
     c: argparse.ArgumentParser = sub.add_parser("ports", help="list connected Picos")
     c.add_argument("--all", action="store_true",
                    help="every serial port, with its USB ids (vendor:product)")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_ports)
-    device_command("ping", "check the board answers").set_defaults(func=cmd_ping)
+    c = device_command("ping", "check the board answers")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.set_defaults(func=cmd_ping)
     c = device_command("get", "print the board's settings")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_get)
     c = device_command("set", "change settings, e.g. setpoint=28 hysteresis=1.5 mode=auto")
-    c.add_argument("assignments", nargs="+", metavar="NAME=VALUE")
+    c.add_argument("assignments", nargs="+", metavar="NAME=VALUE"
+                   ).completer = completion.settings_words  # type: ignore[attr-defined]
     c.add_argument("--save", action="store_true", help="also store them on the board")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_set)
     c = device_command("log", "stream readings to the terminal and a CSV file")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
@@ -301,6 +322,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("csv", metavar="FILE.csv")
     c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")
     c.set_defaults(func=cmd_plot)
+    c = sub.add_parser("completion", help="shell completion: eval \"$(picofan completion bash)\"")
+    c.add_argument("shell", choices=completion.SHELLS)
+    c.set_defaults(func=lambda args: print(completion.shell_code(args.shell)) or OK)
     # Listed for `picofan --help` only: main() hands `picofan sim ...` to the
     # simulator's own parser before this one sees it.
     sub.add_parser("sim", help="a virtual Pico on a pseudo-terminal (picofan sim --help)")
@@ -309,9 +333,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    full = parser()
+    completion.complete(full)  # returns unless a shell is asking for completions
+    if not argv:  # bare `picofan`: what it can do, not a usage error
+        full.print_help()
+        return OK
     if argv[:1] == ["sim"]:
         return cmd_sim(argv[1:])
-    args = parser().parse_args(argv)
+    args = full.parse_args(argv)
     with shutdown.stop_on_signals():
         try:
             return int(args.func(args))
