@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/helpers"))
-from checkout import Tmux, copy_checkout
+from checkout import copy_checkout
+from terminal import Tmux
 
 MONITOR_STARTS = ".venv/bin/picofan monitor --sim"  # make's echo of the command
 

@@ -9,7 +9,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from checkout import Tmux, copy_checkout
+from checkout import copy_checkout
+from terminal import Tmux
 
 DEV_ONLY = {"pytest", "hypothesis", "ruff", "mypy", "numpy", "matplotlib", "schemdraw"}
 

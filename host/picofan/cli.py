@@ -234,6 +234,9 @@ def cmd_log(args: argparse.Namespace) -> int:
 def cmd_monitor(args: argparse.Namespace) -> int:
     from picofan.monitor.app import run_monitor
 
+    if args.replay and (args.sim or args.port):
+        return fail(BAD_INPUT, "--replay shows a saved log: one source at a time, "
+                               "without --sim or --port")
     if args.log and not args.no_log:
         check_log_path(Path(args.log))
     return run_monitor(args)
@@ -307,6 +310,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--quiet", action="store_true", help="CSV only, nothing on the terminal")
     c.set_defaults(func=cmd_log)
     c = device_command("monitor", "the live terminal monitor")
+    c.add_argument("--replay", metavar="FILE.csv", help="show a saved log instead of a board")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_monitor)
@@ -317,7 +321,7 @@ def parser() -> argparse.ArgumentParser:
                    help="reply timeout, seconds")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
-    c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0)
+    c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None)
     c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
     c.add_argument("csv", metavar="FILE.csv")
     c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")

@@ -95,6 +95,51 @@ def open_log(path: Path, source: str = "board") -> CsvLog:
         raise LogPathError(f"cannot write the log {path}: {e.strerror or e}") from None
 
 
+class LogReadError(Exception):
+    """A file that does not read as a picofan log; the message names it and says why."""
+
+
+def read_log(path: Path) -> list[tuple[datetime, dict[str, Any]]]:
+    """The readings of a picofan CSV, oldest first: (host time, the telemetry message
+    as the board sent it). A row cut short by a crash is skipped."""
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = csv.reader(f)
+            if next(rows, None) != COLUMNS:
+                raise LogReadError(f"{path} is not a picofan log (or an older one): its "
+                                   f"first line should be {','.join(COLUMNS)}")
+            readings = [_reading(row) for row in rows if len(row) == len(COLUMNS)]
+    except OSError as e:
+        raise LogReadError(f"cannot read {path}: {e.strerror or e}") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise LogReadError(f"{path}: a row does not read as picofan's ({e})") from None
+    if not readings:
+        raise LogReadError(f"{path} has no readings")
+    return readings
+
+
+_TYPES = dict(wire.MESSAGES["tele"])
+
+
+def _reading(row: list[str]) -> tuple[datetime, dict[str, Any]]:
+    cells = dict(zip(COLUMNS, row, strict=True))
+    at = datetime.fromisoformat(cells["host_time"] + cells["utc_offset"])
+    msg: dict[str, Any] = {"type": "tele"}
+    for name, column in zip(TELE_FIELDS, TELE_COLUMNS, strict=True):
+        text, kind = cells[column], _TYPES[name]
+        if text == "" and kind.endswith("?"):
+            msg[name] = None
+        elif kind.startswith("i"):
+            msg[name] = int(text)
+        elif kind.startswith("f"):
+            msg[name] = float(text)
+        elif kind.startswith("b"):
+            msg[name] = text == "1"
+        else:
+            msg[name] = text
+    return at, msg
+
+
 class CsvLog:
     def __init__(self, path: str | Path, source: str = "board") -> None:
         if source not in SOURCES:

@@ -4,13 +4,13 @@ and the board's restarts. Needs matplotlib (`pip install 'picofan[plot]'`)."""
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 
-from picofan.logger import COLUMNS
+from fanctl.control import thresholds
+from picofan import logger
 
 
 class PlotError(Exception):
@@ -31,30 +31,14 @@ class Reading:
 def read_log(path: Path) -> list[Reading]:
     """The readings of a picofan CSV, or PlotError naming the file and the problem."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = csv.reader(f)
-            header = next(rows, None)
-            if header != COLUMNS:
-                raise PlotError(f"{path} is not a picofan log (or an older one): its first "
-                                f"line should be {','.join(COLUMNS)}")
-            readings = [_reading(dict(zip(COLUMNS, row, strict=True))) for row in rows
-                        if len(row) == len(COLUMNS)]  # a row cut by a crash is skipped
-    except OSError as e:
-        raise PlotError(f"cannot read {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise PlotError(f"{path}: a row does not read as picofan's ({e})") from None
-    if not readings:
-        raise PlotError(f"{path} has no readings to plot")
-    return readings
-
-
-def _reading(row: dict[str, str]) -> Reading:
-    half = float(row["hysteresis_c"]) / 2
-    setpoint = float(row["setpoint_c"])
-    return Reading(at=datetime.fromisoformat(row["host_time"] + row["utc_offset"]),
-                   boot=row["boot"], temp=float(row["temp_c"]) if row["temp_c"] else None,
-                   fan=row["fan"] == "1", on_at=setpoint + half, off_at=setpoint - half,
-                   fault=row["fault"] or None)
+        rows = logger.read_log(path)
+    except logger.LogReadError as e:
+        raise PlotError(str(e)) from None
+    out = []
+    for at, m in rows:
+        off_at, on_at = thresholds(m)
+        out.append(Reading(at, m["boot"], m["temp"], m["fan"], on_at, off_at, m["fault"]))
+    return out
 
 
 def _spans(readings: list[Reading], on: list[bool]) -> list[tuple[datetime, datetime]]:

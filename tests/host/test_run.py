@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import repl_board
-from checkout import Tmux
+from terminal import Tmux
 
 from picofan.deploy import flash_plan
 

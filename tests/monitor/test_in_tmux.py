@@ -5,28 +5,16 @@ a person types them, the screen read back from the pane."""
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from polling import until
+from terminal import Tmux
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # the demo in real time, as a person sees it
 
-SOCKET = "picofan-test"
-SESSION = "demo"
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True,
-                          check=False).stdout
-
-
-def screen() -> str:
-    return tmux("capture-pane", "-p", "-J", "-t", SESSION)  # -J: wrapped lines as one
+TERM = Tmux("picofan-test")
 
 
 def readme_capture() -> list[str]:
@@ -36,29 +24,19 @@ def readme_capture() -> list[str]:
 
 
 def wait_for(text: str, timeout: float = 60) -> str:
-    """The screen once it shows `text` (polling the pane, as a person looks now and then)."""
-    def showing() -> str:
-        shown = screen()
-        return shown if text in shown else ""
+    return TERM.wait_for(text, timeout=timeout)
 
-    try:
-        return until(showing, f"{text!r} on screen", timeout, every_s=0.2)
-    except AssertionError as e:
-        raise AssertionError(f"{e}; the screen:\n{screen()}") from None
+
+def keys(*typed: str) -> None:
+    TERM.keys(*typed)
 
 
 @pytest.fixture
 def demo() -> Iterator[None]:
-    if shutil.which("tmux") is None:
-        pytest.fail("tmux is needed for this test (Debian package tmux)")
     logs_before = set((ROOT / "logs").glob("*")) if (ROOT / "logs").exists() else set()
-    tmux("kill-server")
-    # pytest exports COLUMNS/LINES, and Rich would believe them over the terminal's size
-    command = "env -u COLUMNS -u LINES make -s demo; echo DEMO-EXITED $?; sleep 30"
-    tmux("-f", "/dev/null", "new-session", "-d", "-s", SESSION, "-x", "80", "-y", "24",
-         "-c", str(ROOT), command)
+    TERM.start("make -s demo; echo DEMO-EXITED $?; sleep 30", cwd=ROOT, width=80, height=24)
     yield
-    tmux("kill-server")
+    TERM.stop()
     for path in set((ROOT / "logs").glob("*")) - logs_before:
         path.unlink()  # the demo's own CSV and events log
 
@@ -71,18 +49,18 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     # The footer shows every key that works here, whole, as the README shows it.
     assert shown.splitlines()[23].rstrip() == readme_capture()[-1].rstrip()
     assert "● recording logs/picofan-sim-" in shown
-    tmux("send-keys", "-t", SESSION, "k")  # pinch the virtual thermistor
+    keys("k")  # pinch the virtual thermistor
     wait_for("FAN ON", timeout=60)
-    tmux("send-keys", "-t", SESSION, "+")  # nudge the setpoint up by 0.5
+    keys("+")  # nudge the setpoint up by 0.5
     shown = wait_for("acknowledged: setpoint=30.5")
     assert "fan ON at ≥ 31.50" in wait_for("≥ 31.50")
     # r stops recording; r again starts a new file: the exit message names that one.
-    tmux("send-keys", "-t", SESSION, "r")
+    keys("r")
     wait_for("○ not recording (r)")
-    tmux("send-keys", "-t", SESSION, "r")
+    keys("r")
     recording = re.search(r"● recording (\S+\.csv)", wait_for("● recording"))
-    assert recording, screen()
-    tmux("send-keys", "-t", SESSION, "q")
+    assert recording, TERM.screen()
+    keys("q")
     shown = wait_for("DEMO-EXITED")
     assert "DEMO-EXITED 0" in shown
     assert re.search(rf"\d+ readings? in {re.escape(recording[1])} \(events: ", shown), shown

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from rich.text import Text
 from textual import events, work
@@ -32,14 +32,15 @@ from textual.widgets import Footer, Input, RichLog, Static
 from textual.worker import get_current_worker
 
 from picofan import shutdown
-from picofan.client import Device, DeviceError, Event, ReplyTimeout
+from picofan.client import DeviceError, Event, ReplyTimeout
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, LogPathError, default_path, events_path, open_log
+from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
 from picofan.monitor.help import HelpScreen, Section
 from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
+from picofan.monitor.replay import Replay
 from picofan.monitor.state import WINDOWS_S, MonitorState
 from picofan.narrate import Narrator, is_telemetry, record
 from picofan.session import session
@@ -51,6 +52,7 @@ REFRESH_S = 0.25
 STEP_C = 0.5  # + and - move the setpoint by this much
 MIN_SIZE = (80, 24)  # columns, rows: everything fits from here up
 SIM_ONLY = ("pinch", "fault")  # actions that need the virtual Pico's world
+TO_THE_BOARD = {"nudge", "save", "record"}  # what a replay cannot do
 SETPOINT_KEYS = Binding.Group("setpoint")
 
 
@@ -76,6 +78,17 @@ def types_a_character(binding: Binding) -> bool:
     """True for a plain printable key: in a text box it types, not acts."""
     modifiers, _ = binding.parse_key()
     return not modifiers and binding.key not in ("escape", "tab", "enter")
+
+
+class LinkSource(Protocol):
+    """What the monitor reads and steers: a Device, or a Replay of a saved log."""
+
+    @property
+    def closed(self) -> bool: ...
+
+    def events(self, timeout: float | None = None) -> Iterator[Event]: ...
+
+    def request(self, cmd: str, /, **fields: Any) -> dict[str, Any]: ...
 
 
 class MonitorApp(App[int]):
@@ -112,7 +125,7 @@ class MonitorApp(App[int]):
     # What the device last reported; bound into the settings box.
     settings: reactive[dict[str, Any] | None] = reactive(None)
 
-    def __init__(self, device: Device, *, sim: SimProcess | None = None,
+    def __init__(self, device: LinkSource, *, sim: SimProcess | None = None,
                  csv: CsvLog | None = None, refresh_s: float = REFRESH_S) -> None:
         super().__init__()
         self.device = device
@@ -158,6 +171,9 @@ class MonitorApp(App[int]):
 
     def on_mount(self) -> None:
         self.query_one("#messages", RichLog).border_title = "device messages"
+        if isinstance(self.device, Replay):
+            self.query_one(Controls).disabled = True
+            self.report(f"a replay of {self.device.path.name}: read-only", "ok")
         self.read_device()
         self.set_interval(self.refresh_s, self.redraw)
         self.fit(self.size.width, self.size.height)
@@ -175,6 +191,8 @@ class MonitorApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in SIM_ONLY and self.sim is None:
             return False  # only the virtual Pico has a finger to pinch
+        if action in TO_THE_BOARD and isinstance(self.device, Replay):
+            return False  # a replay is read-only, and its readings are in their file
         # In a text box a plain key types: the footer does not offer it there.
         return not (action in self.typed_actions and isinstance(self.focused, Input))
 
@@ -250,6 +268,13 @@ class MonitorApp(App[int]):
         """Two lines of at most `width` characters: the link, and the recording
         (the port's and the log's paths shortened to fit)."""
         s = self.state
+        if isinstance(self.device, Replay):
+            replay = self.device
+            head = "▶ replay of "
+            link = f"{head}{shorten(str(replay.path), max(width - len(head), 12))}"
+            span = (f"{replay.first:%Y-%m-%d %H:%M:%S} to {replay.last:%H:%M:%S}  ·  "
+                    f"{readings(replay.readings)}  ·  read-only")
+            return f"{link[:width]}\n{span[:width]}"
         fw = (f"firmware {s.hello['fw']} on {s.hello['board']}" if s.hello
               else "firmware: waiting for hello")
         rest = f"  ·  {fw}" + ("  [virtual Pico]" if self.sim else "")
@@ -466,7 +491,22 @@ def readings(n: int) -> str:
     return f"{n} reading{'' if n == 1 else 's'}"
 
 
+def run_replay(path: Path) -> int:
+    try:
+        replay = Replay(path)
+    except LogReadError as e:
+        print(f"picofan: {e}", file=sys.stderr)
+        return 2
+    app = MonitorApp(replay)
+    with shutdown.calling(app.stop_from_signal):
+        app.run()
+    print(f"{readings(replay.readings)} replayed from {path}", file=sys.stderr)
+    return 0
+
+
 def run_monitor(args: argparse.Namespace) -> int:
+    if args.replay:
+        return run_replay(Path(args.replay))
     source = "sim" if args.sim else "board"
     log_path = (None if args.no_log else Path(args.log) if args.log
                 else default_path(source=source))
