@@ -70,7 +70,8 @@ async def test_invalid_input_is_refused_before_sending(sim_fast: SimProcess) -> 
 
 async def test_device_error_is_shown_verbatim() -> None:
     device = ScriptedDevice()
-    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", "power", defaults(), True, None)
+    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "e6614103e7452d2f", "0000b007", "power",
+                       defaults(), True, None)
     try:
         async with running(device.path) as (app, pilot):
             device.send(json.dumps(hello).encode() + b"\r\n")
