@@ -192,3 +192,17 @@ async def test_events_log_gets_device_messages_and_reconnects(sim_fast: SimProce
     assert f"\tDisconnected\tdisconnected from {sim_fast.port}" in log
     assert "\tRebooted\tthe board restarted (boot " in log
     assert "°C  fan" not in log  # telemetry goes to the CSV only
+
+
+async def test_a_virtual_pico_that_died_is_said_not_a_crash() -> None:
+    # k and f talk to the virtual Pico's control socket: with the simulator gone, the
+    # monitor says so in one line and keeps running (it used to end in a traceback).
+    with SimProcess(speed=50, seed=5) as sim:
+        async with running(sim.port, sim) as (app, pilot):
+            await until(pilot, lambda: app.state.tele is not None)
+            sim.proc.kill()
+            sim.proc.wait()
+            await pilot.press("k")
+            await until(pilot, lambda: "the virtual Pico did not answer" in
+                        text(app, "#status"))
+            assert app.is_running
