@@ -332,15 +332,16 @@ class Bridge:
         what = ha.command_topic(topic)
         if what is None:
             return
+        if retain and payload:
+            # (said for any board: its own bridge may not have met it yet)
+            log.warning(f"ignored a retained command on {topic} ({ha.shown(payload)!r}): a "
+                        "replay from the broker, not a press; clear it: mosquitto_pub -r -n "
+                        f"-t {topic}")
+            return
         with self._lock:
             board = self._boards.get(what.board)
         if board is None:
             return  # not one of ours: another bridge's, or none
-        if retain:
-            log.warning(f"{board.label}: ignored a retained command on {topic} "
-                        f"({ha.shown(payload)!r}): a replay from the broker, not a press; "
-                        f"clear it with an empty retained message")
-            return
         try:
             if what.kind == "save":
                 ha.parse_save(payload)
