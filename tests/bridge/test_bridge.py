@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,24 +24,12 @@ from picofan.bridge import ha
 from picofan.spec import wire
 
 Start = Callable[..., BridgeProcess]
-CONFIG = "homeassistant/device/"
+CONFIG = "homeassistant/device/"  # (the default discovery prefix)
 SPEC = {row[0]: row for row in settings.SPEC}
 
 
 def configs(home: Watcher, count: int) -> dict[str, dict[str, Any]]:
-    """Wait for `count` boards' discovery configs: board id -> the latest config."""
-    def found() -> dict[str, dict[str, Any]] | None:
-        topics = sorted(home.topics_matching(CONFIG, "/config"))
-        if len(topics) < count:
-            return None
-        out = {}
-        for topic in topics:
-            last = home.last(topic)
-            assert last is not None
-            out[topic.split("/")[2].removeprefix("picofan_")] = last.json()
-        return out
-
-    return until(found, f"{count} boards' discovery configs")
+    return home.configs(count)
 
 
 def state(home: Watcher, bid: str, match: Callable[[dict[str, Any]], bool] = lambda s: True,
@@ -69,8 +59,11 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
     for bid, config in found.items():
         assert ha.UID.fullmatch(bid)
         topics = ha.Topics(bid)
-        # one device, with everything HA requires of device discovery
-        assert [m.retain for m in late.on(topics.config())] == [True]
+        # one retained message per board (amqtt hands a new subscriber each retained
+        # message twice: the same one), with everything device discovery requires
+        assert len(home.on(topics.config())) == 1
+        assert {(m.retain, m.payload) for m in late.on(topics.config())} == {
+            (True, home.on(topics.config())[0].payload)}
         assert config["dev"]["ids"] == [f"picofan_{bid}"]
         assert config["dev"]["name"] == f"picofan {bid[-6:]}"
         assert {"mf", "mdl", "mdl_id", "sw", "sn"} <= set(config["dev"])
@@ -345,3 +338,121 @@ def test_a_fan_change_or_a_fault_goes_out_at_once_whatever_the_rate(
     state(home, bid, lambda s: s["fault"] == "open", mark, "with the fault")
     states = [first] + [m.json() for m in home.on(ha.Topics(bid).state, mark)]
     assert all(ha.urgent(a, b) for a, b in itertools.pairwise(states)), states
+
+
+def test_unplugged_is_offline_and_plugged_back_is_online(tmp_path: Path, bridge: Start,
+                                                        home: Watcher) -> None:
+    (tmp_path / "pico").mkdir()
+    with SimCommand(tmp_path / "pico") as pico:
+        run = bridge("--port", pico.port)
+        (bid,) = configs(home, 1)
+        availability = ha.Topics(bid).availability
+        home.wait_text(availability, "online")
+        mark = home.mark()
+        pulled = time.monotonic()
+        pico.control("unplug 3")
+        offline = home.wait_text(availability, "offline", mark)
+        back = home.wait_text(availability, "online", mark)
+        assert offline.at < back.at
+        home.wait(ha.Topics(bid).state, lambda m: m.at >= back.at, mark)  # fresh readings
+        print(f"unplug -> offline on the broker in {offline.at - pulled:.2f} s")
+        run.wait_log("offline")
+        # The bridge itself stayed up all along; and a command works again.
+        status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
+        assert [m.text for m in home.on(status, mark)] == []
+        mark = home.mark()
+        home.publish(ha.Topics(bid).set_one("setpoint"), "31")
+        assert result(home, bid, mark)["ok"]
+
+
+def test_home_assistant_starting_gets_everything_again(bridge: Start, home: Watcher) -> None:
+    bridge("--sim", "2")
+    ids = configs(home, 2)
+    for bid in ids:
+        state(home, bid)
+    mark = home.mark()
+    home.publish("homeassistant/status", "offline")  # HA going: nothing to do
+    home.publish("homeassistant/status", "online")  # HA back, remembering nothing
+    for bid in ids:
+        topics = ha.Topics(bid)
+        config = home.wait(topics.config(), since=mark)
+        online = home.wait_text(topics.availability, "online", since=mark)
+        fresh = home.wait(topics.state, since=home.seen.index(online))
+        assert config.at <= online.at <= fresh.at  # in the order HA needs them
+        assert config.json() == ids[bid]
+
+
+def test_the_broker_restarting_gets_everything_again(bridge: Start, home: Watcher,
+                                                    broker: TestBroker) -> None:
+    run = bridge("--sim", "1")
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    broker.restart()  # with nothing kept: no retained message survives it
+    run.wait_log("lost the broker")
+    run.wait_log("connected to the broker", 2)
+    late = Watcher(broker.port)  # HA, say, subscribing after the restart
+    topics = ha.Topics(bid)
+    assert late.wait(topics.config()).retain
+    assert late.wait_text(topics.availability, "online").retain
+    assert late.wait(topics.state).retain
+    status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
+    assert late.wait_text(status, "online").retain
+    # and commands work again
+    mark = late.mark()
+    late.publish(topics.set_one("setpoint"), "26.5")
+    assert result(late, bid, mark)["settings"] == {"setpoint": 26.5}
+    state(late, bid, lambda s: s["setpoint"] == 26.5, mark)
+    late.close()
+
+
+def test_a_killed_bridge_leaves_its_last_will(bridge: Start, home: Watcher) -> None:
+    run = bridge("--sim", "1")
+    (bid,) = configs(home, 1)
+    status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
+    home.wait_text(status, "online")
+    mark = home.mark()
+    killed = time.monotonic()
+    run.stop(signal.SIGKILL)
+    will = home.wait_text(status, "offline", mark)
+    print(f"SIGKILL -> the will on the broker in {will.at - killed:.2f} s")
+    # Every board lists the bridge's status in its availability (mode all): HA shows
+    # them all unavailable, from the one will.
+    assert {"t": status} in configs(home, 1)[bid]["avty"]
+
+
+def test_a_stopped_bridge_says_offline_and_leaves_nothing_running(
+        bridge: Start, home: Watcher) -> None:
+    run = bridge("--sim", "2")
+    ids = configs(home, 2)
+    sims = run.children()
+    assert len(sims) == 2
+    mark = home.mark()
+    assert run.stop(signal.SIGTERM) == 0
+    status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
+    home.wait_text(status, "offline", mark)
+    for bid in ids:
+        home.wait_text(ha.Topics(bid).availability, "offline", mark)
+    assert not [p for p in sims if Path(f"/proc/{p}").exists()]
+    assert "Traceback" not in run.log
+    assert "stopped: the boards and the bridge are offline" in run.log
+
+
+def test_a_board_gone_while_the_bridge_was_dead_is_offline_after(
+        tmp_path: Path, bridge: Start, home: Watcher) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    with SimCommand(tmp_path / "a", "--seed", "21") as a:
+        with SimCommand(tmp_path / "b", "--seed", "22") as b:
+            first = bridge("--port", a.port, "--port", b.port)
+            ids = configs(home, 2)
+            for bid in ids:
+                home.wait_text(ha.Topics(bid).availability, "online")
+            first.stop(signal.SIGKILL)  # its boards' availability still says online
+        mark = home.mark()
+        bridge("--port", a.port)  # b was unplugged meanwhile
+        until(lambda: {m.text for bid in ids
+                       for m in home.on(ha.Topics(bid).availability, mark)} == {"online",
+                                                                                 "offline"},
+              "one board online again, the other offline")
+        offline = [bid for bid in ids if home.last(ha.Topics(bid).availability).text == "offline"]
+        assert len(offline) == 1

@@ -103,6 +103,22 @@ class Watcher:
             return {m.topic for m in self.seen
                     if m.topic.startswith(prefix) and m.topic.endswith(suffix)}
 
+    def configs(self, count: int,
+                prefix: str = "homeassistant/device/") -> dict[str, dict[str, Any]]:
+        """Wait for `count` boards' discovery configs: board id -> its latest config."""
+        def found() -> dict[str, dict[str, Any]] | None:
+            topics = sorted(self.topics_matching(prefix, "/config"))
+            if len(topics) < count:
+                return None
+            out = {}
+            for topic in topics:
+                last = self.last(topic)
+                assert last is not None
+                out[topic.split("/")[-2].removeprefix("picofan_")] = last.json()
+            return out
+
+        return until(found, f"{count} boards' discovery configs")
+
     # -- speaking ----------------------------------------------------------------------
     def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
         info = self.client.publish(topic, payload, qos=1, retain=retain)
