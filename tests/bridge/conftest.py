@@ -28,11 +28,14 @@ def home(broker: TestBroker) -> Iterator[Watcher]:
 
 @pytest.fixture
 def bridge(tmp_path: Path, broker: TestBroker) -> Iterator[Callable[..., BridgeProcess]]:
-    """bridge(*args): `picofan bridge --broker URL *args`, stopped after the test."""
+    """bridge(*args): `picofan bridge --broker URL *args` (the test broker's URL unless
+    url= says), stopped after the test."""
     started: list[BridgeProcess] = []
 
-    def start(*args: str) -> BridgeProcess:
-        b = BridgeProcess(tmp_path / f"bridge{len(started) + 1}", broker.url, *args)
+    def start(*args: str, url: str | None = None,
+              env: dict[str, str] | None = None) -> BridgeProcess:
+        b = BridgeProcess(tmp_path / f"bridge{len(started) + 1}", url or broker.url, *args,
+                          env=env)
         started.append(b)
         return b
 

@@ -5,6 +5,7 @@ log (stderr) in a file the test reads while it runs, and the virtual Picos it st
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import signal
 import subprocess
@@ -20,13 +21,15 @@ SIM_LINE = re.compile(r"virtual Pico (\d+) on \S+ \(control socket (\S+)\)")
 
 
 class BridgeProcess:
-    def __init__(self, folder: Path, broker_url: str, *args: str) -> None:
+    def __init__(self, folder: Path, broker_url: str, *args: str,
+                 env: dict[str, str] | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.log_path = folder / "bridge.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 (open while it runs)
         self.proc = subprocess.Popen([PICOFAN, "bridge", "--broker", broker_url, *args],
                                      stdin=subprocess.DEVNULL, stdout=self._log,
-                                     stderr=subprocess.STDOUT, text=True)
+                                     stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, **(env or {})})
         self._sims: dict[int, ControlClient] = {}
 
     @property

@@ -7,6 +7,7 @@ nothing across one (no persistence), as a freshly started broker would."""
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import shutil
 import signal
@@ -57,40 +58,91 @@ def accepts(port: int) -> bool:
         return True
 
 
+def make_certificates(folder: Path) -> dict[str, Path]:
+    """A certificate authority and a server certificate it signed for 127.0.0.1 (openssl):
+    {"ca": the CA's certificate, "cert": the server's, "key": the server's key}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = {"ca": folder / "ca.pem", "cert": folder / "server.pem", "key": folder / "server.key"}
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for args in (
+        ["req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+         "-subj", "/CN=picofan test CA"],
+        ["req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+         "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "san.ext"],
+    ):
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True,
+                       timeout=60)
+    return out
+
+
 class TestBroker:
+    """A broker on a free port; with login=(user, password) it refuses anyone else,
+    with tls (make_certificates' files) it speaks only TLS (mqtts)."""
+
     __test__ = False  # (not a test class)
 
-    def __init__(self, folder: Path, *, kind_: str | None = None) -> None:
+    def __init__(self, folder: Path, *, kind_: str | None = None,
+                 login: tuple[str, str] | None = None,
+                 tls: dict[str, Path] | None = None, port: int | None = None) -> None:
         self.kind = kind_ or kind()
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
+        self.login = login
+        self.tls = tls
+        self.passwords = self._password_file() if login else None
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
         self.log = folder / f"{self.kind}.log"
         for _ in range(5):  # a free port may be taken between the look and the bind
-            self.port = free_port()
+            self.port = port or free_port()
             if self.start():
                 return
         raise RuntimeError(f"{self.kind} did not start; its log: {self.log.read_text()[-2000:]}")
 
     @property
     def url(self) -> str:
-        return f"mqtt://127.0.0.1:{self.port}"
+        return f"{'mqtts' if self.tls else 'mqtt'}://127.0.0.1:{self.port}"
+
+    def _password_file(self) -> Path:
+        assert self.login
+        user, password = self.login
+        path = self.folder / "passwords"
+        if self.kind == "mosquitto":
+            path.write_text("")
+            subprocess.run(["mosquitto_passwd", "-b", str(path), user, password], check=True,
+                           capture_output=True, timeout=60)
+        else:
+            from pwdlib.hashers.argon2 import Argon2Hasher
+
+            path.write_text(f"{user}:{Argon2Hasher().hash(password)}\n")
+        return path
 
     def _command(self) -> list[str]:
         if self.kind == "mosquitto":
             conf = self.folder / "mosquitto.conf"
-            conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                            "persistence false\n")
+            # (as root it would become the user "mosquitto", who cannot read the test's files)
+            lines = [f"listener {self.port} 127.0.0.1", "persistence false",
+                     f"user {getpass.getuser()}"]
+            lines += (["allow_anonymous false", f"password_file {self.passwords}"]
+                      if self.passwords else ["allow_anonymous true"])
+            if self.tls:
+                lines += [f"certfile {self.tls['cert']}", f"keyfile {self.tls['key']}"]
+            conf.write_text("\n".join(lines) + "\n")
             path = mosquitto_path()
             assert path, "mosquitto is not installed"
             return [path, "-c", str(conf), "-v"]
         conf = self.folder / "amqtt.yaml"
-        conf.write_text(
-            "listeners:\n  default:\n    type: tcp\n"
-            f"    bind: \"127.0.0.1:{self.port}\"\n"
-            "plugins:\n  amqtt.plugins.authentication.AnonymousAuthPlugin:\n"
-            "    allow_anonymous: true\n")
+        listener = f"    type: tcp\n    bind: \"127.0.0.1:{self.port}\"\n"
+        if self.tls:
+            listener += (f"    ssl: true\n    certfile: \"{self.tls['cert']}\"\n"
+                         f"    keyfile: \"{self.tls['key']}\"\n")
+        auth = (f"  amqtt.plugins.authentication.FileAuthPlugin:\n"
+                f"    password_file: \"{self.passwords}\"\n" if self.passwords else
+                "  amqtt.plugins.authentication.AnonymousAuthPlugin:\n"
+                "    allow_anonymous: true\n")
+        conf.write_text(f"listeners:\n  default:\n{listener}plugins:\n{auth}")
         return [amqtt_path(), "-c", str(conf)]
 
     def start(self) -> bool:

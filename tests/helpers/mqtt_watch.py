@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -37,7 +38,8 @@ class Seen:
 
 
 class Watcher:
-    def __init__(self, port: int, *topics: str) -> None:
+    def __init__(self, port: int, *topics: str, login: tuple[str, str] | None = None,
+                 ca_file: Path | None = None) -> None:
         self.port = port
         self.topics = topics or ("#",)
         self.seen: list[Seen] = []
@@ -48,6 +50,10 @@ class Watcher:
                                   client_id=f"test-home-assistant-{next(_ids)}",
                                   protocol=mqtt.MQTTv311)
         self.client.reconnect_delay_set(1, 2)
+        if login:
+            self.client.username_pw_set(*login)
+        if ca_file:
+            self.client.tls_set(ca_certs=str(ca_file))
         self.client.on_connect = self._connected
         self.client.on_subscribe = self._suback
         self.client.on_message = self._message

@@ -22,6 +22,7 @@ import logging
 import math
 import queue
 import random
+import ssl
 import threading
 import time
 from collections import deque
@@ -39,7 +40,7 @@ from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
-from picofan.bridge.broker import Broker, Credentials, client
+from picofan.bridge.broker import RECONNECT_MAX_S, Broker, Credentials, client
 from picofan.client import (
     Connected,
     Device,
@@ -66,7 +67,7 @@ class Options:
     broker: Broker
     bridge_id: str
     login: Credentials | None = None
-    ca_file: str | None = None
+    tls: ssl.SSLContext | None = None  # for mqtts:// (broker.tls_context)
     prefix: str = ha.DISCOVERY_PREFIX
     rate: float = 1.0  # state messages per second per board, at most (urgent ones aside)
     jitter: float = 1.0  # seconds: republish within this after Home Assistant's birth
@@ -150,8 +151,7 @@ class Bridge:
         self._failed_ports: dict[str, str] = {}  # the last reason said, per port
         self._broker_failures = 0
         self._threads: list[threading.Thread] = []
-        self.mqtt = client(f"picofan-bridge-{options.bridge_id}", options.broker,
-                           options.login, options.ca_file)
+        self.mqtt = client(f"picofan-bridge-{options.bridge_id}", options.login, options.tls)
         # Every board's availability lists this topic too: one will takes them all offline.
         self.mqtt.will_set(self.status_topic, ha.OFFLINE, qos=1, retain=True)
         self.mqtt.on_connect = self._on_connect
@@ -163,8 +163,9 @@ class Bridge:
     # -- life --------------------------------------------------------------------------
     def start(self) -> Bridge:
         login = f" as {self.o.login.username} (from {self.o.login.source})" if self.o.login else ""
+        rate = f"{self.o.rate:g} state message{'' if self.o.rate == 1 else 's'}/s"
         log.info(f"broker {self.o.broker}{login}; bridge id {self.o.bridge_id}; at most "
-                 f"{self.o.rate:g} state messages/s per board")
+                 f"{rate} per board")
         self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=30)
         self.mqtt.loop_start()
         self._spawn(self._publish_loop, "picofan-bridge-publisher")
@@ -429,7 +430,10 @@ class Bridge:
     def _on_connect(self, c: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags,
                     reason: ReasonCode, properties: Any) -> None:
         if reason.is_failure:
-            log.error(f"the broker at {self.o.broker} refused the connection: {reason}")
+            self._broker_failures += 1
+            if self._broker_failures == 1:  # said once per outage; paho retries by itself
+                log.error(f"the broker at {self.o.broker} refused the connection: {reason}; "
+                          "trying again")
             return
         c.subscribe([(f, 1) for f in ha.COMMAND_FILTERS]
                     + [(f"{self.o.prefix}/status", 1), (self.boards_topic, 1)])
@@ -443,8 +447,9 @@ class Bridge:
     def _on_connect_fail(self, c: mqtt.Client, userdata: Any) -> None:
         self._broker_failures += 1
         if self._broker_failures == 1:  # said once per outage; paho retries by itself
-            log.warning(f"cannot reach the broker at {self.o.broker}; trying again "
-                        "(waiting longer after each try, 16 s at most)")
+            why = f" ({self.mqtt.last_error})" if self.mqtt.last_error else ""
+            log.warning(f"cannot reach the broker at {self.o.broker}{why}; trying again "
+                        f"(waiting longer after each try, {RECONNECT_MAX_S} s at most)")
 
     def _on_disconnect(self, c: mqtt.Client, userdata: Any, flags: mqtt.DisconnectFlags,
                        reason: ReasonCode, properties: Any) -> None:

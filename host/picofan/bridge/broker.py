@@ -5,13 +5,14 @@ made from them."""
 from __future__ import annotations
 
 import os
+import ssl
 import stat
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 PORTS = {"mqtt": 1883, "mqtts": 8883}
 USERNAME_ENV, PASSWORD_ENV = "PICOFAN_MQTT_USERNAME", "PICOFAN_MQTT_PASSWORD"
@@ -85,22 +86,43 @@ def credentials(path: str | None) -> tuple[Credentials | None, str | None]:
     return None, None
 
 
-def client(client_id: str, broker: Broker, login: Credentials | None,
-           ca_file: str | None) -> mqtt.Client:
+class Client(mqtt.Client):
+    """paho's client, keeping why the last connection attempt failed (paho's own
+    on_connect_fail callback is not told): a refused certificate, a closed port."""
+
+    last_error: OSError | None = None
+
+    def reconnect(self) -> MQTTErrorCode:
+        try:
+            return super().reconnect()
+        except OSError as e:
+            self.last_error = e
+            raise
+
+
+def tls_context(broker: Broker, ca_file: str | None) -> ssl.SSLContext | None:
+    """For mqtts://: verifying the broker's certificate against ca_file (else the
+    system's authorities) and its host name. BrokerError for a CA file that is no use."""
+    if not broker.tls:
+        if ca_file:
+            raise BrokerError("--ca-file is for mqtts:// brokers")
+        return None
+    if ca_file and not os.path.isfile(ca_file):
+        raise BrokerError(f"--ca-file {ca_file}: no such file")
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ValueError) as e:  # (ssl.SSLError is an OSError)
+        raise BrokerError(f"--ca-file {ca_file}: not a CA certificate in PEM form ({e})") from None
+
+
+def client(client_id: str, login: Credentials | None, tls: ssl.SSLContext | None) -> Client:
     """A paho client (MQTT 3.1.1, callback API 2, clean session) for the bridge:
-    reconnecting by itself with a doubling wait, TLS when mqtts://."""
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                    protocol=mqtt.MQTTv311, clean_session=True)
+    reconnecting by itself with a doubling wait, over TLS when given a context."""
+    c = Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+               protocol=mqtt.MQTTv311, clean_session=True)
     c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
     if login:
         c.username_pw_set(login.username, login.password)
-    if broker.tls:
-        if ca_file and not os.path.isfile(ca_file):
-            raise BrokerError(f"--ca-file {ca_file}: no such file")
-        try:
-            c.tls_set(ca_certs=ca_file)  # None: the system's certificate authorities
-        except (OSError, ValueError) as e:
-            raise BrokerError(f"--ca-file {ca_file}: not a usable CA certificate ({e})") from None
-    elif ca_file:
-        raise BrokerError("--ca-file is for mqtts:// brokers")
+    if tls:
+        c.tls_set_context(tls)
     return c

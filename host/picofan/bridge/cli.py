@@ -127,13 +127,13 @@ def logging_to_stderr() -> Iterator[None]:
 
 def cmd_bridge(args: argparse.Namespace) -> int:
     from picofan.bridge.bridge import Bridge, Options
-    from picofan.bridge.broker import BrokerError, credentials, parse_url
+    from picofan.bridge.broker import BrokerError, credentials, parse_url, tls_context
     from picofan.cli import BAD_INPUT, OK, fail
 
     try:
         broker = parse_url(args.broker)
         login, warning = credentials(args.credentials)
-        options = Options(broker=broker, login=login, ca_file=args.ca_file,
+        options = Options(broker=broker, login=login, tls=tls_context(broker, args.ca_file),
                           bridge_id=ha.clean_id(args.bridge_id or socket.gethostname()),
                           prefix=args.discovery_prefix, rate=args.rate,
                           jitter=args.discovery_jitter, reply_timeout=args.timeout)
@@ -154,10 +154,7 @@ def cmd_bridge(args: argparse.Namespace) -> int:
             for n, sim in enumerate(sims, 1):
                 print(f"picofan: virtual Pico {n} on {sim.info['pty']} (control socket "
                       f"{sim.control_path})", file=sys.stderr, flush=True)
-            try:
-                bridge = Bridge(options, fixed + [s.port for s in sims], scan_all=args.all)
-            except BrokerError as e:
-                return fail(BAD_INPUT, str(e))
+            bridge = Bridge(options, fixed + [s.port for s in sims], scan_all=args.all)
             bridge.run(threading.Event())  # until a signal (KeyboardInterrupt)
         except KeyboardInterrupt:
             pass
