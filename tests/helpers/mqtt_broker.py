@@ -85,12 +85,14 @@ class TestBroker:
 
     def __init__(self, folder: Path, *, kind_: str | None = None,
                  login: tuple[str, str] | None = None,
-                 tls: dict[str, Path] | None = None, port: int | None = None) -> None:
+                 tls: dict[str, Path] | None = None, port: int | None = None,
+                 nodelay: bool = False) -> None:
         self.kind = kind_ or kind()
         self.folder = folder
         self.folder.mkdir(parents=True, exist_ok=True)
         self.login = login
         self.tls = tls
+        self.nodelay = nodelay  # Mosquitto's set_tcp_nodelay (off by default: Nagle's delays)
         self.passwords = self._password_file() if login else None
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -127,6 +129,8 @@ class TestBroker:
                      f"user {getpass.getuser()}"]
             lines += (["allow_anonymous false", f"password_file {self.passwords}"]
                       if self.passwords else ["allow_anonymous true"])
+            if self.nodelay:
+                lines.append("set_tcp_nodelay true")
             if self.tls:
                 lines += [f"certfile {self.tls['cert']}", f"keyfile {self.tls['key']}"]
             conf.write_text("\n".join(lines) + "\n")

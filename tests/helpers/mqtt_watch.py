@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +40,8 @@ class Seen:
 
 class Watcher:
     def __init__(self, port: int, *topics: str, login: tuple[str, str] | None = None,
-                 ca_file: Path | None = None) -> None:
+                 ca_file: Path | None = None, nodelay: bool = False) -> None:
+        self.nodelay = nodelay
         self.port = port
         self.topics = topics or ("#",)
         self.seen: list[Seen] = []
@@ -62,6 +64,9 @@ class Watcher:
         until(lambda: self._subscribed >= 1, "the test subscriber subscribed")
 
     def _connected(self, c: mqtt.Client, *_: Any) -> None:
+        sock = c.socket()
+        if self.nodelay and isinstance(sock, socket.socket):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             self.sessions += 1
         c.subscribe([(t, 1) for t in self.topics])

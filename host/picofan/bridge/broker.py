@@ -4,7 +4,9 @@ made from them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import ssl
 import stat
 import urllib.parse
@@ -88,16 +90,23 @@ def credentials(path: str | None) -> tuple[Credentials | None, str | None]:
 
 class Client(mqtt.Client):
     """paho's client, keeping why the last connection attempt failed (paho's own
-    on_connect_fail callback is not told): a refused certificate, a closed port."""
+    on_connect_fail callback is not told): a refused certificate, a closed port. Its
+    socket sends at once (TCP_NODELAY): a command's result follows the PUBACK of the
+    command, and Nagle's algorithm held it back for the broker's delayed ACK (40 ms)."""
 
     last_error: OSError | None = None
 
     def reconnect(self) -> MQTTErrorCode:
         try:
-            return super().reconnect()
+            code = super().reconnect()
         except OSError as e:
             self.last_error = e
             raise
+        sock = self.socket()
+        if isinstance(sock, socket.socket):  # (an ssl.SSLSocket is one too)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return code
 
 
 def tls_context(broker: Broker, ca_file: str | None) -> ssl.SSLContext | None:
