@@ -66,8 +66,12 @@ def measure(run: BridgeProcess, home: Watcher, boards: int, seconds: float) -> d
     pid = run.proc.pid
     tele0 = sum(run.control(n, "status")["state"]["tele_sent"] for n in range(1, boards + 1))
     mark, cpu0, rss0, t0 = home.mark(), cpu_s(pid), rss_mb(pid), time.monotonic()
-    time.sleep(seconds)  # a measuring window, not a wait for a condition
+    rss = []
+    for _ in range(10):  # a measuring window, not a wait for a condition
+        time.sleep(seconds / 10)
+        rss.append(rss_mb(pid))
     t1, cpu1, rss1 = time.monotonic(), cpu_s(pid), rss_mb(pid)
+    print(f"    RSS every {seconds / 10:g} s: " + " ".join(f"{x:.1f}" for x in rss) + " MB")
     tele1 = sum(run.control(n, "status")["state"]["tele_sent"] for n in range(1, boards + 1))
     states = sum(1 for m in home.seen[mark:] if m.topic.endswith("/state"))
     wall = t1 - t0

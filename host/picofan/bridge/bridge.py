@@ -210,7 +210,7 @@ class Bridge:
 
     def _spawn(self, target: Callable[..., None], name: str, *args: Any) -> None:
         t = threading.Thread(target=target, args=args, name=name, daemon=True)
-        self._threads.append(t)
+        self._threads = [*(old for old in self._threads if old.is_alive()), t]
         t.start()
 
     # -- ports -------------------------------------------------------------------------
