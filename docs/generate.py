@@ -67,11 +67,35 @@ def micropython_table() -> str:
     return "\n".join(rows)
 
 
+def ha_entities_table() -> str:
+    """The entities picofan bridge announces for each board (picofan.bridge.ha)."""
+    from picofan.bridge import ha
+
+    rows = ["| entity (`cmps` key) | platform | device class | category | values | from |",
+            "|---|---|---|---|---|---|"]
+    for key, e in ha.components("ID").items():
+        if "min" in e:
+            values = f"{e['min']} … {e['max']} {e['unit_of_meas']}, step {e['step']}"
+        elif "ops" in e:
+            values = " / ".join(f"`{o}`" for o in e["ops"])
+        elif e["p"] == "button":
+            values = f"press: `{e['pl_prs']}`"
+        else:
+            values = e.get("unit_of_meas", "on / off")
+        source = (f"`{e['val_tpl']}`" if "val_tpl" in e else "")
+        if "cmd_t" in e:
+            source += (" → " if source else "") + f"`{e['cmd_t'].replace('ID', '<id>')}`"
+        rows.append(f"| {e['name']} (`{key}`) | `{e['p']}` | {e.get('dev_cla', '')} | "
+                    f"{e.get('ent_cat', '')} | {values} | {source.replace('|', '&#124;')} |")
+    return "\n".join(rows)
+
+
 SECTIONS: generated.Sections = {
     "micropython": micropython_table,
     "settings": settings_table,
     "messages": messages_table,
     "lists": lists_table,
+    "ha-entities": ha_entities_table,
 }
 
 

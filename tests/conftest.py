@@ -15,6 +15,12 @@ settings.register_profile("picofan", deadline=None, derandomize=False)
 settings.load_profile("picofan")
 
 
+def pytest_report_header() -> str:
+    from mqtt_broker import kind
+
+    return f"MQTT broker for the bridge tests: {kind()}"
+
+
 @pytest.fixture
 def sim() -> Iterator[SimProcess]:
     with SimProcess(speed=50, seed=7) as s:

@@ -1,5 +1,5 @@
-"""The `picofan` command: ports | ping | get | set | log | monitor | sim, and
-flash | run | micropython | repl | reset (picofan.deploy).
+"""The `picofan` command: ports | ping | get | set | log | monitor | sim, bridge
+(picofan.bridge), and flash | run | micropython | repl | reset (picofan.deploy).
 
 Exit codes: 0 ok, 1 the device answered with an error (or a flash failed), 2 bad input on the
 command line (nothing was sent), 3 no board / no reply / link trouble;
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from picofan import __version__, completion, ports, shutdown
+from picofan.bridge.cli import add_command as add_bridge_command
 from picofan.client import DeviceError, ReplyTimeout
 from picofan.deploy import DeployError
 from picofan.deploy.cli import add_commands as add_deploy_commands
@@ -322,6 +323,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None)
+    add_bridge_command(sub)
     c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
     c.add_argument("csv", metavar="FILE.csv")
     c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")

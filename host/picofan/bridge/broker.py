@@ -1,0 +1,137 @@
+"""Where the broker is and how to log in: the --broker URL, the credentials (from the
+environment or a file, never the command line), TLS for mqtts://, and the paho client
+made from them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import ssl
+import stat
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+
+PORTS = {"mqtt": 1883, "mqtts": 8883}
+USERNAME_ENV, PASSWORD_ENV = "PICOFAN_MQTT_USERNAME", "PICOFAN_MQTT_PASSWORD"
+KEEPALIVE_S = 30
+RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 16  # paho doubles the wait after each failure
+
+
+class BrokerError(ValueError):
+    """A bad --broker, --credentials or --ca-file: one line saying what to fix."""
+
+
+@dataclass(frozen=True)
+class Broker:
+    host: str
+    port: int
+    tls: bool
+
+    def __str__(self) -> str:
+        return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
+
+
+def parse_url(url: str) -> Broker:
+    """mqtt://HOST[:PORT] or mqtts://HOST[:PORT] (1883 and 8883 by default)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in PORTS:
+        raise BrokerError(f"--broker {url!r}: write mqtt://HOST[:PORT] or mqtts://HOST[:PORT]")
+    if parts.username is not None or parts.password is not None:
+        raise BrokerError(f"--broker: no user or password in the URL (command lines are "
+                          f"visible to every user); set {USERNAME_ENV} and {PASSWORD_ENV}, "
+                          "or use --credentials FILE")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise BrokerError(f"--broker {url!r}: only a host and a port, e.g. mqtt://localhost:1883")
+    try:
+        port = parts.port or PORTS[parts.scheme]
+    except ValueError:
+        raise BrokerError(f"--broker {url!r}: the port must be a number 1-65535") from None
+    if not parts.hostname:
+        raise BrokerError(f"--broker {url!r}: no host")
+    return Broker(parts.hostname, port, parts.scheme == "mqtts")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    username: str
+    password: str | None
+    source: str  # where they came from, for the log (never the values)
+
+
+def credentials(path: str | None) -> tuple[Credentials | None, str | None]:
+    """The login, from --credentials FILE (first line the user name, second the
+    password) or else the environment; and a warning when the file is readable by
+    others. None: log in anonymously."""
+    if path:
+        try:
+            lines = Path(path).read_text().splitlines()
+            mode = os.stat(path).st_mode
+        except (OSError, UnicodeDecodeError) as e:
+            raise BrokerError(f"--credentials {path}: cannot read it ({e})") from None
+        if not lines or not lines[0].strip():
+            raise BrokerError(f"--credentials {path}: the first line must be the user name "
+                              "(and the second the password)")
+        warning = (f"--credentials {path} is readable by other users: chmod 600 it"
+                   if mode & (stat.S_IRWXG | stat.S_IRWXO) else None)
+        return Credentials(lines[0].strip(), lines[1] if len(lines) > 1 else None,
+                           f"the file {path}"), warning
+    user = os.environ.get(USERNAME_ENV)
+    if user:
+        return Credentials(user, os.environ.get(PASSWORD_ENV), f"${USERNAME_ENV}"), None
+    if os.environ.get(PASSWORD_ENV):
+        raise BrokerError(f"{PASSWORD_ENV} is set but {USERNAME_ENV} is not")
+    return None, None
+
+
+class Client(mqtt.Client):
+    """paho's client, keeping why the last connection attempt failed (paho's own
+    on_connect_fail callback is not told): a refused certificate, a closed port. Its
+    socket sends at once (TCP_NODELAY): a command's result follows the PUBACK of the
+    command, and Nagle's algorithm held it back for the broker's delayed ACK (40 ms)."""
+
+    last_error: OSError | None = None
+
+    def reconnect(self) -> MQTTErrorCode:
+        try:
+            code = super().reconnect()
+        except OSError as e:
+            self.last_error = e
+            raise
+        sock = self.socket()
+        if isinstance(sock, socket.socket):  # (an ssl.SSLSocket is one too)
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return code
+
+
+def tls_context(broker: Broker, ca_file: str | None) -> ssl.SSLContext | None:
+    """For mqtts://: verifying the broker's certificate against ca_file (else the
+    system's authorities) and its host name. BrokerError for a CA file that is no use."""
+    if not broker.tls:
+        if ca_file:
+            raise BrokerError("--ca-file is for mqtts:// brokers")
+        return None
+    if ca_file and not os.path.isfile(ca_file):
+        raise BrokerError(f"--ca-file {ca_file}: no such file")
+    try:
+        return ssl.create_default_context(cafile=ca_file)
+    except (OSError, ValueError) as e:  # (ssl.SSLError is an OSError)
+        raise BrokerError(f"--ca-file {ca_file}: not a CA certificate in PEM form ({e})") from None
+
+
+def client(client_id: str, login: Credentials | None, tls: ssl.SSLContext | None) -> Client:
+    """A paho client (MQTT 3.1.1, callback API 2, clean session) for the bridge:
+    reconnecting by itself with a doubling wait, over TLS when given a context."""
+    c = Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+               protocol=mqtt.MQTTv311, clean_session=True)
+    c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
+    if login:
+        c.username_pw_set(login.username, login.password)
+    if tls:
+        c.tls_set_context(tls)
+    return c

@@ -1,0 +1,272 @@
+"""A board as Home Assistant sees it over MQTT: the topics, the device-discovery config,
+the state payload, and reading the command payloads. Every entity's limits and
+choices come from the firmware's own tables (fanctl.settings.SPEC, spec.wire.FAULTS);
+nothing here restates them. docs/home-assistant.md explains the choices.
+
+Plain data in, plain data out (no MQTT client here): the bridge publishes what these
+functions build, and a board on Wi-Fi (issue 17) can publish the same."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from fanctl import protocol
+from fanctl import settings as board_settings
+from fanctl.settings import Invalid
+from picofan.spec import wire
+from picofan.values import parse_setting
+
+DISCOVERY_PREFIX = "homeassistant"
+ROOT = "picofan"
+UID = re.compile(r"[0-9a-f]{16}")  # hello's uid: machine.unique_id(), 16 lowercase hex digits
+MANUFACTURER = "picofan"
+MODEL = "Pico W fan controller"
+# HA's number entity moves in steps of 1 unless told; 0.1 °C is as fine as a person
+# sets a temperature (and the smallest hysteresis the table allows).
+TEMPERATURE_STEP = 0.1
+MAX_VALUE_BYTES = 32  # a bare command value: "28.5", "auto"
+SAVE_PAYLOAD = "save"  # the save button's payload_press
+NO_FAULT = "none"  # the fault-name sensor's state when there is none
+# What changes on a state topic at once, whatever the rate limit: all but the reading.
+URGENT = ("fan", "fault", "mode", "setpoint", "hysteresis", "boot", "via")
+ONLINE, OFFLINE = "online", "offline"  # HA's default availability payloads
+
+_ROW: dict[str, Any] = {row[0]: row for row in board_settings.SPEC}
+
+
+def board_id(hello: dict[str, Any], port: str) -> str:
+    """The board's id: hello's uid (protocol 3) or, from a board that has none yet, a
+    stable hash of the port it is on."""
+    uid = hello.get("uid")
+    if isinstance(uid, str) and UID.fullmatch(uid):
+        return uid
+    return hashlib.sha256(port.encode()).hexdigest()[:16]
+
+
+def display_name(bid: str, settings: dict[str, Any]) -> str:
+    """The board's `name` setting, else `picofan` and the last 6 hex digits of its id."""
+    name = settings.get("name")
+    return name if isinstance(name, str) and name else f"picofan {bid[-6:]}"
+
+
+def clean_id(text: str) -> str:
+    """An MQTT topic level and discovery id from any text: [a-z0-9_-] only (HA drops
+    discovery topics with other characters)."""
+    return re.sub(r"[^a-z0-9_-]+", "-", text.lower()).strip("-") or "bridge"
+
+
+@dataclass(frozen=True)
+class Topics:
+    """One board's topics."""
+
+    board: str
+
+    @property
+    def base(self) -> str:
+        return f"{ROOT}/{self.board}"
+
+    @property
+    def state(self) -> str:
+        return f"{self.base}/state"
+
+    @property
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    @property
+    def result(self) -> str:
+        return f"{self.base}/result"
+
+    @property
+    def set_all(self) -> str:
+        return f"{self.base}/set"
+
+    def set_one(self, name: str) -> str:
+        return f"{self.base}/set/{name}"
+
+    @property
+    def save(self) -> str:
+        return f"{self.base}/save"
+
+    def config(self, prefix: str = DISCOVERY_PREFIX) -> str:
+        return f"{prefix}/device/{ROOT}_{self.board}/config"
+
+
+def bridge_status_topic(bridge: str) -> str:
+    return f"{ROOT}/bridge/{bridge}/status"
+
+
+def bridge_boards_topic(bridge: str) -> str:
+    """A bridge's retained list of the boards it has served: found again after a crash."""
+    return f"{ROOT}/bridge/{bridge}/boards"
+
+
+# The command topics a bridge subscribes to, for every board.
+COMMAND_FILTERS = (f"{ROOT}/+/set", f"{ROOT}/+/set/+", f"{ROOT}/+/save")
+
+
+@dataclass(frozen=True)
+class CommandTopic:
+    board: str
+    kind: str  # "set" or "save"
+    name: str | None  # the setting of set/NAME; None for the JSON form and save
+
+
+def command_topic(topic: str) -> CommandTopic | None:
+    """picofan/ID/set[/NAME] or picofan/ID/save -> what it addresses; None otherwise."""
+    parts = topic.split("/")
+    if len(parts) < 3 or parts[0] != ROOT or not UID.fullmatch(parts[1]):
+        return None
+    if parts[2:] == ["save"]:
+        return CommandTopic(parts[1], "save", None)
+    if parts[2] == "set" and len(parts) <= 4:
+        return CommandTopic(parts[1], "set", parts[3] if len(parts) == 4 else None)
+    return None
+
+
+# -- discovery ---------------------------------------------------------------------
+def _number(bid: str, name: str, label: str, *, temperature: bool) -> dict[str, Any]:
+    _, default, low, high = _ROW[name]
+    entity = {"p": "number", "name": label, "uniq_id": f"{ROOT}_{bid}_{name}",
+              "cmd_t": Topics(bid).set_one(name), "val_tpl": f"{{{{ value_json.{name} }}}}",
+              "min": low, "max": high,
+              "step": 1 if isinstance(default, int) else TEMPERATURE_STEP,
+              "mode": "box", "unit_of_meas": "°C", "ent_cat": "config"}
+    if temperature:
+        # A temperature, converted for °F users; a temperature difference (hysteresis)
+        # must not be (2 °C would show as 35.6 °F), and HA's temperature_delta class
+        # only exists since late 2025.
+        entity["dev_cla"] = "temperature"
+    return entity
+
+
+def _select(bid: str, name: str, label: str) -> dict[str, Any]:
+    return {"p": "select", "name": label, "uniq_id": f"{ROOT}_{bid}_{name}",
+            "cmd_t": Topics(bid).set_one(name), "val_tpl": f"{{{{ value_json.{name} }}}}",
+            "ops": list(_ROW[name][2])}
+
+
+def components(bid: str) -> dict[str, dict[str, Any]]:
+    """The entities, keyed as in the device config's `cmps` (the keys are part of the
+    discovery ids: never rename one)."""
+    return {
+        "temperature": {
+            "p": "sensor", "name": "Temperature", "uniq_id": f"{ROOT}_{bid}_temperature",
+            "dev_cla": "temperature", "stat_cla": "measurement", "unit_of_meas": "°C",
+            "sug_dsp_prc": 1, "val_tpl": "{{ value_json.temp_c }}"},
+        "fan": {
+            "p": "binary_sensor", "name": "Fan", "uniq_id": f"{ROOT}_{bid}_fan",
+            "dev_cla": "running", "val_tpl": "{{ 'ON' if value_json.fan else 'OFF' }}"},
+        "fault": {
+            "p": "binary_sensor", "name": "Sensor fault", "uniq_id": f"{ROOT}_{bid}_fault",
+            "dev_cla": "problem", "ent_cat": "diagnostic",
+            "val_tpl": "{{ 'ON' if value_json.fault else 'OFF' }}"},
+        "fault_name": {
+            "p": "sensor", "name": "Fault", "uniq_id": f"{ROOT}_{bid}_fault_name",
+            "dev_cla": "enum", "ops": [NO_FAULT, *wire.FAULTS], "ent_cat": "diagnostic",
+            "val_tpl": f"{{{{ value_json.fault or '{NO_FAULT}' }}}}"},
+        "setpoint": _number(bid, "setpoint", "Setpoint", temperature=True),
+        "hysteresis": _number(bid, "hysteresis", "Hysteresis", temperature=False),
+        "mode": _select(bid, "mode", "Mode"),
+        "save": {
+            "p": "button", "name": "Save settings", "uniq_id": f"{ROOT}_{bid}_save",
+            "cmd_t": Topics(bid).save, "pl_prs": SAVE_PAYLOAD, "ent_cat": "config"},
+    }
+
+
+def discovery(bid: str, hello: dict[str, Any], settings: dict[str, Any],
+              availability: list[str]) -> dict[str, Any]:
+    """The board's one device-discovery config (retained on Topics.config): its device,
+    the shared state topic and availability (all of `availability` must say online),
+    and every entity."""
+    return {
+        "dev": {"ids": [f"{ROOT}_{bid}"], "name": display_name(bid, settings),
+                "mf": MANUFACTURER, "mdl": MODEL, "mdl_id": hello["board"],
+                "sw": hello["fw"], "sn": bid},
+        "o": {"name": ROOT, "sw": hello["fw"]},
+        "stat_t": Topics(bid).state,
+        "avty": [{"t": t} for t in availability],
+        "avty_mode": "all",
+        "qos": 1,
+        "cmps": components(bid),
+    }
+
+
+def encode(payload: dict[str, Any] | list[Any]) -> bytes:
+    """JSON as published: compact, UTF-8 (°C as itself)."""
+    return orjson.dumps(payload)
+
+
+# -- state -------------------------------------------------------------------------
+def state(tele: dict[str, Any], via: str) -> dict[str, Any]:
+    """The state payload from a telemetry line: the reading to 0.01 °C (finer is noise
+    to HA, and would make every line a change), null on a fault (HA: unknown)."""
+    temp = tele["temp"]
+    return {"temp_c": None if temp is None else round(temp, 2), "fan": tele["fan"],
+            "setpoint": tele["setpoint"], "hysteresis": tele["hysteresis"],
+            "mode": tele["mode"], "fault": tele["fault"], "boot": tele["boot"], "via": via}
+
+
+def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
+    """A change HA must see at once (the fan, a fault, the settings, a restart), not
+    only a new reading."""
+    return old is None or any(old[k] != new[k] for k in URGENT)
+
+
+# -- commands ----------------------------------------------------------------------
+def is_setting(name: str) -> bool:
+    return name in _ROW
+
+
+def parse_value(name: str, payload: bytes) -> Any:
+    """A bare value on picofan/ID/set/NAME ("28.5", "auto"), checked by the firmware's
+    own rule for NAME; raises Invalid (code, msg) for anything else."""
+    if name not in _ROW:
+        raise Invalid("unknown_field", f"unknown setting '{name}'")
+    if len(payload) > MAX_VALUE_BYTES:
+        raise Invalid("too_long", f"{name}: a value of at most {MAX_VALUE_BYTES} bytes, "
+                                  f"not {len(payload)}")
+    try:
+        text = payload.decode("ascii")
+    except UnicodeDecodeError:
+        raise Invalid("encoding", f"{name}: the value is not ASCII text") from None
+    try:
+        value = parse_setting(name, text.strip())
+    except ValueError as e:
+        raise Invalid("type", str(e)) from None
+    return board_settings.check_value(name, value)
+
+
+def parse_changes(payload: bytes) -> dict[str, Any]:
+    """A JSON object on picofan/ID/set ({"setpoint": 28, "hysteresis": 1.5}), each field
+    checked by the firmware's own rule; raises Invalid. (The settings together are
+    checked against the board's with fanctl.settings.merge.)"""
+    if len(payload) > protocol.MAX_LINE:
+        raise Invalid("too_long", f"a command of at most {protocol.MAX_LINE} bytes, "
+                                  f"not {len(payload)}")
+    try:
+        changes = orjson.loads(payload)  # strict: NaN, Infinity, bad UTF-8 are refused
+    except orjson.JSONDecodeError as e:
+        raise Invalid("json", f"not JSON ({e})") from None
+    if type(changes) is not dict:
+        raise Invalid("not_object", "a JSON object of settings, e.g. {\"setpoint\": 28}")
+    if not changes:
+        raise Invalid("missing", "no settings in the object")
+    return {name: board_settings.check_value(name, value) for name, value in changes.items()}
+
+
+def parse_save(payload: bytes) -> None:
+    if payload.strip() != SAVE_PAYLOAD.encode():
+        raise Invalid("type", f"save takes the payload {SAVE_PAYLOAD!r}")
+
+
+def shown(payload: bytes, most: int = 64) -> str:
+    """A payload as text for a result or a log line: never raw binary, never long."""
+    text = payload[:most].decode("utf-8", errors="replace")
+    text = "".join(c if c.isprintable() else "\ufffd" for c in text)
+    return text + ("…" if len(payload) > most else "")
