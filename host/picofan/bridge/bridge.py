@@ -282,8 +282,12 @@ class Bridge:
         with self._wake:
             board = link.board
             if board is not None:
+                # The publisher needs waking only for news it is not already timing: a
+                # first unpublished state, or an urgent one (50 lines/s are 50 wakes).
+                timed = board.state != board.sent_state
                 board.state = ha.state(data, self.o.bridge_id)
-                if board.state != board.sent_state:
+                if board.state != board.sent_state and (
+                        not timed or ha.urgent(board.sent_state, board.state)):
                     self._wake.notify_all()
                 return
             if link.asked_hello:
