@@ -92,7 +92,10 @@ def _run_day(day: Day, seed: int, wall_limit_s: float, end_ms: int,
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "day.csv"
         stderr = open(Path(tmp) / "sim.err", "w+")  # noqa: SIM115
-        with SimProcess(speed=0, seed=seed, script="at 0 pause", stderr=stderr) as sim:
+        # A minute, not the default second, for the host to read: the audit counts every
+        # line, and a loaded machine can stall the host longer than a second.
+        with SimProcess(speed=0, seed=seed, script="at 0 pause", stderr=stderr,
+                        host_wait_s=60) as sim:
             for cmd in script(hours):
                 assert sim.control(cmd)["ok"], cmd
             # The board boots and stops at once ("at 0 pause"): wait for that, so the

@@ -20,6 +20,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--speed", type=float, default=1.0,
                    help="time factor: 1 real time, 50 fifty times faster, 0 as fast as possible")
     p.add_argument("--seed", type=int, default=1, help="random seed (parts and ADC noise)")
+    # At speed 0: how long a host that holds the port open gets to read, in real seconds,
+    # before the board runs on (and a full USB buffer drops, as on the board). For rigs
+    # that audit every line on a machine that may stall the host for longer.
+    p.add_argument("--host-wait", type=float, default=1.0, help=argparse.SUPPRESS)
     p.add_argument("--link", default=None,
                    help="also make this path a symlink to the port (kept across unplugs)")
     p.add_argument("--control", default=None, help="control socket path")
@@ -46,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ours_or_free(control, "control")
         pico = VirtualPico(speed=args.speed, seed=args.seed, link=args.link,
-                           flash_dir=args.flash)
+                           flash_dir=args.flash, host_wait_s=args.host_wait)
     except PathInUse as e:
         print(f"picofan sim: {e}", file=sys.stderr)
         return 2

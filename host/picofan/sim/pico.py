@@ -97,7 +97,8 @@ class ControlError(ValueError):
 class VirtualPico:
     def __init__(self, *, speed: float = 1.0, seed: int = 1, link: str | None = None,
                  flash_dir: str | None = None, plant: PlantParams | None = None,
-                 adc: AdcParams | None = None) -> None:
+                 adc: AdcParams | None = None, host_wait_s: float = 1.0) -> None:
+        self.host_wait_s = host_wait_s  # speed 0: real time a reading host gets
         self.rng = random.Random(seed)
         self.seed = seed
         # The board's unique id, as machine.unique_id() gives it: one per seed, drawn
@@ -265,8 +266,9 @@ class VirtualPico:
                 clock.catch_up_to_real(target)
         elif clock.speed <= 0:
             # As fast as the CPU goes, the host's included: a host that holds the port
-            # open gets up to a second of real time to read before the board runs on.
-            deadline = time.monotonic() + 1.0
+            # open gets up to host_wait_s (a second) of real time to read before the
+            # board runs on.
+            deadline = time.monotonic() + self.host_wait_s
             while self.cdc.backed_up() and time.monotonic() < deadline:
                 if self.stopped.is_set() or self.pending:
                     break

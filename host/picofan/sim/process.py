@@ -53,7 +53,7 @@ class SimProcess:
 
     def __init__(self, *, speed: float = 1.0, seed: int = 1, script: str | None = None,
                  flash: str | None = None, startup_timeout: float = 30.0,
-                 stderr: IO[str] | None = None) -> None:
+                 stderr: IO[str] | None = None, host_wait_s: float | None = None) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="picofan-sim-")
         base = Path(self._dir.name)
         self.port = str(base / "ttyPICO")
@@ -63,6 +63,8 @@ class SimProcess:
                "--flash", flash or str(base / "flash")]
         if script:
             cmd += ["--script", script]
+        if host_wait_s is not None:
+            cmd += ["--host-wait", str(host_wait_s)]
         self._control = ControlClient(self.control_path)
         try:
             os.makedirs(flash or base / "flash", exist_ok=True)
