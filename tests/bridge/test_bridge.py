@@ -244,44 +244,40 @@ def test_every_bad_payload_is_refused_and_nothing_is_sent(bridge: Start,
 
 
 def test_a_board_refusal_comes_back_on_the_result_topic(tmp_path: Path, bridge: Start,
-                                                        home: Watcher) -> None:
+                                                        home: Watcher, pico: SimCommand) -> None:
     # What only the board can judge gets its own answer, forwarded: here its flash
     # cannot take the settings file (a folder where the new file goes).
-    (tmp_path / "pico").mkdir()
-    with SimCommand(tmp_path / "pico") as pico:
-        bridge("--port", pico.port)
-        (bid,) = configs(home, 1)
-        state(home, bid)
-        (tmp_path / "pico/flash/settings.json.tmp").mkdir()
-        mark = home.mark()
-        home.publish(ha.Topics(bid).set_one("setpoint"), "29")
-        home.publish(ha.Topics(bid).save, "save")
-        got = until(lambda: len(r := home.on(ha.Topics(bid).result, mark)) >= 2 and r,
-                    "two results")
-        assert got[0].json()["ok"]
-        r = got[1].json()
-        assert (r["ok"], r["by"], r["cmd"], r["code"]) == (False, "board", "save", "io")
-        assert "could not write settings" in r["msg"]
+    bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    (tmp_path / "pico/flash/settings.json.tmp").mkdir()
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("setpoint"), "29")
+    home.publish(ha.Topics(bid).save, "save")
+    got = until(lambda: len(r := home.on(ha.Topics(bid).result, mark)) >= 2 and r,
+                "two results")
+    assert got[0].json()["ok"]
+    r = got[1].json()
+    assert (r["ok"], r["by"], r["cmd"], r["code"]) == (False, "board", "save", "io")
+    assert "could not write settings" in r["msg"]
 
 
-def test_a_retained_command_is_not_replayed(tmp_path: Path, bridge: Start,
-                                           home: Watcher) -> None:
-    (tmp_path / "pico").mkdir()
-    with SimCommand(tmp_path / "pico") as pico:
-        run = bridge("--port", pico.port)
-        (bid,) = configs(home, 1)
-        state(home, bid)
-        assert run.stop() == 0
-        # Someone left a retained command (mosquitto_pub -r): a new bridge must not apply it.
-        home.publish(ha.Topics(bid).set_one("setpoint"), "20", retain=True)
-        mark = home.mark()
-        again = bridge("--port", pico.port)
-        again.wait_log("ignored a retained command")
-        state(home, bid, since=mark)
-        home.publish(ha.Topics(bid).set_one("mode"), "off")  # a live one is applied
-        state(home, bid, lambda s: s["mode"] == "off", mark)
-        assert {m.json()["setpoint"] for m in home.on(ha.Topics(bid).state, mark)} == {30.0}
-        home.publish(ha.Topics(bid).set_one("setpoint"), "", retain=True)  # (cleared)
+def test_a_retained_command_is_not_replayed(bridge: Start, home: Watcher,
+                                           pico: SimCommand) -> None:
+    run = bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    assert run.stop() == 0
+    # Someone left a retained command (mosquitto_pub -r): a new bridge must not apply it.
+    home.publish(ha.Topics(bid).set_one("setpoint"), "20", retain=True)
+    mark = home.mark()
+    again = bridge("--port", pico.port)
+    again.wait_log("ignored a retained command")
+    state(home, bid, since=mark)
+    home.publish(ha.Topics(bid).set_one("mode"), "off")  # a live one is applied
+    state(home, bid, lambda s: s["mode"] == "off", mark)
+    assert {m.json()["setpoint"] for m in home.on(ha.Topics(bid).state, mark)} == {30.0}
+    home.publish(ha.Topics(bid).set_one("setpoint"), "", retain=True)  # (cleared)
 
 
 def urgent_changes(states: list[dict[str, Any]]) -> int:
@@ -340,29 +336,27 @@ def test_a_fan_change_or_a_fault_goes_out_at_once_whatever_the_rate(
     assert all(ha.urgent(a, b) for a, b in itertools.pairwise(states)), states
 
 
-def test_unplugged_is_offline_and_plugged_back_is_online(tmp_path: Path, bridge: Start,
-                                                        home: Watcher) -> None:
-    (tmp_path / "pico").mkdir()
-    with SimCommand(tmp_path / "pico") as pico:
-        run = bridge("--port", pico.port)
-        (bid,) = configs(home, 1)
-        availability = ha.Topics(bid).availability
-        home.wait_text(availability, "online")
-        mark = home.mark()
-        pulled = time.monotonic()
-        pico.control("unplug 3")
-        offline = home.wait_text(availability, "offline", mark)
-        back = home.wait_text(availability, "online", mark)
-        assert offline.at < back.at
-        home.wait(ha.Topics(bid).state, lambda m: m.at >= back.at, mark)  # fresh readings
-        print(f"unplug -> offline on the broker in {offline.at - pulled:.2f} s")
-        run.wait_log("offline")
-        # The bridge itself stayed up all along; and a command works again.
-        status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
-        assert [m.text for m in home.on(status, mark)] == []
-        mark = home.mark()
-        home.publish(ha.Topics(bid).set_one("setpoint"), "31")
-        assert result(home, bid, mark)["ok"]
+def test_unplugged_is_offline_and_plugged_back_is_online(bridge: Start, home: Watcher,
+                                                        pico: SimCommand) -> None:
+    run = bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    availability = ha.Topics(bid).availability
+    home.wait_text(availability, "online")
+    mark = home.mark()
+    pulled = time.monotonic()
+    pico.control("unplug 3")
+    offline = home.wait_text(availability, "offline", mark)
+    back = home.wait_text(availability, "online", mark)
+    assert offline.at < back.at
+    home.wait(ha.Topics(bid).state, lambda m: m.at >= back.at, mark)  # fresh readings
+    print(f"unplug -> offline on the broker in {offline.at - pulled:.2f} s")
+    run.wait_log("offline")
+    # The bridge itself stayed up all along; and a command works again.
+    status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
+    assert [m.text for m in home.on(status, mark)] == []
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("setpoint"), "31")
+    assert result(home, bid, mark)["ok"]
 
 
 def test_home_assistant_starting_gets_everything_again(bridge: Start, home: Watcher) -> None:

@@ -83,8 +83,10 @@ def add_command(sub: Any) -> None:
     p.add_argument("--ca-file", metavar="FILE",
                    help="for mqtts://: the CA certificate that signed the broker's "
                    "(default: the system's)")
-    p.add_argument("--timeout", type=number(0, 3600, "--timeout", low_ok=False), default=2.0,
-                   metavar="SECONDS", help="a board's reply timeout, seconds")
+    from picofan.cli import MAX_TIMEOUT_S, seconds  # (loaded: it is calling us)
+
+    p.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0, metavar="SECONDS",
+                   help="a board's reply timeout, seconds")
     p.set_defaults(func=cmd_bridge)
 
 
