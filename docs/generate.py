@@ -26,7 +26,9 @@ def _type(code: str) -> str:
 def settings_table() -> str:
     rows = ["| setting | default | allowed |", "|---|---|---|"]
     for row in settings.SPEC:
-        if len(row) == 3:
+        if len(row) == 3 and isinstance(row[2], int):
+            allowed = f"text, up to {row[2]} letters, digits, spaces or `-_.`"
+        elif len(row) == 3:
             allowed = " / ".join(f"`{c}`" for c in row[2])
         else:
             kind = "whole number" if isinstance(row[1], int) else "number"

@@ -80,5 +80,9 @@ class PicoBoard:
         # The rp2 port seeds `random` from the ring oscillator at boot: fresh every boot.
         return random.getrandbits(32)
 
+    def unique_id(self):
+        # The flash chip's 64-bit unique id: what tells two Picos apart on the host.
+        return "".join("%02x" % b for b in machine.unique_id())
+
     def reset_cause(self):
         return "watchdog" if machine.reset_cause() == machine.WDT_RESET else "power"

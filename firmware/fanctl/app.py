@@ -10,6 +10,7 @@
 #   watchdog_start(ms), watchdog_feed(), watchdog_stop()   the hardware watchdog
 #   random32() -> int         32 random bits (a new boot id per start)
 #   reset_cause() -> str      "power" or "watchdog": why the board last started
+#   unique_id() -> str        the board's own id, 16 hex digits (its flash chip's)
 #   name                      shown in hello
 from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
 from fanctl.sampler import Sampler
@@ -44,6 +45,7 @@ class App:
         # Which boot this is, and a per-boot telemetry counter: the host sees
         # restarts and counts lost lines from these alone.
         self.boot = "%08x" % (board.random32() & 0xFFFFFFFF)
+        self.uid = board.unique_id()  # which board this is, for as long as it lives
         self.seq = 0
 
     # -- output ---------------------------------------------------------
@@ -57,7 +59,7 @@ class App:
                   self.out.size // 2 if cmd_id is None else 0)
 
     def hello(self, cmd_id=None):
-        self.send(protocol.hello(FIRMWARE_VERSION, self.board.name, self.boot,
+        self.send(protocol.hello(FIRMWARE_VERSION, self.board.name, self.uid, self.boot,
                                  self.board.reset_cause(), self.settings,
                                  self.settings == self.stored, self.warning, cmd_id))
 

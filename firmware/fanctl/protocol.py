@@ -5,7 +5,7 @@ import json
 
 from fanctl import const
 
-PROTOCOL_VERSION = const(2)  # 2: boot and seq (hello, tele), reset (hello)
+PROTOCOL_VERSION = const(3)  # 2: boot and seq (hello, tele), reset (hello); 3: uid (hello)
 MAX_LINE = const(512)  # bytes, newline excluded; longer command lines are refused
 SEQ_MASK = const((1 << 30) - 1)  # telemetry seq wraps here: a small int on the board (no heap)
 MAX_ID = const(32)  # longest string command id, echoed as sent
@@ -33,8 +33,9 @@ def encode(msg):
     return json.dumps(msg)
 
 
-def hello(fw, board, boot, reset, settings, saved, warning, cmd_id=None):
-    return {"type": "hello", "fw": fw, "proto": PROTOCOL_VERSION, "board": board, "boot": boot,
+def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None):
+    return {"type": "hello", "fw": fw, "proto": PROTOCOL_VERSION, "board": board, "uid": uid,
+            "boot": boot,
             "reset": reset, "settings": settings, "saved": saved, "warning": warning,
             "id": cmd_id}
 

@@ -7,7 +7,7 @@ from fanctl import const, thermistor
 from fanctl.protocol import BadCommand
 
 # (name, default, low, high) for numbers: an int default means whole numbers only.
-# (name, default, choices) for words.
+# (name, default, choices) for words; (name, default, longest) for a free text.
 SPEC = (
     ("setpoint", 30.0, -40.0, 125.0),  # degC, the temperature to hold
     ("hysteresis", 2.0, 0.1, 20.0),  # degC, width of the band around the setpoint
@@ -33,6 +33,8 @@ SPEC = (
     # The hardware watchdog resets the board if the loop stops for this long; 0: off.
     # The RP2040's allows at most 8388 ms; the loop feeds it every sample.
     ("watchdog_ms", 8000, 0, 8300),
+    # What people call this board (on the host, in Home Assistant); "": unnamed.
+    ("name", "", 24),
 )
 CURVE_POINTS = const(33)  # divider ratios at which a new conversion curve is checked
 
@@ -54,13 +56,27 @@ def _number(value):
     return type(value) in (int, float) and value == value and -1e30 < value < 1e30
 
 
+def _plain_text(text):
+    # ASCII letters, digits, space and -_. only: safe in a file name, an MQTT topic's
+    # payload, a terminal and a Home Assistant device name alike.
+    for c in text:
+        if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c in " -_."):
+            return False
+    return True
+
+
 def check_value(name, value):
     row = _ROW.get(name)
     if row is None:
         raise Invalid("unknown_field", "unknown setting '%s'" % name)
     if len(row) == 3:
-        if value not in row[2] or type(value) is not str:
-            raise Invalid("type", "%s must be one of %s" % (name, "/".join(row[2])))
+        allowed = row[2]  # the longest text, or the words
+        if isinstance(allowed, int):
+            if type(value) is not str or len(value) > allowed or not _plain_text(value):
+                raise Invalid("type", "%s must be up to %d letters, digits, spaces or -_."
+                              % (name, allowed))
+        elif value not in allowed or type(value) is not str:
+            raise Invalid("type", "%s must be one of %s" % (name, "/".join(allowed)))
         return value
     default, lo, hi = row[1], row[2], row[3]
     if not _number(value) or (type(default) is int and type(value) is not int):

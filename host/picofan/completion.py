@@ -22,7 +22,7 @@ def settings_words(prefix: str, **_: Any) -> list[str]:
     """NAME= for every setting, and NAME=WORD for the settings that take words."""
     words = []
     for row in settings.SPEC:
-        if len(row) == 3:
+        if len(row) == 3 and isinstance(row[2], tuple):
             words += [f"{row[0]}={choice}" for choice in row[2]]
         else:
             words.append(f"{row[0]}=")

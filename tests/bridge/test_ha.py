@@ -18,13 +18,11 @@ from picofan.spec import wire
 HELLO = {"fw": "0.1.0", "board": "Raspberry Pi Pico W", "settings": settings.defaults()}
 
 
-def test_the_board_id_is_hellos_uid_else_a_stable_hash_of_its_port() -> None:
-    assert ha.board_id({"uid": "e6614c311b2f5c37"}, "/dev/ttyACM0") == "e6614c311b2f5c37"
-    fallback = ha.board_id({}, "/dev/ttyACM0")
-    assert ha.UID.fullmatch(fallback) and fallback == ha.board_id({}, "/dev/ttyACM0")
-    assert fallback != ha.board_id({}, "/dev/ttyACM1")
+def test_the_board_id_is_hellos_uid() -> None:
+    assert ha.board_id({"uid": "e6614c311b2f5c37"}) == "e6614c311b2f5c37"
     for bad in ("E6614C311B2F5C37", "e6614c31", "../../x", 12, None):  # not a uid: not used
-        assert ha.board_id({"uid": bad}, "/dev/ttyACM0") == fallback
+        assert ha.board_id({"uid": bad}) is None
+    assert ha.board_id({}) is None
 
 
 def test_the_name_setting_names_the_device() -> None:

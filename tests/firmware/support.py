@@ -127,6 +127,9 @@ class ScriptedBoard:
     def reset_cause(self):
         return self.cause
 
+    def unique_id(self):
+        return "e6614103e7452d2f"  # a Pico W's, as machine.unique_id() gives it, in hex
+
     def random32(self):
         self.boots = getattr(self, "boots", 0) + 1
         return 0x5EED0000 + self.boots

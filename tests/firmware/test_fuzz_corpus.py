@@ -53,12 +53,22 @@ WRONG_VALUES = ['"x"', "true", "null", "[]", "{}", "[30]", '{"v": 1}', "-1e999",
                 "NaN", "Infinity", "-Infinity", "1e30", "-1e31", '""', "1.5"]
 
 
+# Text a free-text setting refuses: too long, or characters outside -_. letters digits space.
+WRONG_TEXTS = ['"%s"' % ("x" * 25), '"a/b"', '"tab\\there"', '"caf\\u00e9"', '"a\\nb"']
+
+
+def is_text(row):
+    return len(row) == 3 and type(row[2]) is int
+
+
 def wrong_type_lines():
     out = []
     for row in settings.SPEC:
-        for v in WRONG_VALUES:
+        for v in WRONG_VALUES + (WRONG_TEXTS if is_text(row) else []):
             if v == "1.5" and type(row[1]) is float:
                 continue  # a wrong type only for whole-number and word settings
+            if is_text(row) and v in ('"x"', '""'):
+                continue  # those are names
             out.append(('{"cmd": "set", "id": 1, "%s": %s}' % (row[0], v)).encode())
     return out
 
@@ -71,7 +81,8 @@ def out_of_range_lines():
             for v in (lo - 1, hi + 1):
                 out.append(('{"cmd": "set", "%s": %s}' % (row[0], v)).encode())
         else:
-            out.append(('{"cmd": "set", "%s": "%s"}' % (row[0], "nope")).encode())
+            word = "x" * 25 if is_text(row) else "nope"
+            out.append(('{"cmd": "set", "%s": "%s"}' % (row[0], word)).encode())
     # Valid one by one, refused together (all or nothing).
     out.append(b'{"cmd": "set", "setpoint": 30, "hysteresis": 0.5, "interval_ms": 150}')
     out.append(b'{"cmd": "set", "t_min": 50, "t_max": 40}')

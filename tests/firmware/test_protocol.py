@@ -88,7 +88,7 @@ def test_errors_echo_the_id_when_known():
 def test_messages_carry_exactly_their_declared_fields():
     s = defaults()
     built = {
-        "hello": protocol.hello("1", "b", "0000b007", "power", s, True, None),
+        "hello": protocol.hello("1", "b", "e6614103e7452d2f", "0000b007", "power", s, True, None),
         "tele": protocol.tele("0000b007", 0, 5, 25.0, 32768, 10000.0, True, s, None),
         "ack": protocol.ack(1, "ping"),
         "error": protocol.error(1, "json", "x"),

@@ -111,3 +111,15 @@ def test_power_cut_before_rename_keeps_old_settings():
 
 def test_spec_names_unique():
     assert len(settings.defaults()) == len(settings.SPEC)  # every name once
+
+
+def test_a_name_is_short_plain_text():
+    for good in ("", "greenhouse", "Rack 2", "printer-enclosure_1.b", "x" * 24):
+        assert merge(defaults(), {"name": good})["name"] == good
+    for bad in ("x" * 25, "a/b", "tab\there", "caf\u00e9", 7, None, ["a"]):
+        try:
+            merge(defaults(), {"name": bad})
+        except Invalid as e:
+            assert e.code == "type" and "letters, digits" in e.msg, (bad, e.msg)
+        else:
+            raise AssertionError("accepted %r" % (bad,))

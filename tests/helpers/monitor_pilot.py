@@ -64,7 +64,7 @@ def line(message: dict[str, Any]) -> bytes:
 
 def hello(**settings: Any) -> bytes:
     """The board's hello, with these settings over the defaults."""
-    return line(wire.hello("0.1.0", "Raspberry Pi Pico W", BOOT, "power",
+    return line(wire.hello("0.1.0", "Raspberry Pi Pico W", "e6614103e7452d2f", BOOT, "power",
                            {**defaults(), **settings}, True, None))
 
 

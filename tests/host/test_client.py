@@ -94,7 +94,8 @@ def test_reconnects_after_unplug_and_reports_the_gap(sim: SimProcess) -> None:
 def test_junk_half_lines_and_reboot_mid_stream() -> None:
     device = ScriptedDevice()
     tele = json.dumps(wire.tele("0000b007", 0, 1000, 25.0, 32768, 10000.0, False, defaults(), None))
-    hello = json.dumps(wire.hello("0.1.0", "Pico", "0000b007", "power", defaults(), True, None))
+    hello = json.dumps(wire.hello("0.1.0", "Pico", "e6614103e7452d2f", "0000b007", "power",
+                                  defaults(), True, None))
     try:
         with Device(device.path) as dev:
             device.send(b"MicroPython v1.27.0; Raspberry Pi Pico W\r\n>>> \r\n")

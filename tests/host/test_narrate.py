@@ -21,8 +21,8 @@ def received(msg: dict[str, object]) -> Received:
 
 
 def hello(boot: str, warning: str | None = WARNING, cmd_id: str | None = None) -> Received:
-    return received(wire.hello("0.1.0", "Raspberry Pi Pico W", boot, "power", defaults(), False,
-                               warning, cmd_id))
+    return received(wire.hello("0.1.0", "Raspberry Pi Pico W", "e6614103e7452d2f", boot,
+                               "power", defaults(), False, warning, cmd_id))
 
 
 def test_a_started_board_is_greeted_and_warned_about_once() -> None:

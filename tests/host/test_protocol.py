@@ -44,7 +44,7 @@ def test_valid_telemetry_parses() -> None:
 
 def test_every_device_message_kind_parses() -> None:
     s = defaults()
-    for msg in (wire.hello("0.1.0", "b", "0000b007", "power", s, True, None),
+    for msg in (wire.hello("0.1.0", "b", "e6614103e7452d2f", "0000b007", "power", s, True, None),
                 wire.ack(3, "ping", {"ms": 5}),
                 wire.error(None, "json", "not JSON"), wire.log("warn", "x")):
         assert isinstance(parse_line(line(msg)), Message), msg

@@ -165,6 +165,10 @@ class _machine:
     def reset_cause():
         return _machine._cause
 
+    @staticmethod
+    def unique_id():
+        return b"\xe6\x61\x41\x03\xe7\x45\x2d\x2f"  # a Pico W's flash id (8 bytes)
+
 
 def _power_on(root, cause):
     _machine._cause = _machine.WDT_RESET if cause == "watchdog" else _machine.PWRON_RESET

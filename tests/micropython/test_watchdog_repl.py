@@ -130,7 +130,10 @@ def test_flash_and_the_prompt_never_trip_the_watchdog(board: repl_board.ReplBoar
 def test_a_watchdog_left_running_at_the_prompt_resets_the_board(
         board: repl_board.ReplBoard) -> None:
     watchdog_when(board, lambda s: s["enabled"])
-    assert hello_and_telemetry(board)[0]["reset"] == "power"
+    hello = hello_and_telemetry(board)[0]
+    assert hello["reset"] == "power"
+    # board.py's own id, from machine.unique_id()'s 8 bytes (the REPL board's stand-in)
+    assert hello["uid"] == "e6614103e7452d2f"
     with serial.Serial(board.port, 115200, timeout=0.1, exclusive=True) as term:
         term.write(b"\r\x03\x03")  # stop the app (its watchdog stops with it)
         read_until(term, b">>> ")

@@ -70,7 +70,8 @@ async def test_invalid_input_is_refused_before_sending(sim_fast: SimProcess) -> 
 
 async def test_device_error_is_shown_verbatim() -> None:
     device = ScriptedDevice()
-    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", "power", defaults(), True, None)
+    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "e6614103e7452d2f", "0000b007", "power",
+                       defaults(), True, None)
     try:
         async with running(device.path) as (app, pilot):
             device.send(json.dumps(hello).encode() + b"\r\n")
@@ -191,3 +192,17 @@ async def test_events_log_gets_device_messages_and_reconnects(sim_fast: SimProce
     assert f"\tDisconnected\tdisconnected from {sim_fast.port}" in log
     assert "\tRebooted\tthe board restarted (boot " in log
     assert "°C  fan" not in log  # telemetry goes to the CSV only
+
+
+async def test_a_virtual_pico_that_died_is_said_not_a_crash() -> None:
+    # k and f talk to the virtual Pico's control socket: with the simulator gone, the
+    # monitor says so in one line and keeps running (it used to end in a traceback).
+    with SimProcess(speed=50, seed=5) as sim:
+        async with running(sim.port, sim) as (app, pilot):
+            await until(pilot, lambda: app.state.tele is not None)
+            sim.proc.kill()
+            sim.proc.wait()
+            await pilot.press("k")
+            await until(pilot, lambda: "the virtual Pico did not answer" in
+                        text(app, "#status"))
+            assert app.is_running

@@ -35,8 +35,8 @@ def message(data: dict[str, object]) -> Message:
 def story(port: str) -> list[Event]:
     s = defaults()
     events: list[Event] = [Connected(port, at=T0)]
-    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "0000b007", "power", s, True, None,
-                       "connect")
+    hello = wire.hello("0.1.0", "Raspberry Pi Pico W", "e6614103e7452d2f", "0000b007", "power",
+                       s, True, None, "connect")
     events.append(Received(message(hello), at=T0))
     fan = False
     for i in range(60):

@@ -27,6 +27,18 @@ def test_hello_arrives_after_reset(sim: SimProcess, port: Port) -> None:
     assert hello["id"] is None
 
 
+def test_each_virtual_pico_has_its_own_unique_id() -> None:
+    # One per seed, as each Pico has its flash chip's: the same seed is the same board.
+    ids = []
+    for seed in (1, 2, 1):
+        with SimProcess(seed=seed) as other:
+            port = Port(other.port)
+            ids.append(port.reply({"cmd": "hello", "id": 1})["uid"])
+            port.close()
+    assert ids[0] == ids[2] != ids[1]
+    assert all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
+
+
 def test_hello_on_request(port: Port) -> None:
     hello = port.reply({"cmd": "hello", "id": 1})
     assert hello["type"] == "hello" and hello["settings"]["setpoint"] == 30.0

@@ -298,7 +298,11 @@ class Bridge:
 
     def _bind(self, link: Link, hello: dict[str, Any]) -> None:
         """A hello on this link: it holds the board it names (maybe a new one)."""
-        bid = ha.board_id(hello, link.port)
+        bid = ha.board_id(hello)
+        if bid is None:
+            log.warning(f"{link.port}: the board's hello has no usable uid "
+                        f"({hello.get('uid')!r}): not bridged")
+            return
         with self._wake:
             old = link.board
             if old is not None and old.id != bid:  # another board on the same port

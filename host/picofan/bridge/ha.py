@@ -8,7 +8,6 @@ functions build, and a board on Wi-Fi (issue 17) can publish the same."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -39,13 +38,11 @@ ONLINE, OFFLINE = "online", "offline"  # HA's default availability payloads
 _ROW: dict[str, Any] = {row[0]: row for row in board_settings.SPEC}
 
 
-def board_id(hello: dict[str, Any], port: str) -> str:
-    """The board's id: hello's uid (protocol 3) or, from a board that has none yet, a
-    stable hash of the port it is on."""
+def board_id(hello: dict[str, Any]) -> str | None:
+    """The board's id: hello's uid (protocol 3: machine.unique_id() in hex), or None for
+    a hello whose uid is not one."""
     uid = hello.get("uid")
-    if isinstance(uid, str) and UID.fullmatch(uid):
-        return uid
-    return hashlib.sha256(port.encode()).hexdigest()[:16]
+    return uid if isinstance(uid, str) and UID.fullmatch(uid) else None
 
 
 def display_name(bid: str, settings: dict[str, Any]) -> str:

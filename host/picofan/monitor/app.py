@@ -451,19 +451,29 @@ class MonitorApp(App[int]):
 
     @work(thread=True, group="sim")
     def action_pinch(self) -> None:
-        assert self.sim is not None  # check_action offers it only then
-        self.pinched = not self.pinched
-        self.sim.control("pinch" if self.pinched else "release")
-        self.call_from_thread(self.notify, "finger on the thermistor" if self.pinched
-                              else "finger off the thermistor")
+        if self.sim_control("pinch" if not self.pinched else "release"):
+            self.pinched = not self.pinched
+            self.call_from_thread(self.notify, "finger on the thermistor" if self.pinched
+                                  else "finger off the thermistor")
 
     @work(thread=True, group="sim")
     def action_fault(self) -> None:
-        assert self.sim is not None
-        self.faulted = not self.faulted
-        self.sim.control("fault open" if self.faulted else "fault none")
-        self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
-                              if self.faulted else "thermistor reconnected")
+        if self.sim_control("fault open" if not self.faulted else "fault none"):
+            self.faulted = not self.faulted
+            self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
+                                  if self.faulted else "thermistor reconnected")
+
+    def sim_control(self, command: str) -> bool:
+        """One command to the virtual Pico's world (from a worker thread); a simulator
+        that is gone is one line on the screen, not a crash."""
+        assert self.sim is not None  # check_action offers the keys only then
+        try:
+            self.sim.control(command)
+        except (OSError, ValueError) as e:
+            self.call_from_thread(self.report, f"the virtual Pico did not answer ({e})",
+                                  "error")
+            return False
+        return True
 
     # -- the command palette: every action of the keys, by name ----------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:

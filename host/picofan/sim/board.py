@@ -124,6 +124,9 @@ class SimBoard:
     def reset_cause(self) -> str:
         return "power"
 
+    def unique_id(self) -> str:
+        return "0000000000000001"
+
 
 
 class NullPort:

@@ -252,7 +252,7 @@ class Chip:
             pico.watchdog.running = False
         elif verb == b"B":
             reply = [pico.reset_cause, pico.rng.getrandbits(32),
-                     1 if clock.speed > 0 else 0]
+                     1 if clock.speed > 0 else 0, pico.uid]
         else:
             raise RuntimeError(f"the chip sent an unknown request {words!r}")
         if tagged:

@@ -100,6 +100,9 @@ class VirtualPico:
                  adc: AdcParams | None = None) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
+        # The board's unique id, as machine.unique_id() gives it: one per seed, drawn
+        # apart from `rng` so the parts and the noise stay what they were per seed.
+        self.uid = "%016x" % random.Random(f"unique id {seed}").getrandbits(64)
         self.plant = Plant(plant)
         adc_params = adc or AdcParams()
         self.divider = Divider.from_nominal(settings.defaults(), adc_params, self.rng)
@@ -435,7 +438,7 @@ class VirtualPico:
 
     def describe(self) -> dict[str, Any]:
         return {"pty": self.port.path, "link": self.port.link, "speed": self.clock.speed,
-                "seed": self.seed, "flash": str(self.flash),
+                "seed": self.seed, "uid": self.uid, "flash": str(self.flash),
                 "plant": asdict(self.plant.p)}
 
 

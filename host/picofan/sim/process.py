@@ -23,12 +23,21 @@ class ControlClient:
         self._sock: socket.socket | None = None
 
     def send(self, command: str) -> dict[str, Any]:
+        """The reply; OSError when the virtual Pico is gone (its socket closed)."""
         if self._sock is None:
-            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._sock.connect(self.path)
-            self._reader = self._sock.makefile("rb")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.path)
+            except OSError:
+                sock.close()
+                raise
+            self._sock, self._reader = sock, sock.makefile("rb")
         self._sock.sendall(command.encode() + b"\n")
-        reply: dict[str, Any] = json.loads(self._reader.readline())
+        line = self._reader.readline()
+        if not line:
+            self.close()
+            raise ConnectionResetError("the virtual Pico closed its control socket")
+        reply: dict[str, Any] = json.loads(line)
         return reply
 
     def close(self) -> None:

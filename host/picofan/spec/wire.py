@@ -10,7 +10,8 @@ from fanctl import app, sampler, thermistor
 # "x" a command id echoed as sent (an int or a short string); "?" = may be null.
 # Device -> host messages, keyed by their "type".
 MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
-    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("boot", "s"), ("reset", "s"),
+    "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("uid", "s"), ("boot", "s"),
+              ("reset", "s"),
               ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("id", "x?")),
     "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
              ("ohms", "f?"), ("fan", "b"), ("setpoint", "f"), ("hysteresis", "f"),

@@ -32,10 +32,11 @@ class SimBoard:
         self._v = 0
         self._r = time.ticks_ms()
         self._charge = False
-        cause, rand, charge = self._ask("B")
+        cause, rand, charge, uid = self._ask("B")
         self._cause = cause.decode()
         self._rand = int(rand)
         self._charge = charge == b"1"
+        self._uid = uid.decode()
 
     # -- the link to the simulator ---------------------------------------------------
     def _tell(self, text):
@@ -125,3 +126,6 @@ class SimBoard:
 
     def reset_cause(self):
         return self._cause
+
+    def unique_id(self):
+        return self._uid
