@@ -18,6 +18,7 @@ from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
 from picofan_cli import SimCommand
 from polling import until
+from scripted_device import ScriptedDevice
 
 from fanctl import settings
 from picofan.bridge import ha
@@ -450,3 +451,27 @@ def test_a_board_gone_while_the_bridge_was_dead_is_offline_after(
               "one board online again, the other offline")
         offline = [bid for bid in ids if home.last(ha.Topics(bid).availability).text == "offline"]
         assert len(offline) == 1
+
+
+def test_a_board_without_a_unique_id_is_said_and_left_alone(bridge: Start, home: Watcher,
+                                                           pico: SimCommand) -> None:
+    # Firmware before protocol 3 (its hello without uid), on a pty the test speaks for;
+    # a current board beside it is bridged as usual.
+    old = ScriptedDevice()
+    try:
+        hello = {"type": "hello", "fw": "0.0.9", "proto": 2, "board": "Raspberry Pi Pico W",
+                 "boot": "9c2e51a0", "reset": "power", "settings": settings.defaults(),
+                 "saved": True, "warning": None, "id": None}
+        tele = {"type": "tele", "boot": "9c2e51a0", "seq": 0, "ms": 0, "temp": 24.0,
+                "raw": 30000, "ohms": 11000.0, "fan": False, "setpoint": 30.0,
+                "hysteresis": 2.0, "mode": "auto", "fault": None}
+        run = bridge("--port", old.path, "--port", pico.port)
+        until(lambda: old.read(0.1) is not None and b'"cmd": "hello"' in old.received,
+              "the bridge asking the old board who it is")  # and it answers
+        old.send((json.dumps(hello) + "\r\n" + json.dumps(tele) + "\r\n").encode())
+        log = run.wait_log("older than protocol 3")
+        assert old.path in log and "picofan flash" in log
+        (bid,) = configs(home, 1)  # the current board only
+        home.wait_text(ha.Topics(bid).availability, "online")
+    finally:
+        old.close()

@@ -36,7 +36,7 @@ from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from fanctl import settings as board_settings
-from fanctl.protocol import BadCommand
+from fanctl.protocol import PROTOCOL_VERSION, BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
@@ -48,6 +48,7 @@ from picofan.client import (
     Disconnected,
     Event,
     LinesLost,
+    Noise,
     Received,
     ReplyTimeout,
 )
@@ -55,6 +56,7 @@ from picofan.link import LinkLost
 from picofan.narrate import describe
 
 log = logging.getLogger("picofan.bridge")
+NO_UID = "hello without 'uid'"  # why picofan.protocol refuses a protocol-2 board's hello
 
 SCAN_EVERY_S = 0.5  # --all: how often the port list is read for boards plugged in
 COMMAND_QUEUE = 8  # commands waiting for one board; more are refused ("busy")
@@ -271,6 +273,11 @@ class Bridge:
             link.asked_hello = False
         if isinstance(event, LinesLost):
             return  # the bridge publishes the latest reading only: lost lines change nothing
+        if isinstance(event, Noise) and event.line.reason == NO_UID:
+            log.warning(f"{link.port}: the board's firmware is older than protocol "
+                        f"{PROTOCOL_VERSION} (its hello has no uid, which names it in Home "
+                        "Assistant): not bridged; update it with `picofan flash`")
+            return
         text = describe(event)
         if text and isinstance(event, Connected):
             log.info(text)
