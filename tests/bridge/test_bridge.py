@@ -76,9 +76,10 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
         assert "~" not in json.dumps(config)  # HA would not expand it in a device config
         cmps = config["cmps"]
         assert set(cmps) == {"temperature", "fan", "fault", "fault_name", "setpoint",
-                             "hysteresis", "mode", "save"}
+                             "hysteresis", "mode", "name", "save"}
         for key, entity in cmps.items():
-            assert entity["p"] in ("sensor", "binary_sensor", "number", "select", "button")
+            assert entity["p"] in ("sensor", "binary_sensor", "number", "select", "text",
+                               "button")
             assert entity["uniq_id"] == f"picofan_{bid}_{key}"
             unique_ids.add(entity["uniq_id"])
         # limits and choices from the firmware's own tables
@@ -86,6 +87,8 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
             assert (cmps[name]["min"], cmps[name]["max"]) == SPEC[name][2:4]
             assert cmps[name]["cmd_t"] == topics.set_one(name)
         assert cmps["mode"]["ops"] == list(SPEC["mode"][2])
+        assert cmps["name"]["max"] == SPEC["name"][2]
+        assert cmps["name"]["cmd_t"] == topics.set_one("name")
         assert cmps["fault_name"]["ops"] == ["none", *wire.FAULTS]
         assert cmps["temperature"]["dev_cla"] == "temperature"
         assert cmps["temperature"]["unit_of_meas"] == "°C"
@@ -96,9 +99,10 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
         assert late.wait_text(topics.availability, "online").retain
         assert late.wait(topics.state).retain
         s = state(late, bid)
-        assert (s["setpoint"], s["hysteresis"], s["mode"], s["fault"]) == (30.0, 2.0, "auto", None)
+        assert (s["setpoint"], s["hysteresis"], s["mode"], s["fault"], s["name"]) == (
+            30.0, 2.0, "auto", None, "")
         assert 15 < s["temp_c"] < 40 and s["fan"] is False
-    assert len(unique_ids) == 3 * 8
+    assert len(unique_ids) == 3 * 9
     late.close()
 
     # The state is each board's own: a fault on virtual Pico 2 shows on one board only.
@@ -188,6 +192,9 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set/mode", b"fast", "type"),
     ("set/mode", b"", "type"),
     ("set/mode", b"\xc3\xa9", "encoding"),
+    ("set/name", b"x" * 25, "type"),
+    ("set/name", b"rack/2", "type"),
+    ("set/name", "café".encode(), "encoding"),
     ("set/fan_speed", b"50", "unknown_field"),
     ("set/interval_ms", b"20.5", "type"),
     ("set", b"{", "json"),
@@ -203,6 +210,7 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set", b'{"setpoint": true}', "type"),
     ("set", b'{"setpoint": null}', "type"),
     ("set", b'{"setpoint": 28, "nope": 1}', "unknown_field"),
+    ("set", b'{"name": 5}', "type"),
     ("set", b'{"setpoint": 124.5, "hysteresis": 20}', "range"),  # together: the band leaves t_max
     ("set", b'{"interval_ms": 250}', "range"),  # not a multiple of sample_ms
     ("set", b'{"setpoint": 28}' + b" " * 600, "too_long"),
@@ -242,6 +250,27 @@ def test_every_bad_payload_is_refused_and_nothing_is_sent(bridge: Start,
     assert seen <= {(before["setpoint"], before["hysteresis"], before["mode"]),
                     (29.0, before["hysteresis"], before["mode"])}
     assert "Traceback" not in run.log
+
+
+def test_a_name_from_home_assistant_names_the_device(bridge: Start, home: Watcher,
+                                                    pico: SimCommand) -> None:
+    run = bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("name"), "rack 2")  # as HA's text entity sends it
+    assert result(home, bid, mark)["settings"] == {"name": "rack 2"}
+    config = home.wait_json(ha.Topics(bid).config(), since=mark)
+    assert config["dev"]["name"] == "rack 2"
+    assert config["cmps"]["setpoint"]["uniq_id"] == f"picofan_{bid}_setpoint"  # same entities
+    state(home, bid, lambda s: s["name"] == "rack 2", mark, "named")
+    home.wait_text(ha.Topics(bid).availability, "online")
+    assert "board " + bid + " (rack 2)" in run.wait_log(r"\(rack 2\)")
+    # A name the board would refuse is refused before it is sent.
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("name"), "rack/2")
+    r = result(home, bid, mark)
+    assert (r["ok"], r["by"], r["code"]) == (False, "bridge", "type")
 
 
 def test_a_board_refusal_comes_back_on_the_result_topic(tmp_path: Path, bridge: Start,

@@ -125,6 +125,7 @@ class Link:
         self.board: Board | None = None
         self.jobs: queue.Queue[Job | None] = queue.Queue()  # bounded by the bridge
         self.asked_hello = False
+        self.said_no_uid = False  # (a board too old to bridge: said once per connection)
 
 
 Message = tuple[str, bytes, int, bool]  # topic, payload, QoS, retain
@@ -270,10 +271,13 @@ class Bridge:
                 log.info(f"{board.label}: offline ({event.reason})")
             return
         if isinstance(event, Connected):
-            link.asked_hello = False
+            link.asked_hello = link.said_no_uid = False
         if isinstance(event, LinesLost):
             return  # the bridge publishes the latest reading only: lost lines change nothing
         if isinstance(event, Noise) and event.line.reason == NO_UID:
+            if link.said_no_uid:
+                return
+            link.said_no_uid = True
             log.warning(f"{link.port}: the board's firmware is older than protocol "
                         f"{PROTOCOL_VERSION} (its hello has no uid, which names it in Home "
                         "Assistant): not bridged; update it with `picofan flash`")
@@ -292,7 +296,7 @@ class Bridge:
                 # The publisher needs waking only for news it is not already timing: a
                 # first unpublished state, or an urgent one (50 lines/s are 50 wakes).
                 timed = board.state != board.sent_state
-                board.state = ha.state(data, self.o.bridge_id)
+                board.state = ha.state(data, board.settings, self.o.bridge_id)
                 if board.state != board.sent_state and (
                         not timed or ha.urgent(board.sent_state, board.state)):
                     self._wake.notify_all()
