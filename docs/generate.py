@@ -80,6 +80,8 @@ def ha_entities_table() -> str:
             values = " / ".join(f"`{o}`" for o in e["ops"])
         elif e["p"] == "button":
             values = f"press: `{e['pl_prs']}`"
+        elif e["p"] == "text":
+            values = f"text, up to {e['max']} characters"
         else:
             values = e.get("unit_of_meas", "on / off")
         source = (f"`{e['val_tpl']}`" if "val_tpl" in e else "")

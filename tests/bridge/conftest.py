@@ -10,6 +10,7 @@ import pytest
 from bridge_process import BridgeProcess
 from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
+from picofan_cli import SimCommand
 
 
 @pytest.fixture
@@ -24,6 +25,15 @@ def home(broker: TestBroker) -> Iterator[Watcher]:
     w = Watcher(broker.port)
     yield w
     w.close()
+
+
+@pytest.fixture
+def pico(tmp_path: Path) -> Iterator[SimCommand]:
+    """A virtual Pico started as a person starts one (`picofan sim --link …`), for
+    `picofan bridge --port`: its port stays put across unplugs and bridge restarts."""
+    (tmp_path / "pico").mkdir()
+    with SimCommand(tmp_path / "pico") as p:
+        yield p
 
 
 @pytest.fixture

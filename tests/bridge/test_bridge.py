@@ -18,6 +18,7 @@ from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
 from picofan_cli import SimCommand
 from polling import until
+from scripted_device import ScriptedDevice
 
 from fanctl import settings
 from picofan.bridge import ha
@@ -75,9 +76,10 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
         assert "~" not in json.dumps(config)  # HA would not expand it in a device config
         cmps = config["cmps"]
         assert set(cmps) == {"temperature", "fan", "fault", "fault_name", "setpoint",
-                             "hysteresis", "mode", "save"}
+                             "hysteresis", "mode", "name", "save"}
         for key, entity in cmps.items():
-            assert entity["p"] in ("sensor", "binary_sensor", "number", "select", "button")
+            assert entity["p"] in ("sensor", "binary_sensor", "number", "select", "text",
+                               "button")
             assert entity["uniq_id"] == f"picofan_{bid}_{key}"
             unique_ids.add(entity["uniq_id"])
         # limits and choices from the firmware's own tables
@@ -85,6 +87,8 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
             assert (cmps[name]["min"], cmps[name]["max"]) == SPEC[name][2:4]
             assert cmps[name]["cmd_t"] == topics.set_one(name)
         assert cmps["mode"]["ops"] == list(SPEC["mode"][2])
+        assert cmps["name"]["max"] == SPEC["name"][2]
+        assert cmps["name"]["cmd_t"] == topics.set_one("name")
         assert cmps["fault_name"]["ops"] == ["none", *wire.FAULTS]
         assert cmps["temperature"]["dev_cla"] == "temperature"
         assert cmps["temperature"]["unit_of_meas"] == "°C"
@@ -95,9 +99,10 @@ def test_three_boards_are_three_home_assistant_devices(bridge: Start, home: Watc
         assert late.wait_text(topics.availability, "online").retain
         assert late.wait(topics.state).retain
         s = state(late, bid)
-        assert (s["setpoint"], s["hysteresis"], s["mode"], s["fault"]) == (30.0, 2.0, "auto", None)
+        assert (s["setpoint"], s["hysteresis"], s["mode"], s["fault"], s["name"]) == (
+            30.0, 2.0, "auto", None, "")
         assert 15 < s["temp_c"] < 40 and s["fan"] is False
-    assert len(unique_ids) == 3 * 8
+    assert len(unique_ids) == 3 * 9
     late.close()
 
     # The state is each board's own: a fault on virtual Pico 2 shows on one board only.
@@ -187,6 +192,9 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set/mode", b"fast", "type"),
     ("set/mode", b"", "type"),
     ("set/mode", b"\xc3\xa9", "encoding"),
+    ("set/name", b"x" * 25, "type"),
+    ("set/name", b"rack/2", "type"),
+    ("set/name", "café".encode(), "encoding"),
     ("set/fan_speed", b"50", "unknown_field"),
     ("set/interval_ms", b"20.5", "type"),
     ("set", b"{", "json"),
@@ -202,6 +210,7 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set", b'{"setpoint": true}', "type"),
     ("set", b'{"setpoint": null}', "type"),
     ("set", b'{"setpoint": 28, "nope": 1}', "unknown_field"),
+    ("set", b'{"name": 5}', "type"),
     ("set", b'{"setpoint": 124.5, "hysteresis": 20}', "range"),  # together: the band leaves t_max
     ("set", b'{"interval_ms": 250}', "range"),  # not a multiple of sample_ms
     ("set", b'{"setpoint": 28}' + b" " * 600, "too_long"),
@@ -243,45 +252,62 @@ def test_every_bad_payload_is_refused_and_nothing_is_sent(bridge: Start,
     assert "Traceback" not in run.log
 
 
+def test_a_name_from_home_assistant_names_the_device(bridge: Start, home: Watcher,
+                                                    pico: SimCommand) -> None:
+    run = bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("name"), "rack 2")  # as HA's text entity sends it
+    assert result(home, bid, mark)["settings"] == {"name": "rack 2"}
+    config = home.wait_json(ha.Topics(bid).config(), since=mark)
+    assert config["dev"]["name"] == "rack 2"
+    assert config["cmps"]["setpoint"]["uniq_id"] == f"picofan_{bid}_setpoint"  # same entities
+    state(home, bid, lambda s: s["name"] == "rack 2", mark, "named")
+    home.wait_text(ha.Topics(bid).availability, "online")
+    assert "board " + bid + " (rack 2)" in run.wait_log(r"\(rack 2\)")
+    # A name the board would refuse is refused before it is sent.
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("name"), "rack/2")
+    r = result(home, bid, mark)
+    assert (r["ok"], r["by"], r["code"]) == (False, "bridge", "type")
+
+
 def test_a_board_refusal_comes_back_on_the_result_topic(tmp_path: Path, bridge: Start,
-                                                        home: Watcher) -> None:
+                                                        home: Watcher, pico: SimCommand) -> None:
     # What only the board can judge gets its own answer, forwarded: here its flash
     # cannot take the settings file (a folder where the new file goes).
-    (tmp_path / "pico").mkdir()
-    with SimCommand(tmp_path / "pico") as pico:
-        bridge("--port", pico.port)
-        (bid,) = configs(home, 1)
-        state(home, bid)
-        (tmp_path / "pico/flash/settings.json.tmp").mkdir()
-        mark = home.mark()
-        home.publish(ha.Topics(bid).set_one("setpoint"), "29")
-        home.publish(ha.Topics(bid).save, "save")
-        got = until(lambda: len(r := home.on(ha.Topics(bid).result, mark)) >= 2 and r,
-                    "two results")
-        assert got[0].json()["ok"]
-        r = got[1].json()
-        assert (r["ok"], r["by"], r["cmd"], r["code"]) == (False, "board", "save", "io")
-        assert "could not write settings" in r["msg"]
+    bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    (tmp_path / "pico/flash/settings.json.tmp").mkdir()
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("setpoint"), "29")
+    home.publish(ha.Topics(bid).save, "save")
+    got = until(lambda: len(r := home.on(ha.Topics(bid).result, mark)) >= 2 and r,
+                "two results")
+    assert got[0].json()["ok"]
+    r = got[1].json()
+    assert (r["ok"], r["by"], r["cmd"], r["code"]) == (False, "board", "save", "io")
+    assert "could not write settings" in r["msg"]
 
 
-def test_a_retained_command_is_not_replayed(tmp_path: Path, bridge: Start,
-                                           home: Watcher) -> None:
-    (tmp_path / "pico").mkdir()
-    with SimCommand(tmp_path / "pico") as pico:
-        run = bridge("--port", pico.port)
-        (bid,) = configs(home, 1)
-        state(home, bid)
-        assert run.stop() == 0
-        # Someone left a retained command (mosquitto_pub -r): a new bridge must not apply it.
-        home.publish(ha.Topics(bid).set_one("setpoint"), "20", retain=True)
-        mark = home.mark()
-        again = bridge("--port", pico.port)
-        again.wait_log("ignored a retained command")
-        state(home, bid, since=mark)
-        home.publish(ha.Topics(bid).set_one("mode"), "off")  # a live one is applied
-        state(home, bid, lambda s: s["mode"] == "off", mark)
-        assert {m.json()["setpoint"] for m in home.on(ha.Topics(bid).state, mark)} == {30.0}
-        home.publish(ha.Topics(bid).set_one("setpoint"), "", retain=True)  # (cleared)
+def test_a_retained_command_is_not_replayed(bridge: Start, home: Watcher,
+                                           pico: SimCommand) -> None:
+    run = bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    state(home, bid)
+    assert run.stop() == 0
+    # Someone left a retained command (mosquitto_pub -r): a new bridge must not apply it.
+    home.publish(ha.Topics(bid).set_one("setpoint"), "20", retain=True)
+    mark = home.mark()
+    again = bridge("--port", pico.port)
+    again.wait_log("ignored a retained command")
+    state(home, bid, since=mark)
+    home.publish(ha.Topics(bid).set_one("mode"), "off")  # a live one is applied
+    state(home, bid, lambda s: s["mode"] == "off", mark)
+    assert {m.json()["setpoint"] for m in home.on(ha.Topics(bid).state, mark)} == {30.0}
+    home.publish(ha.Topics(bid).set_one("setpoint"), "", retain=True)  # (cleared)
 
 
 def urgent_changes(states: list[dict[str, Any]]) -> int:
@@ -340,29 +366,27 @@ def test_a_fan_change_or_a_fault_goes_out_at_once_whatever_the_rate(
     assert all(ha.urgent(a, b) for a, b in itertools.pairwise(states)), states
 
 
-def test_unplugged_is_offline_and_plugged_back_is_online(tmp_path: Path, bridge: Start,
-                                                        home: Watcher) -> None:
-    (tmp_path / "pico").mkdir()
-    with SimCommand(tmp_path / "pico") as pico:
-        run = bridge("--port", pico.port)
-        (bid,) = configs(home, 1)
-        availability = ha.Topics(bid).availability
-        home.wait_text(availability, "online")
-        mark = home.mark()
-        pulled = time.monotonic()
-        pico.control("unplug 3")
-        offline = home.wait_text(availability, "offline", mark)
-        back = home.wait_text(availability, "online", mark)
-        assert offline.at < back.at
-        home.wait(ha.Topics(bid).state, lambda m: m.at >= back.at, mark)  # fresh readings
-        print(f"unplug -> offline on the broker in {offline.at - pulled:.2f} s")
-        run.wait_log("offline")
-        # The bridge itself stayed up all along; and a command works again.
-        status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
-        assert [m.text for m in home.on(status, mark)] == []
-        mark = home.mark()
-        home.publish(ha.Topics(bid).set_one("setpoint"), "31")
-        assert result(home, bid, mark)["ok"]
+def test_unplugged_is_offline_and_plugged_back_is_online(bridge: Start, home: Watcher,
+                                                        pico: SimCommand) -> None:
+    run = bridge("--port", pico.port)
+    (bid,) = configs(home, 1)
+    availability = ha.Topics(bid).availability
+    home.wait_text(availability, "online")
+    mark = home.mark()
+    pulled = time.monotonic()
+    pico.control("unplug 3")
+    offline = home.wait_text(availability, "offline", mark)
+    back = home.wait_text(availability, "online", mark)
+    assert offline.at < back.at
+    home.wait(ha.Topics(bid).state, lambda m: m.at >= back.at, mark)  # fresh readings
+    print(f"unplug -> offline on the broker in {offline.at - pulled:.2f} s")
+    run.wait_log("offline")
+    # The bridge itself stayed up all along; and a command works again.
+    status = ha.bridge_status_topic(ha.clean_id(socket.gethostname()))
+    assert [m.text for m in home.on(status, mark)] == []
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("setpoint"), "31")
+    assert result(home, bid, mark)["ok"]
 
 
 def test_home_assistant_starting_gets_everything_again(bridge: Start, home: Watcher) -> None:
@@ -456,3 +480,27 @@ def test_a_board_gone_while_the_bridge_was_dead_is_offline_after(
               "one board online again, the other offline")
         offline = [bid for bid in ids if home.last(ha.Topics(bid).availability).text == "offline"]
         assert len(offline) == 1
+
+
+def test_a_board_without_a_unique_id_is_said_and_left_alone(bridge: Start, home: Watcher,
+                                                           pico: SimCommand) -> None:
+    # Firmware before protocol 3 (its hello without uid), on a pty the test speaks for;
+    # a current board beside it is bridged as usual.
+    old = ScriptedDevice()
+    try:
+        hello = {"type": "hello", "fw": "0.0.9", "proto": 2, "board": "Raspberry Pi Pico W",
+                 "boot": "9c2e51a0", "reset": "power", "settings": settings.defaults(),
+                 "saved": True, "warning": None, "id": None}
+        tele = {"type": "tele", "boot": "9c2e51a0", "seq": 0, "ms": 0, "temp": 24.0,
+                "raw": 30000, "ohms": 11000.0, "fan": False, "setpoint": 30.0,
+                "hysteresis": 2.0, "mode": "auto", "fault": None}
+        run = bridge("--port", old.path, "--port", pico.port)
+        until(lambda: old.read(0.1) is not None and b'"cmd": "hello"' in old.received,
+              "the bridge asking the old board who it is")  # and it answers
+        old.send((json.dumps(hello) + "\r\n" + json.dumps(tele) + "\r\n").encode())
+        log = run.wait_log("older than protocol 3")
+        assert old.path in log and "picofan flash" in log
+        (bid,) = configs(home, 1)  # the current board only
+        home.wait_text(ha.Topics(bid).availability, "online")
+    finally:
+        old.close()

@@ -36,7 +36,7 @@ from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from fanctl import settings as board_settings
-from fanctl.protocol import BadCommand
+from fanctl.protocol import PROTOCOL_VERSION, BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
@@ -48,6 +48,7 @@ from picofan.client import (
     Disconnected,
     Event,
     LinesLost,
+    Noise,
     Received,
     ReplyTimeout,
 )
@@ -55,6 +56,7 @@ from picofan.link import LinkLost
 from picofan.narrate import describe
 
 log = logging.getLogger("picofan.bridge")
+NO_UID = "hello without 'uid'"  # why picofan.protocol refuses a protocol-2 board's hello
 
 SCAN_EVERY_S = 0.5  # --all: how often the port list is read for boards plugged in
 COMMAND_QUEUE = 8  # commands waiting for one board; more are refused ("busy")
@@ -123,6 +125,7 @@ class Link:
         self.board: Board | None = None
         self.jobs: queue.Queue[Job | None] = queue.Queue()  # bounded by the bridge
         self.asked_hello = False
+        self.said_no_uid = False  # (a board too old to bridge: said once per connection)
 
 
 Message = tuple[str, bytes, int, bool]  # topic, payload, QoS, retain
@@ -268,9 +271,17 @@ class Bridge:
                 log.info(f"{board.label}: offline ({event.reason})")
             return
         if isinstance(event, Connected):
-            link.asked_hello = False
+            link.asked_hello = link.said_no_uid = False
         if isinstance(event, LinesLost):
             return  # the bridge publishes the latest reading only: lost lines change nothing
+        if isinstance(event, Noise) and event.line.reason == NO_UID:
+            if link.said_no_uid:
+                return
+            link.said_no_uid = True
+            log.warning(f"{link.port}: the board's firmware is older than protocol "
+                        f"{PROTOCOL_VERSION} (its hello has no uid, which names it in Home "
+                        "Assistant): not bridged; update it with `picofan flash`")
+            return
         text = describe(event)
         if text and isinstance(event, Connected):
             log.info(text)
@@ -285,7 +296,7 @@ class Bridge:
                 # The publisher needs waking only for news it is not already timing: a
                 # first unpublished state, or an urgent one (50 lines/s are 50 wakes).
                 timed = board.state != board.sent_state
-                board.state = ha.state(data, self.o.bridge_id)
+                board.state = ha.state(data, board.settings, self.o.bridge_id)
                 if board.state != board.sent_state and (
                         not timed or ha.urgent(board.sent_state, board.state)):
                     self._wake.notify_all()

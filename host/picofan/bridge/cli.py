@@ -68,12 +68,12 @@ def add_command(sub: Any) -> None:
     p.add_argument("--sim", type=sim_count, default=0, metavar="N",
                    help="also start N virtual Picos")
     p.add_argument("--rate", type=number(0, MAX_RATE, "--rate", low_ok=False), default=1.0,
-                   help="state messages per second per board, at most (a fan change or a "
-                   "fault goes out at once; default 1)")
-    p.add_argument("--bridge-id", default=None,
+                   metavar="N", help="state messages per second per board, at most (a fan "
+                   "change or a fault goes out at once; default 1)")
+    p.add_argument("--bridge-id", default=None, metavar="ID",
                    help="this bridge's name on the broker (default: the host name); two "
                    "bridges with one id push each other off the broker")
-    p.add_argument("--discovery-prefix", default=ha.DISCOVERY_PREFIX,
+    p.add_argument("--discovery-prefix", default=ha.DISCOVERY_PREFIX, metavar="PREFIX",
                    help="Home Assistant's discovery prefix (default: homeassistant)")
     p.add_argument("--discovery-jitter", type=number(0, 60, "--discovery-jitter", low_ok=True),
                    default=1.0, metavar="SECONDS",
@@ -83,7 +83,9 @@ def add_command(sub: Any) -> None:
     p.add_argument("--ca-file", metavar="FILE",
                    help="for mqtts://: the CA certificate that signed the broker's "
                    "(default: the system's)")
-    p.add_argument("--timeout", type=number(0, 3600, "--timeout", low_ok=False), default=2.0,
+    from picofan.cli import MAX_TIMEOUT_S, seconds  # (loaded: it is calling us)
+
+    p.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0, metavar="SECONDS",
                    help="a board's reply timeout, seconds")
     p.set_defaults(func=cmd_bridge)
 

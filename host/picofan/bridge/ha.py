@@ -32,7 +32,7 @@ MAX_VALUE_BYTES = 32  # a bare command value: "28.5", "auto"
 SAVE_PAYLOAD = "save"  # the save button's payload_press
 NO_FAULT = "none"  # the fault-name sensor's state when there is none
 # What changes on a state topic at once, whatever the rate limit: all but the reading.
-URGENT = ("fan", "fault", "mode", "setpoint", "hysteresis", "boot", "via")
+URGENT = ("fan", "fault", "mode", "setpoint", "hysteresis", "name", "boot", "via")
 ONLINE, OFFLINE = "online", "offline"  # HA's default availability payloads
 
 _ROW: dict[str, Any] = {row[0]: row for row in board_settings.SPEC}
@@ -170,6 +170,12 @@ def components(bid: str) -> dict[str, dict[str, Any]]:
         "setpoint": _number(bid, "setpoint", "Setpoint", temperature=True),
         "hysteresis": _number(bid, "hysteresis", "Hysteresis", temperature=False),
         "mode": _select(bid, "mode", "Mode"),
+        "name": {
+            # The board's own name, on its flash once saved (it names the device too).
+            # HA takes any text up to `max`; the board's rule refuses the rest.
+            "p": "text", "name": "Name", "uniq_id": f"{ROOT}_{bid}_name",
+            "cmd_t": Topics(bid).set_one("name"), "val_tpl": "{{ value_json.name }}",
+            "max": _ROW["name"][2], "ent_cat": "config"},
         "save": {
             "p": "button", "name": "Save settings", "uniq_id": f"{ROOT}_{bid}_save",
             "cmd_t": Topics(bid).save, "pl_prs": SAVE_PAYLOAD, "ent_cat": "config"},
@@ -200,13 +206,15 @@ def encode(payload: dict[str, Any] | list[Any]) -> bytes:
 
 
 # -- state -------------------------------------------------------------------------
-def state(tele: dict[str, Any], via: str) -> dict[str, Any]:
-    """The state payload from a telemetry line: the reading to 0.01 °C (finer is noise
-    to HA, and would make every line a change), null on a fault (HA: unknown)."""
+def state(tele: dict[str, Any], settings: dict[str, Any], via: str) -> dict[str, Any]:
+    """The state payload from a telemetry line (and the board's name, from its
+    settings): the reading to 0.01 °C (finer is noise to HA, and would make every line
+    a change), null on a fault (HA: unknown)."""
     temp = tele["temp"]
     return {"temp_c": None if temp is None else round(temp, 2), "fan": tele["fan"],
             "setpoint": tele["setpoint"], "hysteresis": tele["hysteresis"],
-            "mode": tele["mode"], "fault": tele["fault"], "boot": tele["boot"], "via": via}
+            "mode": tele["mode"], "fault": tele["fault"], "name": settings.get("name", ""),
+            "boot": tele["boot"], "via": via}
 
 
 def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
