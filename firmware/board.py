@@ -8,6 +8,7 @@ import time
 import machine
 
 from fanctl import pins
+from fanctl.fan import TACH_MASK
 
 # RP2040 WATCHDOG CTRL register, through its atomic-clear alias (base + 0x3000), and
 # its ENABLE bit: clearing it pauses the countdown, as pico-sdk's watchdog_disable()
@@ -22,6 +23,13 @@ class PicoBoard:
     def __init__(self):
         # Fan first, and on: until the first good reading the safe state holds.
         self._fan = machine.Pin(pins.FAN_GPIO, machine.Pin.OUT, value=1)
+        self._pwm = None  # machine.PWM on the fan pin while the output is PWM
+        # The tach: a hard interrupt per falling edge (a PC fan at 3000 rpm gives
+        # 100 a second). The bound method is made once here: an interrupt may not
+        # allocate, and the count stays a small int.
+        self._tach_count = 0
+        self._tach = machine.Pin(pins.TACH_GPIO, machine.Pin.IN, machine.Pin.PULL_UP)
+        self._tach.irq(self._on_tach, machine.Pin.IRQ_FALLING, hard=True)
         self._led = machine.Pin(pins.LED, machine.Pin.OUT, value=0)
         self._led_on = False
         self.read_u16 = machine.ADC(pins.ADC_GPIO).read_u16
@@ -38,7 +46,23 @@ class PicoBoard:
         self.ticks_diff = time.ticks_diff
 
     def fan(self, on):
+        if self._pwm is not None:
+            self._pwm.deinit()
+            self._pwm = None
+            self._fan.init(machine.Pin.OUT)  # from the PWM slice back to a plain output
         self._fan.value(1 if on else 0)
+
+    def fan_pwm(self, level):
+        if self._pwm is None:
+            self._pwm = machine.PWM(self._fan, freq=pins.PWM_HZ, duty_u16=level)
+        else:
+            self._pwm.duty_u16(level)
+
+    def _on_tach(self, _pin):
+        self._tach_count = (self._tach_count + 1) & TACH_MASK
+
+    def tach_count(self):
+        return self._tach_count
 
     def led(self, on):
         # The LED sits on the wireless chip (an SPI transfer): write on change only.

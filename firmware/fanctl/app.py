@@ -1,7 +1,9 @@
 # The control loop: sample, convert, control, report, take commands.
 # It touches hardware only through `board`, which provides:
 #   read_u16() -> int         one ADC conversion, 0..65535
-#   fan(on), led(on)          drive the outputs
+#   fan(on), led(on)          drive the outputs (fan: GPIO2 as a digital output)
+#   fan_pwm(level)            GPIO2 as 25 kHz PWM, level 0..65535 at the pin
+#   tach_count() -> int       falling edges on the tach input since boot (wraps at 2^30)
 #   ticks_ms(), ticks_add(t, ms), ticks_diff(a, b)   MicroPython's wrapping clock
 #   wait(ms)                  sleep up to ms, returning early when input arrives
 #   read_byte() -> int | None non-blocking, one byte of serial input
@@ -13,6 +15,7 @@
 #   unique_id() -> str        the board's own id, 16 hex digits (its flash chip's)
 #   name                      shown in hello
 from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
+from fanctl.fan import Fan
 from fanctl.sampler import Sampler
 from fanctl.usb import LineReader, TxQueue
 
@@ -29,6 +32,7 @@ class App:
         self.settings, self.warning = settings.load(path)  # the settings in force
         self.stored = None if self.warning else dict(self.settings)  # ...and in the file
         self.controller = control.Controller()
+        self.fan = Fan(board)
         self.sampler = Sampler(board.read_u16)
         self.reader = LineReader(board, self.handle, self._too_long)
         self.out = TxQueue(board)
@@ -71,11 +75,15 @@ class App:
         self.temp = sampler.temp
         self.ohms = sampler.ohms
         fault = sampler.fault
+        stall = self.fan.measure(self.settings, dt_ms)
         if self.error_ms > 0:
             self.error_ms -= dt_ms
             fault = ERROR
+        if fault is None:
+            fault = stall  # a sensor fault says more, and drives full power too
         self.fault = fault
-        self.board.fan(self.controller.update(self.temp, fault, self.settings, dt_ms))
+        duty = self.controller.update(self.temp, fault, self.settings, dt_ms)
+        self.fan.drive(duty, self.settings, dt_ms)
 
     def status_led(self, dt_ms):
         # Heartbeat (100 ms on per second) when healthy, fast blink on a fault.
@@ -94,7 +102,7 @@ class App:
             self.controller.update(None, ERROR, self.settings, 0)
         except Exception:
             pass
-        self.board.fan(True)
+        self.full_power()
         self.errors_unlogged += 1
         if self.error_log_ms <= 0:
             more = self.errors_unlogged - 1
@@ -159,7 +167,15 @@ class App:
             self.watchdog_ms = want
 
     # -- the loop -------------------------------------------------------
+    def full_power(self):
+        # The fan at full power in the way it is wired; if even that fails, GPIO2 high.
+        try:
+            self.fan.full(self.settings)
+        except Exception:
+            self.board.fan(True)
+
     def start(self):
+        self.full_power()  # the configured output, before anything else can go wrong
         self.hello()
         if self.warning:
             self.send(protocol.log("warn", self.warning))
@@ -196,7 +212,7 @@ class App:
                                                 now)
                     self.send(protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
                                             self.ohms, self.controller.fan, self.settings,
-                                            self.fault))
+                                            self.fault, self.fan.duty, self.fan.rpm))
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)
@@ -219,7 +235,7 @@ class App:
                     cycles -= 1
         finally:
             self.board.watchdog_stop()
-            self.board.fan(True)
+            self.full_power()
             self.board.led(False)
             try:
                 self.send(protocol.log("info", "stopped; fan left on"))

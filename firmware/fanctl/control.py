@@ -1,12 +1,17 @@
-# Fan control: hysteresis band, minimum on/off times, modes, fail-safe.
-# No clock of its own: the caller says how many ms passed since the last
-# update, so the same code runs on the board, in tests and in the simulator.
+# Fan control: the duty auto mode asks for (hysteresis band, linear curve or PID),
+# modes, minimum on/off times, the fan's limits and the fail-safe. No clock of its
+# own: the caller says how many ms passed since the last update, so the same code
+# runs on the board, in tests and in the simulator.
 
 from fanctl import const
 
 # held_ms stops counting here: long past any minimum time, and still a small int
 # on MicroPython (no heap allocation however long the board runs).
 _HELD_CAP = const(1 << 29)
+FULL = 100.0  # percent duty
+# The PID's derivative is smoothed over this long: the bead's noise, differentiated
+# over one 100 ms sample, would otherwise rattle the fan (Klipper smooths over 2 s too).
+DERIV_SMOOTH_MS = const(2000)
 
 
 def thresholds(settings):
@@ -15,11 +20,54 @@ def thresholds(settings):
     return settings["setpoint"] - half, settings["setpoint"] + half
 
 
+def _clamp(value, lo, hi):
+    return lo if value < lo else hi if value > hi else value
+
+
+def curve(temp, settings):
+    # -> demand, percent: 0 at curve_low, rising linearly to 100 at curve_high.
+    low = settings["curve_low"]
+    return _clamp(FULL * (temp - low) / (settings["curve_high"] - low), 0.0, FULL)
+
+
+class Pid:
+    # PID on the temperature, for a fan: error = temperature - setpoint, so a positive
+    # error (too hot) asks for more air and every gain is positive. Anti-windup as in
+    # Klipper: the integral term alone stays within 0..100 %, and it stops integrating
+    # while the output is pinned at a limit in the direction of the error.
+    def __init__(self):
+        self.integral = 0.0  # the integral term itself, % duty (so a new ki never jumps)
+        self.rate = 0.0  # degC/s, smoothed
+        self.last_temp = None
+
+    def update(self, temp, settings, dt_ms):
+        err = temp - settings["setpoint"]
+        dt_s = dt_ms / 1000
+        if self.last_temp is None or dt_ms <= 0:
+            self.rate = 0.0
+        else:
+            # On the measurement, not the error: a new setpoint moves P and I, not D.
+            k = dt_ms / DERIV_SMOOTH_MS if dt_ms < DERIV_SMOOTH_MS else 1.0
+            self.rate += k * ((temp - self.last_temp) / dt_s - self.rate)
+        self.last_temp = temp
+        integral = _clamp(self.integral + settings["pid_ki"] * err * dt_s, 0.0, FULL)
+        out = settings["pid_kp"] * err + integral + settings["pid_kd"] * self.rate
+        if 0.0 <= out <= FULL or (out > FULL) == (integral < self.integral):
+            self.integral = integral
+        return _clamp(out, 0.0, FULL)
+
+    def pause(self):
+        # Not in charge this sample: the derivative starts afresh when it is again.
+        self.last_temp = None
+
+
 class Controller:
     def __init__(self):
         self.fan = True  # safe until the first good reading says otherwise
+        self.duty = FULL  # percent, what the fan should run at
         self.held_ms = _HELD_CAP  # time in the current state: free to switch at boot
-        self.switches = 0
+        self.switches = 0  # stops and starts
+        self.pid = Pid()
 
     def _set(self, on):
         if on != self.fan:
@@ -28,23 +76,42 @@ class Controller:
             self.switches += 1
 
     def update(self, temp, fault, settings, dt_ms):
-        # temp: degC or None; fault: None or a fault name. Returns the fan state.
+        # temp: degC or None; fault: None or a fault name. Returns the duty, percent
+        # (0: stopped; 100 on a switch output whenever the fan runs).
         self.held_ms = min(self.held_ms + dt_ms, _HELD_CAP)
         mode = settings["mode"]
+        control = settings["control"]
+        if fault is not None or mode != "auto" or control != "pid":
+            self.pid.pause()
         if fault is not None:
-            self._set(True)  # fail-safe overrides every timer and mode
+            self._set(True)  # fail-safe: full power, over every timer, mode and limit
             # ...and the minimum on-time counts from the last bad reading, so a loose
             # wire keeps the fan on instead of cycling it at every dropout.
             self.held_ms = 0
-        elif mode == "on":
-            self._set(True)
+            self.duty = FULL
+            return FULL
+        if mode == "on":
+            demand = settings["manual_duty"]
         elif mode == "off":
-            self._set(False)
-        else:
+            demand = 0.0
+        elif control == "hysteresis":
             off_at, on_at = thresholds(settings)
-            if self.fan:
-                if temp <= off_at and self.held_ms >= settings["min_on_ms"]:
-                    self._set(False)
-            elif temp >= on_at and self.held_ms >= settings["min_off_ms"]:
-                self._set(True)
-        return self.fan
+            demand = FULL if (temp > off_at if self.fan else temp >= on_at) else 0.0
+        elif control == "curve":
+            demand = curve(temp, settings)
+        else:
+            demand = self.pid.update(temp, settings, dt_ms)
+        run = demand > 0 and demand >= settings["off_below"]
+        # In auto mode every stop and start waits out the minimum times (no short
+        # cycling); a mode the user picks applies at once.
+        if mode == "auto" and run != self.fan and self.held_ms < (
+                settings["min_on_ms"] if self.fan else settings["min_off_ms"]):
+            run = self.fan
+        self._set(run)
+        if not run:
+            self.duty = 0.0
+        elif settings["output"] == "switch":
+            self.duty = FULL
+        else:
+            self.duty = _clamp(demand, settings["min_duty"], settings["max_duty"])
+        return self.duty

@@ -5,7 +5,9 @@ import json
 
 from fanctl import const
 
-PROTOCOL_VERSION = const(3)  # 2: boot and seq (hello, tele), reset (hello); 3: uid (hello)
+# 2: boot and seq (hello, tele), reset (hello); 3: uid (hello); 4: duty and rpm (tele),
+# the stall fault, the fan settings
+PROTOCOL_VERSION = const(4)
 MAX_LINE = const(512)  # bytes, newline excluded; longer command lines are refused
 SEQ_MASK = const((1 << 30) - 1)  # telemetry seq wraps here: a small int on the board (no heap)
 MAX_ID = const(32)  # longest string command id, echoed as sent
@@ -40,11 +42,15 @@ def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None):
             "id": cmd_id}
 
 
-def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault):
+def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
+    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach.
+    if duty is None:
+        duty = 100.0 if fan else 0.0
     return {"type": "tele", "boot": boot, "seq": seq, "ms": ms,
             "temp": None if temp is None else round(temp, 3), "raw": raw,
             "ohms": None if ohms is None else round(ohms, 1), "fan": fan,
+            "duty": round(duty, 1), "rpm": rpm,
             "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
             "mode": settings["mode"], "fault": fault}
 

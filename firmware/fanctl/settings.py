@@ -14,6 +14,35 @@ SPEC = (
     ("mode", "auto", ("auto", "on", "off")),
     ("min_on_ms", 5000, 0, 600000),  # anti short-cycling
     ("min_off_ms", 5000, 0, 600000),
+    # The fan output on GPIO2: "switch" drives it on/off (a transistor powering the fan,
+    # or an LED); "pwm" gives a 4-wire fan's PWM line 25 kHz (docs/hardware.md).
+    ("output", "switch", ("switch", "pwm")),
+    # The documented 4-wire stage (an NPN or N-MOSFET pulling the fan's PWM line low)
+    # inverts: pin high = fan slow. "off" for a fan line driven straight.
+    ("pwm_invert", "on", ("on", "off")),
+    # How auto mode picks the fan's duty: on/off around the setpoint, a linear curve
+    # between two temperatures, or PID on the setpoint (curve and pid need output pwm).
+    ("control", "hysteresis", ("hysteresis", "curve", "pid")),
+    ("curve_low", 25.0, -40.0, 125.0),  # degC: curve demand 0 % here...
+    ("curve_high", 40.0, -40.0, 125.0),  # ...rising linearly to 100 % here
+    # PID on the temperature. Sign: the duty RISES while the temperature is ABOVE the
+    # setpoint (error = temperature - setpoint), so every gain is positive.
+    ("pid_kp", 25.0, 0.0, 1000.0),  # % duty per degC of error
+    ("pid_ki", 0.5, 0.0, 100.0),  # % duty per degC-second of accumulated error
+    ("pid_kd", 0.0, 0.0, 10000.0),  # % duty per degC/s the temperature is rising
+    # The fan's limits (percent duty, output pwm): a demand under off_below stops the
+    # fan rather than leave it stalling; otherwise at least min_duty, at most max_duty.
+    ("min_duty", 20.0, 0.0, 100.0),
+    ("max_duty", 100.0, 1.0, 100.0),
+    ("off_below", 10.0, 0.0, 100.0),
+    ("manual_duty", 100.0, 0.0, 100.0),  # % the fan runs at in mode "on"
+    # Full power this long when the fan starts from stop or jumps up more than 50 points:
+    # a fan's start duty is above its run duty.
+    ("kick_start_ms", 500, 0, 10000),
+    # The tach wire (GPIO3): "off" when there is none (no rpm, no stall check).
+    ("tach", "off", ("off", "on")),
+    ("tach_ppr", 2, 1, 8),  # tach pulses per revolution (2 on PC fans)
+    ("stall_ms", 2000, 500, 60000),  # driven but no tach pulse this long: the stall fault
     ("interval_ms", 1000, 20, 60000),  # telemetry period (20 ms: 50 lines a second)
     ("sample_ms", 100, 10, 10000),  # control period
     ("oversample", 32, 1, 256),  # ADC reads averaged per sample
@@ -105,6 +134,13 @@ def merge(current, changes):
             "setpoint +/- hysteresis/2 must lie inside the sensor range %s..%s"
             % (new["t_min"], new["t_max"]),
         )
+    if not new["off_below"] <= new["min_duty"] <= new["max_duty"]:
+        raise Invalid("range", "the fan's limits need off_below <= min_duty <= max_duty")
+    if new["curve_low"] >= new["curve_high"]:
+        raise Invalid("range", "curve_low must be below curve_high")
+    if new["control"] != "hysteresis" and new["output"] != "pwm":
+        raise Invalid("range", "control %s needs output pwm: a switched fan is only on "
+                               "or off" % new["control"])
     dog = new["watchdog_ms"]
     if dog and (dog < 1000 or dog < 2 * new["sample_ms"]):
         raise Invalid("range", "watchdog_ms must be 0 (off), or at least 1000 and twice "

@@ -11,7 +11,7 @@
 # that does not fit in the queue is dropped whole (telemetry's seq shows the gap).
 from fanctl import protocol
 
-TX_QUEUE = 2048  # bytes: a few lines, and the longest reply (get) twice over
+TX_QUEUE = 3072  # bytes: a few lines, and the longest reply (hello, about 1 KB) twice over
 CHECK_EVERY = 16  # bytes read between two looks at the clock
 # ...after at least this many: a whole command line gets in even when the loop is late
 # (about 15 ms of byte-wise reading on the RP2040).

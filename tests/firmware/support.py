@@ -3,6 +3,7 @@
 import json
 
 from fanctl import thermistor
+from fanctl.fan import TACH_MASK
 from fanctl.settings import defaults
 
 TICKS_PERIOD = 1 << 30  # the RP2040 port's ticks_ms() wraps here
@@ -52,6 +53,10 @@ class ScriptedBoard:
         self.now = start_ms % TICKS_PERIOD
         self.fan_on = None
         self.fan_log = []  # (ms, on) at each change
+        self.pwm_level = None
+        self.pwm_log = []  # (ms, level) at each change
+        # The tach: edges counted since boot, an int or a function of the ms clock.
+        self.tach = 0
         self.led_on = False
         self.inbox = bytearray()
         self.out = []  # whole lines written, without their line end
@@ -74,6 +79,17 @@ class ScriptedBoard:
         if on != self.fan_on:
             self.fan_log.append((self.now, on))
         self.fan_on = on
+
+    def fan_pwm(self, level):
+        # GPIO2 as PWM: the pin's level 0..65535 (fan_on None: not a digital output)
+        if level != self.pwm_level:
+            self.pwm_log.append((self.now, level))
+        self.pwm_level = level
+        self.fan_on = None
+
+    def tach_count(self):
+        t = self.tach
+        return (t(self.now) if callable(t) else t) & TACH_MASK
 
     def led(self, on):
         self.led_on = on

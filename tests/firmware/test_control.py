@@ -10,7 +10,8 @@ def settings(**kw):
 
 
 def run(ctl, s, temps, dt=100):
-    return [ctl.update(t, None, s, dt) for t in temps]
+    # -> whether the fan runs after each temperature
+    return [ctl.update(t, None, s, dt) > 0 for t in temps]
 
 
 def test_thresholds_are_symmetric():
@@ -64,7 +65,7 @@ def test_fault_forces_fan_on_past_min_off_and_mode_off():
     s = settings(min_off_ms=60000, mode="off")
     ctl = Controller()
     run(ctl, s, [20.0])
-    assert ctl.update(None, "open", s, 100) is True
+    assert ctl.update(None, "open", s, 100) == 100.0
 
 
 def test_after_fault_clears_min_on_still_applies():

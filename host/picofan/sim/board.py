@@ -56,6 +56,12 @@ class SimBoard:
         self.plant.advance_to(self.clock.ms / 1000)
         self.fan_on = self.plant.fan = bool(on)
 
+    def fan_pwm(self, level: int) -> None:
+        self.fan(level < 65535)  # placeholder until the fan model
+
+    def tach_count(self) -> int:
+        return 0
+
     def led(self, on: bool) -> None:
         self.led_on = bool(on)
 

@@ -230,6 +230,10 @@ class Chip:
             reply = pico.adc_reads(int(args[0]))
         elif verb == b"F":
             pico.set_fan(args[0] == b"1")
+        elif verb == b"P":
+            pico.set_fan_pwm(int(args[0]))
+        elif verb == b"T":
+            reply = [pico.tach_count()]
         elif verb == b"L":
             pico.led_on = args[0] == b"1"
         elif verb == b"W":

@@ -241,6 +241,14 @@ class VirtualPico:
         if on:
             self.stats.fan_on_at(self.clock.ms)
 
+    def set_fan_pwm(self, level: int) -> None:
+        # GPIO2 as PWM, through the documented inverting open-drain stage.
+        # (Placeholder until the fan model: running whenever the fan's line is not held low.)
+        self.set_fan(level < 65535)
+
+    def tach_count(self) -> int:
+        return 0
+
     def usb_wait_ms(self, ms: int) -> None:
         # A blocked USB write: board time passes, and the host gets real time to read.
         self.clock.ms += ms

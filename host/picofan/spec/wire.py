@@ -4,7 +4,7 @@ against it and docs/generate.py prints it; the board's side (builders, decoder) 
 fanctl.protocol, and tests hold the two together. (The firmware tests import it on
 MicroPython too: no __future__ or typing imports.)"""
 
-from fanctl import app, sampler, thermistor
+from fanctl import app, fan, sampler, thermistor
 
 # Field types: "i" int, "f" number, "b" bool, "s" str, "o" object,
 # "x" a command id echoed as sent (an int or a short string); "?" = may be null.
@@ -14,7 +14,7 @@ MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
               ("reset", "s"),
               ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("id", "x?")),
     "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
-             ("ohms", "f?"), ("fan", "b"), ("setpoint", "f"), ("hysteresis", "f"),
+             ("ohms", "f?"), ("fan", "b"), ("duty", "f"), ("rpm", "i?"), ("setpoint", "f"), ("hysteresis", "f"),
              ("mode", "s"), ("fault", "s?")),
     "ack": (("id", "x?"), ("cmd", "s")),
     "error": (("id", "x?"), ("code", "s"), ("msg", "s")),
@@ -25,12 +25,14 @@ ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved"), "set": ("settings",
               "save": ("settings", "saved"), "reset": ("settings", "saved")}
 
 # Every fault the board reports in tele.fault, and what it means to a user. The names
-# are the firmware's own constants; every fault turns the fan on.
+# are the firmware's own constants; every fault drives the fan
+# at full power.
 FAULTS: dict[str, str] = {
     thermistor.OPEN: "thermistor OPEN (disconnected?)",
     thermistor.SHORT: "thermistor SHORTED",
     thermistor.RANGE: "reading outside the plausible range",
     sampler.STUCK: "ADC STUCK (the same reading for too long)",
+    fan.STALL: "fan STALLED (driven, but its tach shows no turning)",
     app.ERROR: "firmware error (see messages)",
 }
 LEVELS = ("info", "warn", "error")

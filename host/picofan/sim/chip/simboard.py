@@ -66,10 +66,19 @@ class SimBoard:
 
     # -- machine.Pin(2), Pin("LED") --------------------------------------------------------
     def fan(self, on):
-        on = 1 if on else 0
+        on = -1 if on else -2  # apart from any PWM level
         if on != self._fan:
             self._fan = on
-            self._tell("F %d" % on)
+            self._tell("F %d" % (on == -1))
+
+    def fan_pwm(self, level):
+        if level != self._fan:
+            self._fan = level
+            self._tell("P %d" % level)
+
+    # -- the tach input (GPIO3): edges counted since boot -----------------------------------
+    def tach_count(self):
+        return int(self._ask("T")[0])
 
     def led(self, on):
         on = 1 if on else 0
