@@ -7,8 +7,10 @@ on how busy the machine is."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import picofan_cli
 import pytest
 from polling import until
 
@@ -183,3 +185,17 @@ def test_stall_and_unstall_in_help_and_bad_input_is_one_line(sim0: SimProcess) -
     assert r == {"ok": False, "error": "stall takes 0 argument(s)"}
     assert sim0.control("at 5 unstall")["ok"]
     assert not state(sim0)["stalled"]
+
+
+def test_stall_typed_at_the_sims_console(tmp_path: Path) -> None:
+    # `picofan sim` as a person runs it: commands typed on its console, one line each back.
+    with picofan_cli.SimCommand(tmp_path) as sim:
+        assert sim.proc.stdin is not None and sim.proc.stdout is not None
+        sim.proc.stdout.readline()  # "control socket …; type help …"
+        for typed in ("stall", "stall 3", "unstall"):
+            sim.proc.stdin.write(typed + "\n")
+            sim.proc.stdin.flush()
+        said = [sim.proc.stdout.readline() for _ in range(3)]
+    assert said[0].startswith("ok: bead ") and "0 rpm, stalled)" in said[0], said
+    assert said[1] == "error: stall takes 0 argument(s)\n"
+    assert said[2].startswith("ok: bead ") and "stalled" not in said[2], said
