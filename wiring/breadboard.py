@@ -464,16 +464,20 @@ def _draw(ax: plt.Axes, p: Placed) -> Note | None:
     raise ValueError(p.kind)
 
 
+def _fan_body(ax: plt.Axes, cx: float, cy: float, label: str) -> None:
+    """A fan seen from the front, centred at (cx, cy), labelled on its left."""
+    ax.add_patch(Rectangle((cx - 1.8, cy - 1.8), 3.6, 3.6, facecolor="#3a3a3a",
+                           edgecolor="black", zorder=6))
+    ax.add_patch(Circle((cx, cy), 1.5, facecolor="#555555", edgecolor="#222222", zorder=6))
+    ax.text(cx, cy, "M", ha="center", va="center", fontsize=12, color="white", zorder=7)
+    _label(ax, (cx - 2.2, cy), label, ha="right")
+
+
 def _draw_offboard(ax: plt.Axes, p: Placed) -> None:
     """The fan and the 12 V supply sit off the board, their wires plugged in."""
     if p.kind == "fan4":
         cx, cy = 8.6, -(ROWS + 4.2)
-        ax.add_patch(Rectangle((cx - 1.8, cy - 1.8), 3.6, 3.6, facecolor="#3a3a3a",
-                               edgecolor="black", zorder=6))
-        ax.add_patch(Circle((cx, cy), 1.5, facecolor="#555555", edgecolor="#222222",
-                            zorder=6))
-        ax.text(cx, cy, "M", ha="center", va="center", fontsize=12, color="white", zorder=7)
-        _label(ax, (cx - 2.2, cy), f"{p.ref} {p.what.split(':')[0]}", ha="right")
+        _fan_body(ax, cx, cy, f"{p.ref} {p.what.split(':')[0]}")
         # The wires leave the connector side by side, each toward its hole.
         for i, (name, h) in enumerate(sorted(p.leads, key=lambda lead: lead[1].x)):
             colour = WIRE[name.split()[-1]]
@@ -485,12 +489,7 @@ def _draw_offboard(ax: plt.Axes, p: Placed) -> None:
         return
     if p.kind == "fan":
         cx, cy = 10.0, -(ROWS + 4.2)
-        ax.add_patch(Rectangle((cx - 1.8, cy - 1.8), 3.6, 3.6, facecolor="#3a3a3a",
-                               edgecolor="black", zorder=6))
-        ax.add_patch(Circle((cx, cy), 1.5, facecolor="#555555", edgecolor="#222222",
-                            zorder=6))
-        ax.text(cx, cy, "M", ha="center", va="center", fontsize=12, color="white", zorder=7)
-        _label(ax, (cx - 2.2, cy), f"{p.ref} {p.what}", ha="right")
+        _fan_body(ax, cx, cy, f"{p.ref} {p.what}")
         starts = {"black": (cx - 0.6, cy + 1.5), "red": (cx + 0.6, cy + 1.5)}
     else:
         cx, cy = 18.4, -(ROWS - 0.5)

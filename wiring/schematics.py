@@ -4,6 +4,8 @@ wiring.calc."""
 
 from __future__ import annotations
 
+from typing import Literal
+
 import schemdraw
 import schemdraw.elements as elm
 from matplotlib.figure import Figure
@@ -38,6 +40,25 @@ from wiring.calc import (
     settings,
 )
 
+Side = Literal["left", "right", "bottom"]
+
+
+def _pico_pin(name: str, side: Side, anchor: str, pos: float | None = None) -> elm.IcPin:
+    """One of the Pico W's pins on its box: its name inside, its header pin outside."""
+    return elm.IcPin(name=name, pin=f"pin {pin(name)}", side=side, pos=pos, anchorname=anchor)
+
+
+def _driven_node(ic: elm.Ic, resistor: float, pull_down: float, gnd_y: float,
+                 taps: list[float]) -> tuple[float, float]:
+    """GP2 -> a series resistor -> a node pulled down to the ground rail: a transistor's
+    gate or base goes here. Returns the node."""
+    elm.Line().at(ic.out).right(0.5)
+    elm.Resistor().right(3).label(ohms_text(resistor), loc="top")
+    node = elm.Dot()
+    elm.Resistor().at(node.center).down().toy(gnd_y).label(ohms_text(pull_down), loc="bottom")
+    taps.append(node.center[0])
+    return node.center[0], node.center[1]
+
 
 def drawing(variant: str) -> schemdraw.Drawing:
     """One complete circuit: the Pico W, the divider, and one output stage."""
@@ -50,37 +71,15 @@ def drawing(variant: str) -> schemdraw.Drawing:
     with d:
         elm.style(elm.STYLE_IEC)
         pico_pins = [
-            elm.IcPin(
-                name=V33_PIN, pin=f"pin {pin(V33_PIN)}", side="left", pos=0.85, anchorname="v33"
-            ),
-            elm.IcPin(
-                name=ADC_PIN, pin=f"pin {pin(ADC_PIN)}", side="left", pos=0.35, anchorname="adc"
-            ),
-            elm.IcPin(
-                name=OUT_PIN, pin=f"pin {pin(OUT_PIN)}", side="right", pos=0.35, anchorname="out"
-            ),
-            elm.IcPin(name=GND_PIN, pin=f"pin {pin(GND_PIN)}", side="bottom", anchorname="gnd"),
+            _pico_pin(V33_PIN, "left", "v33", 0.85),
+            _pico_pin(ADC_PIN, "left", "adc", 0.35),
+            _pico_pin(OUT_PIN, "right", "out", 0.35),
+            _pico_pin(GND_PIN, "bottom", "gnd"),
         ]
         if variant == "fan-4wire":
-            pico_pins.append(
-                elm.IcPin(
-                    name=TACH_PIN,
-                    pin=f"pin {pin(TACH_PIN)}",
-                    side="right",
-                    pos=0.75,
-                    anchorname="tach",
-                )
-            )
+            pico_pins.append(_pico_pin(TACH_PIN, "right", "tach", 0.75))
         if variant == "fan-5v":
-            pico_pins.append(
-                elm.IcPin(
-                    name=VBUS_PIN,
-                    pin=f"pin {pin(VBUS_PIN)}",
-                    side="right",
-                    pos=0.85,
-                    anchorname="vbus",
-                )
-            )
+            pico_pins.append(_pico_pin(VBUS_PIN, "right", "vbus", 0.85))
         ic = elm.Ic(
             pins=pico_pins, size=(5, 8), pinspacing=0, leadlen=1.0, plblsize=11, lsize=12
         ).label("Raspberry Pi\nPico W", fontsize=14)
@@ -124,14 +123,8 @@ def drawing(variant: str) -> schemdraw.Drawing:
                 fontsize=11,
             )
         else:
-            elm.Line().at(ic.out).right(0.5)
-            elm.Resistor().right(3).label(ohms_text(R_GATE), loc="top")
-            gate = elm.Dot()
-            elm.Resistor().at(gate.center).down().toy(gnd_y).label(
-                ohms_text(R_PULLDOWN), loc="bottom"
-            )
-            taps.append(gate.center[0])
-            elm.Line().at(gate.center).right(1.5)
+            gate = _driven_node(ic, R_GATE, R_PULLDOWN, gnd_y, taps)
+            elm.Line().at(gate).right(1.5)
             q = elm.NFet(theta=0).reverse().anchor("gate")
             elm.Label().at(q.source).label("S", loc="right", ofst=(0.15, 0.3), fontsize=10)
             elm.Label().at(q.drain).label("D", loc="right", ofst=(0.15, -0.3), fontsize=10)
@@ -204,14 +197,8 @@ def _four_wire(ic: elm.Ic, gnd_y: float, col: float, taps: list[float]) -> tuple
     elm.Line().tox(tach.center[0]).label("3.3 V", loc="top", fontsize=11)
 
     # The PWM stage, lower: GP2 -> base resistor -> NPN; the base pulled down.
-    elm.Line().at(ic.out).right(0.5)
-    elm.Resistor().right(3).label(ohms_text(R_BASE), loc="top")
-    base = elm.Dot()
-    elm.Resistor().at(base.center).down().toy(gnd_y).label(
-        ohms_text(R_BASE_PULLDOWN), loc="bottom"
-    )
-    taps.append(base.center[0])
-    elm.Line().at(base.center).right(1.0)
+    base = _driven_node(ic, R_BASE, R_BASE_PULLDOWN, gnd_y, taps)
+    elm.Line().at(base).right(1.0)
     q = elm.BjtNpn(circle=True).anchor("base")
     elm.Label().at((q.center[0] + 0.2, q.center[1] - 1.1)).label(
         f"{NPN}\nTO-92: E B C left to\nright, flat face to you\n\n"

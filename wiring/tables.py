@@ -363,6 +363,28 @@ def _label(name: str) -> str:
     return f"{name} pin {pin(name)}"
 
 
+def _driver(g: _Grid, row: int, base: int, resistor: float, pull_down: float, device: str,
+            lower: str, ground: str) -> int:
+    """A transistor stage as text, in rows row..row+2: GP2 -> resistor -> the control
+    node, pulled down to GND -> the transistor (`device`, its control lead first);
+    `lower` is its lead down to GND, `ground` what the GND line ends with. Returns the
+    transistor's column, for what the caller draws above it."""
+    rs = f"── {ohms_text(resistor)} ──"
+    node = base + len(rs)  # the control node and its pull-down
+    col = node + len(ohms_text(pull_down)) + 4
+    g.put(row, 0, _label(OUT_PIN))
+    g.put(row, base, rs + "┬")
+    g.hline(row, node + 1, col - 2)
+    g.put(row, col - 2, device)
+    g.put(row + 1, node, f"▯ {ohms_text(pull_down)}")
+    g.put(row + 1, col, lower)
+    g.put(row + 2, 0, _label(GND_PIN))
+    g.hline(row + 2, base, col)
+    g.put(row + 2, node, "┴")
+    g.put(row + 2, col, ground)
+    return col
+
+
 def ascii_text() -> str:
     """The circuits as text, for a terminal: the same pins and values as the drawings."""
     s = settings()
@@ -392,9 +414,8 @@ def ascii_text() -> str:
 
     fan = _Grid()
     base = max(len(_label(n)) for n in (VBUS_PIN, OUT_PIN, GND_PIN)) + 1
-    rg = f"── {ohms_text(R_GATE)} ──"
-    p = base + len(rg)  # the gate node and its pull-down
-    f = p + len(ohms_text(R_PULLDOWN)) + 4  # the fan / drain / source column
+    f = _driver(fan, 6, base, R_GATE, R_PULLDOWN, f"G[Q1] {MOSFET}", "│S",
+                "┴── ⏚   (and a 12 V supply's −)")  # the fan / drain / source column
     dd = f + 9  # the diode column
     fan.put(0, 0, _label(VBUS_PIN))
     fan.hline(0, base, dd)
@@ -410,16 +431,6 @@ def ascii_text() -> str:
     fan.hline(4, f + 1, dd)
     fan.put(4, dd, "┘")
     fan.put(5, f, "│D")
-    fan.put(6, 0, _label(OUT_PIN))
-    fan.put(6, base, rg + "┬")
-    fan.hline(6, p + 1, f - 2)
-    fan.put(6, f - 2, f"G[Q1] {MOSFET}")
-    fan.put(7, p, f"▯ {ohms_text(R_PULLDOWN)}")
-    fan.put(7, f, "│S")
-    fan.put(8, 0, _label(GND_PIN))
-    fan.hline(8, base, f)
-    fan.put(8, p, "┴")
-    fan.put(8, f, "┴── ⏚   (and a 12 V supply's −)")
 
     blocks = [
         "sensor, every variant:",
@@ -444,21 +455,10 @@ def _four_wire_ascii() -> list[str]:
     names = (OUT_PIN, TACH_PIN, GND_PIN, V33_PIN)
     base = max(len(_label(n)) for n in names) + 1
     g = _Grid()
-    rb = f"── {ohms_text(R_BASE)} ──"
-    b = base + len(rb)  # the base node and its pull-down
-    q = b + len(ohms_text(R_BASE_PULLDOWN)) + 4  # the collector / emitter column
+    q = _driver(g, 2, base, R_BASE, R_BASE_PULLDOWN, f"B[Q2] {NPN}", "│E",
+                f"┴── ⏚   (and {wires['GND']}, and the 12 V supply's −)")  # C and E
     g.put(0, q, f"┌── {wires['PWM']}, pulled up inside the fan")
     g.put(1, q, "│C")
-    g.put(2, 0, _label(OUT_PIN))
-    g.put(2, base, rb + "┬")
-    g.hline(2, b + 1, q - 2)
-    g.put(2, q - 2, f"B[Q2] {NPN}")
-    g.put(3, b, f"▯ {ohms_text(R_BASE_PULLDOWN)}")
-    g.put(3, q, "│E")
-    g.put(4, 0, _label(GND_PIN))
-    g.hline(4, base, q)
-    g.put(4, b, "┴")
-    g.put(4, q, f"┴── ⏚   (and {wires['GND']}, and the 12 V supply's −)")
     g.put(5, 0, "12 V supply +")
     g.hline(5, base, q + 3)
     g.put(5, q + 4, wires["+12 V"])

@@ -158,34 +158,32 @@ def test_each_layout_connects_what_the_schematic_does(variant: str) -> None:
     assert built_nets(rows) == expected_nets(variant)
 
 
+def moved(variant: str, part: str, old: str, new: str) -> list[tuple[str, str]]:
+    """A variant's table with one part's hole changed, as a builder might misplace it."""
+    rows = breadboard_tables()[variant]
+    out = [(ref, cell.replace(old, new)) if ref == part else (ref, cell) for ref, cell in rows]
+    assert out != rows
+    return out
+
+
 def test_the_layout_check_catches_a_lead_one_row_off() -> None:
     # R1 one row down: into the row of the Pico's RUN pin instead of GP26's.
-    rows = breadboard_tables()["led"]
-    moved = [(ref, cell.replace("j10,", "j11,")) if ref == "R1" else (ref, cell)
-             for ref, cell in rows]
-    assert moved != rows
-    built = built_nets(moved)
+    built = built_nets(moved("led", "R1", "j10,", "j11,"))
     assert built != expected_nets("led")
     assert ("R1.*", "RUN") in built
 
 
 def test_the_layout_check_catches_a_short() -> None:
     # The fan's black wire one row up, on the gate instead of the drain.
-    rows = breadboard_tables()["fan-5v"]
-    moved = [(ref, cell.replace("black: g23", "black: g22")) if ref == "M1" else (ref, cell)
-             for ref, cell in rows]
-    assert moved != rows
-    assert ("M1.black", "Q1.G", "R3.*", "R4.*") in built_nets(moved)
+    built = built_nets(moved("fan-5v", "M1", "black: g23", "black: g22"))
+    assert ("M1.black", "Q1.G", "R3.*", "R4.*") in built
 
 
 def test_the_layout_check_catches_the_tach_on_the_wrong_side_of_its_resistor() -> None:
-    # The fan's tach wire in GP3's own row (b-side) instead of the pull-up's row:
+    # The fan's tach wire in GP3's own half-row (a-e) instead of the pull-up's (f-j):
     # the series resistor would be bypassed.
-    rows = breadboard_tables()["fan-4wire"]
-    moved = [(ref, cell.replace("#3 green: h27", "#3 green: c27")) if ref == "M2" else (ref, cell)
-             for ref, cell in rows]
-    assert moved != rows
-    assert ("C2.*", "GP3", "M2.#3 green", "R8.*") in built_nets(moved)
+    built = built_nets(moved("fan-4wire", "M2", "#3 green: h27", "#3 green: c27"))
+    assert ("C2.*", "GP3", "M2.#3 green", "R8.*") in built
 
 
 def test_no_pico_pin_shares_a_row_with_the_fans_12_v_or_its_pwm_line() -> None:
