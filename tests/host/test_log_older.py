@@ -13,8 +13,8 @@ from pathlib import Path
 
 import picofan_cli
 import pytest
-from PIL import Image
 from picofan_cli import csv_rows
+from PIL import Image
 from polling import until
 from scripted_device import ScriptedDevice
 from terminal import Tmux
