@@ -173,9 +173,9 @@ def _number(bid: str, name: str, label: str, unit: str, step: float,
               "min": low, "max": high, "step": 1 if isinstance(default, int) else step,
               "mode": "box", "unit_of_meas": unit, "ent_cat": "config"}
     if device_class:
-        # A temperature, converted for °F users; a temperature difference (hysteresis)
-        # must not be (2 °C would show as 35.6 °F), and HA's temperature_delta class
-        # only exists since late 2025.
+        # "temperature": converted for °F users. A temperature difference (hysteresis)
+        # gets none: it must not be (2 °C would show as 35.6 °F), and HA's
+        # temperature_delta class only exists since late 2025.
         entity["dev_cla"] = device_class
     return entity
 
