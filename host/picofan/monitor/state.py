@@ -77,8 +77,8 @@ class MonitorState:
     lines: int = 0
     reboots: int = 0
     newest_at: float = 0.0  # when the newest telemetry line was read off the port (epoch s)
-    # Device ms of the newest reading whose duty a jump to 100 % would kick-start from.
-    kickable_at: int | None = None
+    # Device ms of the newest kick-start seen begin (see kick_start()).
+    kick_from: int | None = None
     narrator: Narrator = field(default_factory=Narrator)  # the messages' words
 
     def apply(self, event: Event, now: float | None = None) -> None:
@@ -90,7 +90,7 @@ class MonitorState:
         elif isinstance(event, Rebooted):
             self.reboots += 1
             self.history.clear()  # its clock starts again at 0
-            self.kickable_at = None
+            self.kick_from = None
         elif isinstance(event, Received):
             self._message(event, now)
         if not is_telemetry(event) and (text := self.narrator.describe(event)):
@@ -99,6 +99,7 @@ class MonitorState:
     def _message(self, event: Received, now: float) -> None:
         kind, m = event.message.type, event.message.data
         if kind == "tele":
+            self._kick_from(self.tele, m)
             self.tele = m
             self.lines += 1
             self.newest_at = event.at.timestamp()
@@ -107,9 +108,6 @@ class MonitorState:
                           duty_of(m), m.get("rpm"), control_of(self.settings))
             if self.history and point.t < self.history[-1].t:
                 self.history.clear()  # the clock went back in one boot: its 12.4-day wrap
-                self.kickable_at = None
-            if point.duty < 100.0 - KICK_JUMP:
-                self.kickable_at = m["ms"]
             if self.history and point.t - self.history[-1].t < 1.0:
                 self.history[-1] = point  # keep the newest within each second
             else:
@@ -128,18 +126,27 @@ class MonitorState:
         if "settings" in reply:
             self.settings = reply["settings"]
 
+    def _kick_from(self, last: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        """A kick-start seen begin: `new` at 100 % one sample after `last` below
+        100 - KICK_JUMP % (stopped, or slow enough that any jump to 100 % kicks), the
+        firmware's own rule. (Readings further apart may hide a step between them.)"""
+        s = self.settings
+        if last is None or not s or new["ms"] < last["ms"] or new["fault"]:
+            self.kick_from = None  # (a fault drives 100 % and ends any kick)
+        elif (duty_of(new) >= 100.0 > duty_of(last) + KICK_JUMP
+              and 0 < new["ms"] - last["ms"] <= s["sample_ms"]):
+            self.kick_from = new["ms"]
+
     def kick_start(self) -> bool:
-        """True while the fan is surely in its kick-start: a PWM fan driven at 100 %
-        with no fault, within kick_start_ms of a reading that had it stopped or below
-        100 - KICK_JUMP %. The firmware kicks every such jump, and it came after that
-        reading, so the kick is still running. (A shorter kick between two readings
-        is never seen: telemetry reports the duty of one sample per interval.)"""
+        """True while the fan is in a kick-start seen begin: a PWM fan at 100 % with
+        no fault, less than kick_start_ms after it. (A kick starts at full power for
+        kick_start_ms whatever the demand does, and a new one only lengthens it.)"""
         s, tele = self.settings, self.tele
         if not s or not tele or tele["fault"] or s["output"] != "pwm":
             return False
-        if duty_of(tele) < 100.0 or self.kickable_at is None:
+        if duty_of(tele) < 100.0 or self.kick_from is None:
             return False
-        return bool(tele["ms"] - self.kickable_at < s["kick_start_ms"])
+        return bool(0 <= tele["ms"] - self.kick_from < s["kick_start_ms"])
 
     def trend(self) -> float | None:
         """°C per minute over the last TREND_S seconds, or None: from good
