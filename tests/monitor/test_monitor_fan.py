@@ -122,20 +122,25 @@ async def test_fan_settings_from_the_box_reach_the_firmware(sim_fast: SimProcess
         assert (got["output"], got["control"], got["pid_kp"]) == ("pwm", "pid", 12.5)
 
 
-async def test_the_settings_box_is_worked_with_the_keys(sim_fast: SimProcess) -> None:
-    async with running(sim_fast.port, sim_fast) as (app, pilot):
+async def test_the_settings_box_is_worked_with_the_keys(device: ScriptedDevice) -> None:
+    """Tab in and on to the fan's row; Enter opens a list and picks from it, and focus
+    moves on: to the setting's box, then to Apply, where Enter sends. (A quiet device:
+    under a stream of telemetry the pilot waits for an idle screen at every key.)"""
+    async with running(device.path) as (app, pilot):
+        device.send(hello())
         await until(pilot, lambda: app.state.settings is not None)
-        app.query_one("#fan-setting", Select).focus()
-        await pilot.press("enter")  # open the list of fan settings...
-        await pilot.press(*["down"] * FAN_SETTINGS.index("tach"), "enter")  # ...to tach
-        await until(pilot, lambda: app.query_one(Controls).fan_setting == "tach")
-        await pilot.press("tab", "enter", "down", "down", "enter")  # the prompt, off, on
-        await until(pilot, lambda: app.query_one("#fan-choice", Select).value == "on")
-        await pilot.press("escape")
-        await pilot.press("tab")  # into the box again: the first, the setpoint
+        await pilot.press(*["tab"] * 5)  # setpoint, hysteresis, mode, Apply, fan setting
+        assert app.focused is app.query_one("#fan-setting")
+        await pilot.press("enter", *["down"] * FAN_SETTINGS.index("pwm_invert"), "enter")
+        await until(pilot, lambda: app.query_one(Controls).fan_setting == "pwm_invert")
+        assert app.focused is app.query_one("#fan-choice")
+        await pilot.press("enter", "down", "down", "enter")  # the prompt, on, off
+        await until(pilot, lambda: app.focused is app.query_one("#apply"))
         await pilot.press("enter")
-        await until(pilot, lambda: "acknowledged: tach=on" in text(app, "#status"))
-        assert app.device.request("get")["settings"]["tach"] == "on"
+        await until(pilot, lambda: len(commands(device, "set")) == 1)
+        sent = commands(device, "set")[0]
+        assert {k: v for k, v in sent.items() if k not in ("cmd", "id")} == {"pwm_invert": "off"}
+        assert text(app, "#status") == "pending: pwm_invert=off"
 
 
 async def test_a_refused_fan_setting_says_why_and_changes_nothing(

@@ -105,15 +105,27 @@ class Controls(Vertical):
     def fan_setting(self) -> str:
         return str(self.query_one("#fan-setting", Select).value)
 
-    @on(Select.Changed, "#fan-setting")
     def picked(self) -> None:
         """A fan setting picked: its own box, empty, the board's value as its prompt."""
         self.query_one("#fan-value", Input).value = ""
-        name = self.fan_setting
-        words = choices(name)
+        words = choices(self.fan_setting)
         if words:
             self.query_one("#fan-choice", Select).set_options((w, w) for w in words)
         self.show_fan_setting()
+
+    # Picked from a list with the keys, focus moves on: to the setting's own box, or
+    # to Apply (Enter there sends it; Enter on a list opens the list again).
+    @on(Select.Changed, "#fan-setting")
+    def fan_setting_picked(self, event: Select.Changed) -> None:
+        self.picked()
+        if event.select.has_focus:
+            box = "#fan-choice" if choices(self.fan_setting) else "#fan-value"
+            self.query_one(box).focus()
+
+    @on(Select.Changed, "#mode, #fan-choice")
+    def word_picked(self, event: Select.Changed) -> None:
+        if event.select.has_focus and isinstance(event.value, str):
+            self.query_one("#apply").focus()
 
     def watch_settings(self) -> None:
         if self.is_mounted:
