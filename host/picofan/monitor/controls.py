@@ -118,13 +118,14 @@ class Controls(Vertical):
     @on(Select.Changed, "#fan-setting")
     def fan_setting_picked(self, event: Select.Changed) -> None:
         self.picked()
-        if event.select.has_focus:
+        if event.select.has_focus_within:  # (its list, or itself once the list closed)
             box = "#fan-choice" if choices(self.fan_setting) else "#fan-value"
             self.query_one(box).focus()
 
     @on(Select.Changed, "#mode, #fan-choice")
     def word_picked(self, event: Select.Changed) -> None:
-        if event.select.has_focus and isinstance(event.value, str):
+        self.show_fan_setting()  # "now switch" becomes "from switch"
+        if event.select.has_focus_within and isinstance(event.value, str):
             self.query_one("#apply").focus()
 
     def watch_settings(self) -> None:
@@ -133,7 +134,8 @@ class Controls(Vertical):
 
     def show_fan_setting(self) -> None:
         """The picked setting's box (a list of words, or a text box for a number)
-        with the board's value as its prompt, and its limits beside it."""
+        with the board's value as its prompt; beside it a number's limits, or the
+        board's word (what a word picked would change it from)."""
         name = self.fan_setting
         words = choices(name)
         now = shown(self.settings.get(name, "?")) if self.settings else "?"
@@ -141,8 +143,9 @@ class Controls(Vertical):
         pick = self.query_one("#fan-choice", Select)
         box.display, pick.display = not words, bool(words)
         box.placeholder = pick.prompt = now
+        chosen = words and isinstance(pick.value, str) and pick.value != now
         self.query_one("#fan-hint", Static).update(
-            f"now {now}" if words else limits_text(name))
+            limits_text(name) if not words else f"from {now}" if chosen else f"now {now}")
 
     def changes_from_inputs(self) -> dict[str, Any]:
         """What the boxes ask for (ValueError: a box holds no number)."""
