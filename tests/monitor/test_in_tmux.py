@@ -30,9 +30,12 @@ def wait_for(text: str, timeout: float = 60) -> str:
 
 def screen_shows(ok: Callable[[str], bool], timeout: float = 60) -> str:
     """The screen once ok(screen) holds."""
+    def showing() -> str:
+        shown = TERM.screen()
+        return shown if ok(shown) else ""
+
     try:
-        return until(lambda: (shown := TERM.screen()) if ok(shown) else "", "the screen",
-                     timeout)
+        return until(showing, "the screen", timeout)
     except AssertionError as e:
         raise AssertionError(f"{e}:\n{TERM.screen()}") from None
 
@@ -72,21 +75,21 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     # and Enter pick (focus moves on: to the setting's words, then to Apply), Enter
     # sends. Between keys, a look at the screen, as a person looks.
     keys(*["Tab"] * 6, "Enter")  # the fan setting shown first is output: its words
-    screen_shows(lambda s: "Dismiss menu" in s and "pwm_invert" not in s)
+    wait_for("Dismiss menu")
     keys("Down", "Down", "Enter")  # (the prompt) switch, pwm
     wait_for("from switch")
     keys("Enter")
     wait_for("acknowledged: output=pwm")
     keys("Tab", "Enter")  # from Apply on to the list of fan settings
-    screen_shows(lambda s: "Dismiss menu" in s and "pwm_invert" in s)
+    wait_for("manual_duty")  # (the list covers the footer)
     keys("Down", "Down", "Enter")  # output, pwm_invert, control
-    screen_shows(lambda s: "now hysteresis" in s and "Dismiss menu" not in s)
+    screen_shows(lambda s: "now hysteresis" in s and "manual_duty" not in s)
     keys("Enter")
-    screen_shows(lambda s: "Dismiss menu" in s and "pwm_invert" not in s)
+    wait_for("Dismiss menu")
     keys("Down", "Down", "Enter")  # (the prompt) hysteresis, curve
     wait_for("from hysteresis")
     keys("Enter")
-    shown = wait_for("acknowledged: control=curve", "0 % at 25.00 °C, rising")
+    shown = TERM.wait_for("acknowledged: control=curve", "0 % at 25.00 °C, rising", timeout=60)
     assert "to 100 % at 40.00 °C" in shown and "mode auto, curve" in shown
     keys("Escape")  # out of the box: the keys act again (and Esc then r is not Alt+r)
     screen_shows(lambda s: "esc leave box" not in s)
