@@ -21,6 +21,7 @@ from polling import until
 from scripted_device import ScriptedDevice
 
 from fanctl import settings
+from fanctl.protocol import PROTOCOL_VERSION
 from picofan.bridge import ha
 from picofan.spec import wire
 
@@ -498,7 +499,7 @@ def test_a_board_without_a_unique_id_is_said_and_left_alone(bridge: Start, home:
         until(lambda: old.read(0.1) is not None and b'"cmd": "hello"' in old.received,
               "the bridge asking the old board who it is")  # and it answers
         old.send((json.dumps(hello) + "\r\n" + json.dumps(tele) + "\r\n").encode())
-        log = run.wait_log("older than protocol 3")
+        log = run.wait_log(f"older than protocol {PROTOCOL_VERSION}")
         assert old.path in log and "picofan flash" in log
         (bid,) = configs(home, 1)  # the current board only
         home.wait_text(ha.Topics(bid).availability, "online")

@@ -91,18 +91,53 @@ class FlashVfs:
 
 
 class _Pin:
-    OUT = 1
+    # machine.Pin as the rp2 port has it (ports/rp2/machine_pin.c): its constants'
+    # values, and a pin nothing is wired to (an interrupt never fires).
     IN = 0
+    OUT = 1
+    PULL_UP = 1
+    PULL_DOWN = 2
+    IRQ_FALLING = 4
+    IRQ_RISING = 8
 
-    def __init__(self, pin, mode=-1, value=None):
+    def __init__(self, pin, mode=-1, pull=-1, value=None):
         self.pin = pin
-        self._value = 0 if value is None else value
+        self._value = 0
+        self.init(mode, pull, value)
+
+    def init(self, mode=-1, pull=-1, value=None):
+        if value is not None:
+            self._value = 1 if value else 0
 
     def value(self, v=None):
         if v is None:
             return self._value
         self._value = 1 if v else 0
         return None
+
+    def irq(self, handler=None, trigger=IRQ_FALLING | IRQ_RISING, hard=False):
+        self._irq = (handler, trigger, hard)
+
+
+class _PWM:
+    # machine.PWM on rp2: a slice's channel on the pin, 16-bit duty.
+    def __init__(self, dest, freq=None, duty_u16=None):
+        if not isinstance(dest, _Pin):
+            raise TypeError("PWM needs a Pin")
+        self.pin = dest
+        self._freq = freq
+        self._duty = duty_u16 or 0
+
+    def duty_u16(self, value=None):
+        if value is None:
+            return self._duty
+        if not 0 <= value <= 65535:
+            raise ValueError("duty_u16 must be from 0 to 65535")
+        self._duty = value
+        return None
+
+    def deinit(self):
+        self._duty = 0
 
 
 class _ADC:
@@ -154,6 +189,7 @@ class _machine:
     # and watchdog. (A class, as this build cannot create module objects; `import`
     # takes it.)
     Pin = _Pin
+    PWM = _PWM
     ADC = _ADC
     WDT = _WDT
     mem32 = _Mem32()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import picofan_cli
 import pytest
+from polling import until
 from terminal import Tmux
 
 from fanctl import protocol as wire
@@ -43,8 +44,11 @@ def test_replay_shows_the_log_and_sends_nothing(tmp_path: Path) -> None:
         assert "╶─╮╶╮  ╶─╮╶─╮" in shown  # the last reading in big digits: 31.23
         # read-only, and it says so: the footer offers no key that would send
         assert "a replay of run.csv: read-only" in shown
-        footer = shown.rstrip().splitlines()[-1]
-        assert "quit" in footer and "setpoint" not in footer and "save" not in footer
+        # The footer is drawn after the panels: wait for it rather than catch a half-drawn
+        # screen on a busy machine.
+        footer = until(lambda: next((line for line in [term.screen().rstrip().splitlines()[-1]]
+                                     if "quit" in line), None), "the replay's footer", 60)
+        assert "setpoint" not in footer and "save" not in footer
         term.keys("q")
         shown = term.wait_for("EXITED", timeout=60)
         assert "EXITED 0" in shown and "300 readings replayed from" in shown
