@@ -27,8 +27,8 @@ SPEC = (
     ("curve_high", 40.0, -40.0, 125.0),  # ...rising linearly to 100 % here
     # PID on the temperature. Sign: the duty RISES while the temperature is ABOVE the
     # setpoint (error = temperature - setpoint), so every gain is positive.
-    ("pid_kp", 25.0, 0.0, 1000.0),  # % duty per degC of error
-    ("pid_ki", 0.5, 0.0, 100.0),  # % duty per degC-second of accumulated error
+    ("pid_kp", 100.0, 0.0, 1000.0),  # % duty per degC of error
+    ("pid_ki", 2.0, 0.0, 100.0),  # % duty per degC-second of accumulated error
     ("pid_kd", 0.0, 0.0, 10000.0),  # % duty per degC/s the temperature is rising
     # The fan's limits (percent duty, output pwm): a demand under off_below stops the
     # fan rather than leave it stalling; otherwise at least min_duty, at most max_duty.

@@ -10,11 +10,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from fanctl.settings import defaults
 from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
 from picofan.sim.clock import SimClock
-from picofan.sim.plant import Plant
+from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
 from picofan.sim.usb_cdc import CTRL_C
 
@@ -37,7 +38,6 @@ class SimBoard:
         self.fault: str | None = None
         self.stuck_code: int | None = None
         self.led_on = False
-        self.fan_on = True
         self.inbox = bytearray()
         self.partial = bytearray()
         self.boot_ms = 0  # virtual time of the last boot: ticks_ms() starts from 0 there
@@ -51,16 +51,19 @@ class SimBoard:
         self.plant.self_heat_w = 0.0 if self.fault else self.divider.self_heat_w(t)
         return Rp2040Adc.to_u16(self.adc.code(self.divider.ratio(t, self.fault)))
 
-    # machine.Pin(2) and Pin("LED")
+    # machine.Pin(2) as an output or PWM, through the virtual Pico's wiring (sim/fan.py),
+    # the tach's edges on GPIO3, and Pin("LED")
     def fan(self, on: bool) -> None:
         self.plant.advance_to(self.clock.ms / 1000)
-        self.fan_on = self.plant.fan = bool(on)
+        self.plant.fan.pin_digital(bool(on))
 
     def fan_pwm(self, level: int) -> None:
-        self.fan(level < 65535)  # placeholder until the fan model
+        self.plant.advance_to(self.clock.ms / 1000)
+        self.plant.fan.pin_pwm(level)
 
     def tach_count(self) -> int:
-        return 0
+        self.plant.advance_to(self.clock.ms / 1000)
+        return self.plant.fan.tach_count
 
     def led(self, on: bool) -> None:
         self.led_on = bool(on)
@@ -151,24 +154,50 @@ class NullPort:
         self.lines.append(text)
 
 
+class Sample(NamedTuple):
+    """The world as the rig records it once a loop pass, before the controller waits."""
+
+    ms: float
+    bead_c: float  # the true bead temperature, from the plant
+    duty: float  # percent, as the fan sees it
+    rpm: float
+
+
 class RigBoard(SimBoard):
-    """SimBoard that records, at every fan() call (each controller calls it once
-    per sample), the true bead temperature and the fan state."""
+    """SimBoard that records the world once a loop pass (every controller waits once
+    per sample) from record_from_ms on, and every change of the fan's drive: its starts
+    and stops, and its duty."""
 
     def __init__(self, *args: object, **kw: object) -> None:
         super().__init__(*args, **kw)  # type: ignore[arg-type]
         self.record_from_ms = 0
-        self.trace: list[tuple[float, float, bool]] = []  # (ms, true bead C, fan)
-        self.switch_ms: list[float] = []
+        self.trace: list[Sample] = []
+        self.switch_ms: list[float] = []  # the fan started or stopped
+        self.changes: list[tuple[float, float]] = []  # (ms, duty): the fan's duty changed
+
+    def _drove(self, was: float) -> None:
+        now = self.plant.fan.duty
+        if now != was:
+            self.changes.append((self.clock.ms, now))
+            if (now > 0) != (was > 0):
+                self.switch_ms.append(self.clock.ms)
 
     def fan(self, on: bool) -> None:
-        was = self.fan_on
+        was = self.plant.fan.duty
         super().fan(on)
-        ms = self.clock.ms
-        if bool(on) != was:
-            self.switch_ms.append(ms)
-        if ms >= self.record_from_ms:
-            self.trace.append((ms, self.plant.bead_c, bool(on)))
+        self._drove(was)
+
+    def fan_pwm(self, level: int) -> None:
+        was = self.plant.fan.duty
+        super().fan_pwm(level)
+        self._drove(was)
+
+    def wait(self, ms: int) -> bool:
+        if self.clock.ms >= self.record_from_ms:
+            self.plant.advance_to(self.clock.ms / 1000)
+            fan = self.plant.fan
+            self.trace.append(Sample(self.clock.ms, self.plant.bead_c, fan.duty, fan.rpm))
+        return super().wait(ms)
 
 
 @dataclass
@@ -188,13 +217,13 @@ class World:
         self.triggers[:] = [t for t in self.triggers if not t(self)]
 
 
-def make_world(seed: int) -> World:
+def make_world(seed: int, plant_params: PlantParams | None = None) -> World:
     # The same construction as VirtualPico: parts drawn from the seed, then the ADC.
     rng = random.Random(seed)
     params = AdcParams()
     divider = Divider.from_nominal(defaults(), params, rng)
     adc = Rp2040Adc(params, rng)
-    plant = Plant()
+    plant = Plant(plant_params)
     port = NullPort()
     world = World(board=None, plant=plant, port=port)  # type: ignore[arg-type]
     world.board = RigBoard(plant, divider, adc, port, SimClock(0), world.on_time)

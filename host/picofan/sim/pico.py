@@ -9,6 +9,7 @@ from its control socket (a Unix socket; one reply line of JSON per command):
     hang                         the ADC bus stops answering: the loop hangs (the
                                  watchdog, if running, resets the board)
     fault open|short|stuck|none  break the thermistor (open/short) or freeze the ADC
+    stall | unstall              lock the fan's rotor (0 rpm, no tach pulses) / free it
     ambient C | heat W           room temperature, heat-source power
     unplug [S]                   pull the USB cable for S seconds (default 1): the
                                  port goes away (once the host has read what was
@@ -17,7 +18,8 @@ from its control socket (a Unix socket; one reply line of JSON per command):
     at S COMMAND                 run COMMAND when the board's clock reaches S seconds
     pause | resume               freeze the board's clock (and the firmware) / go on
     mark                         start counting the loop's timing (status: loop) anew
-    status | help
+    status | help                status: the world and the board (fan: duty as the fan
+                                 sees it, rpm, stalled; loop: see mark)
 """
 
 from __future__ import annotations
@@ -61,7 +63,8 @@ FAULT_KINDS = (*WIRE_FAULTS, sampler.STUCK)
 
 class LoopStats:
     """How the firmware's loop kept time, seen from the hardware: the board time of
-    every sample (an ADC batch), and how long the fan took to come on after a fault."""
+    every sample (an ADC batch), and how long after a fault (a sensor fault, or the
+    rotor locked) the fan was driven at 100 %, whichever way it is wired."""
 
     def __init__(self) -> None:
         self.samples = 0
@@ -80,7 +83,7 @@ class LoopStats:
     def fault_at(self, ms: float | None) -> None:
         self.fault_ms, self.fault_to_fan_ms = ms, None
 
-    def fan_on_at(self, ms: float) -> None:
+    def fan_full_at(self, ms: float) -> None:
         if self.fault_ms is not None and self.fault_to_fan_ms is None:
             self.fault_to_fan_ms = ms - self.fault_ms
 
@@ -124,7 +127,6 @@ class VirtualPico:
         self.stuck_code: int | None = None
         self.hang_requested = False
         self.hung = False  # the firmware is stuck in a read the bus never answers
-        self.fan_on = True
         self.led_on = False
         self.stopped = threading.Event()
         self.running = threading.Event()  # cleared by pause
@@ -155,7 +157,8 @@ class VirtualPico:
             return self._apply(verb, args)
 
     def _check(self, verb: str, args: list[str]) -> None:
-        arity = {"pinch": 0, "release": 0, "fault": 1, "ambient": 1, "heat": 1,
+        arity = {"pinch": 0, "release": 0, "fault": 1, "stall": 0, "unstall": 0,
+                 "ambient": 1, "heat": 1,
                  "unplug": (0, 1), "reset": 0, "pause": 0, "resume": 0, "status": 0,
                  "help": 0, "hang": 0, "mark": 0}
         if verb not in arity:
@@ -184,9 +187,10 @@ class VirtualPico:
             self.stuck_code = None
             if kind == sampler.STUCK:
                 self.stuck_code = self.adc.code(self.divider.ratio(self.plant.bead_c))
-            self.stats.fault_at(self.clock.ms if kind != "none" else None)
-            if self.fan_on:
-                self.stats.fan_on_at(self.clock.ms)
+            self._fault_began(kind != "none")
+        elif verb in ("stall", "unstall"):
+            self.plant.fan.lock(verb == "stall")
+            self._fault_began(verb == "stall")
         elif verb == "ambient":
             self.plant.p.ambient_c = float(args[0])
         elif verb == "heat":
@@ -207,13 +211,24 @@ class VirtualPico:
             return {"ok": True, "help": (__doc__ or "").split("\n\n", 2)[2].rstrip()}
         return {"ok": True, "state": self.state()}
 
+    def _fault_began(self, began: bool) -> None:
+        # A fault starts (or ends): time how long until the fan is driven at 100 %.
+        self.stats.fault_at(self.clock.ms if began else None)
+        self._fan_driven()
+
+    def _fan_driven(self) -> None:
+        if self.plant.fan.duty >= 100.0:
+            self.stats.fan_full_at(self.clock.ms)
+
     def state(self) -> dict[str, Any]:
+        fan = self.plant.fan
         fault = self.fault or (sampler.STUCK if self.stuck_code is not None else None)
         return {
             "ms": int(self.clock.ms), "bead_c": round(self.plant.bead_c, 3),
             "body_c": round(self.plant.body_c, 3), "ambient_c": self.plant.p.ambient_c,
             "heat_w": self.plant.p.heat_w, "pinched": self.plant.pinched,
-            "fan": self.fan_on, "led": self.led_on, "fault": fault,
+            "fan": fan.duty > 0, "duty": round(fan.duty, 2), "rpm": round(fan.rpm),
+            "stalled": fan.locked, "led": self.led_on, "fault": fault,
             "port": self.port.path, "link": self.port.link, "boots": self.boots,
             "reset_cause": self.reset_cause, "at_repl": self.at_repl, "hung": self.hung,
             "watchdog": {"running": self.watchdog.running, "resets": self.watchdog.resets,
@@ -236,18 +251,21 @@ class VirtualPico:
         return [thermistor.u16(self.adc.code(ratio)) for _ in range(n)]
 
     def set_fan(self, on: bool) -> None:
+        # GPIO2 as a digital output (sim/fan.py has the wiring).
         self.plant.advance_to(self.clock.ms / 1000)
-        self.fan_on = self.plant.fan = on
-        if on:
-            self.stats.fan_on_at(self.clock.ms)
+        self.plant.fan.pin_digital(on)
+        self._fan_driven()
 
     def set_fan_pwm(self, level: int) -> None:
-        # GPIO2 as PWM, through the documented inverting open-drain stage.
-        # (Placeholder until the fan model: running whenever the fan's line is not held low.)
-        self.set_fan(level < 65535)
+        # GPIO2 as PWM, through the inverting open-drain stage.
+        self.plant.advance_to(self.clock.ms / 1000)
+        self.plant.fan.pin_pwm(level)
+        self._fan_driven()
 
     def tach_count(self) -> int:
-        return 0
+        # GPIO3's falling edges since power-up, as the board's interrupt counts them.
+        self.plant.advance_to(self.clock.ms / 1000)
+        return self.plant.fan.tach_count
 
     def usb_wait_ms(self, ms: int) -> None:
         # A blocked USB write: board time passes, and the host gets real time to read.
@@ -332,7 +350,10 @@ class VirtualPico:
             self.count_lost(self.port.unread())
             self.port.unplug()
             self.cdc.unplug()
-            self.set_fan(False)  # unpowered: the gate pull-down turns the fan off
+            # Unpowered, GPIO2 floats: the gate pull-down turns a switched fan off (and
+            # lets a PWM fan's own pull-up run it at full speed).
+            self.plant.advance_to(self.clock.ms / 1000)
+            self.plant.fan.pin_floating()
             self.led_on = False
             self._sleep_virtual(seconds)
             self.port.plug()
@@ -476,8 +497,9 @@ def console(pico: VirtualPico, stream: Any = None) -> None:
             print(r["help"])
         elif r.get("ok"):
             s = r.get("state")
-            print(f"ok: bead {s['bead_c']:.2f} C, fan {'ON' if s['fan'] else 'off'}, "
-                  f"pinched {s['pinched']}, fault {s['fault']}" if s else f"ok: {r}")
+            print(f"ok: bead {s['bead_c']:.2f} C, fan {'ON' if s['fan'] else 'off'} "
+                  f"(duty {s['duty']:g} %, {s['rpm']} rpm{', stalled' if s['stalled'] else ''})"
+                  f", pinched {s['pinched']}, fault {s['fault']}" if s else f"ok: {r}")
         else:
             print(f"error: {r['error']}")
     pico.stop()
