@@ -71,24 +71,32 @@ def ha_entities_table() -> str:
     """The entities picofan bridge announces for each board (picofan.bridge.ha)."""
     from picofan.bridge import ha
 
-    rows = ["| entity (`cmps` key) | platform | device class | category | values | from |",
-            "|---|---|---|---|---|---|"]
-    for key, e in ha.components("ID").items():
+    rows = ["| entity (`cmps` key) | platform | device class | category | values | from | "
+            "only with |", "|---|---|---|---|---|---|---|"]
+    for key, (e, when) in ha.entities("ID").items():
         if "min" in e:
             values = f"{e['min']} … {e['max']} {e['unit_of_meas']}, step {e['step']}"
-        elif "ops" in e:
-            values = " / ".join(f"`{o}`" for o in e["ops"])
+        elif "ops" in e or "pr_modes" in e:
+            values = " / ".join(f"`{o}`" for o in e.get("ops", e.get("pr_modes")))
         elif e["p"] == "button":
             values = f"press: `{e['pl_prs']}`"
         elif e["p"] == "text":
             values = f"text, up to {e['max']} characters"
         else:
             values = e.get("unit_of_meas", "on / off")
-        source = (f"`{e['val_tpl']}`" if "val_tpl" in e else "")
-        if "cmd_t" in e:
-            source += (" → " if source else "") + f"`{e['cmd_t'].replace('ID', '<id>')}`"
+        if e["p"] == "fan":
+            values = f"on / off, 0 … 100 %, preset {values}"
+            source = (f"`{e['stat_val_tpl']}`, `{e['pct_val_tpl']}`, `{e['pr_mode_val_tpl']}` → "
+                      + ", ".join(f"`{e[t]}`" for t in ("cmd_t", "pct_cmd_t", "pr_mode_cmd_t")))
+        else:
+            source = (f"`{e['val_tpl']}`" if "val_tpl" in e else "")
+            if "cmd_t" in e:
+                source += (" → " if source else "") + f"`{e['cmd_t']}`"
+        source = source.replace("/ID/", "/<id>/")
+        only = f"`{when[0]}` {when[1]}" if when else ""
         rows.append(f"| {e['name']} (`{key}`) | `{e['p']}` | {e.get('dev_cla', '')} | "
-                    f"{e.get('ent_cat', '')} | {values} | {source.replace('|', '&#124;')} |")
+                    f"{e.get('ent_cat', '')} | {values} | {source.replace('|', '&#124;')} | "
+                    f"{only} |")
     return "\n".join(rows)
 
 

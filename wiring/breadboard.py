@@ -9,28 +9,38 @@ schematics cannot disagree about what goes where."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyBboxPatch, Polygon, Rectangle
+from matplotlib.patches import Circle, Ellipse, FancyBboxPatch, Polygon, Rectangle
 
 from wiring.calc import (
     ADC_PIN,
+    C_TACH,
     DIODE,
     DRAWN_LED,
+    FAN_CONNECTOR,
     GND_PIN,
     MOSFET,
+    NPN,
     OUT_PIN,
     R1_TOLERANCE_PCT,
+    R_BASE,
+    R_BASE_PULLDOWN,
     R_GATE,
     R_PULLDOWN,
+    R_TACH_PULLUP,
+    R_TACH_SERIES,
     R_TOLERANCE_PCT,
+    TACH_PIN,
     TITLES,
     V33_PIN,
     VARIANTS,
     VBUS_PIN,
     colour_bands,
+    farads_text,
     led_resistor,
     ntc_on_top,
     ohms_text,
@@ -147,8 +157,10 @@ def layout(variant: str) -> list[Placed]:
         ntc,
         fixed,
         _wire("W2", f"{OUT_PIN} (pin {pin(OUT_PIN)}) to the rows below the Pico",
-              Hole("a", out.row), Hole("a", below), "green"),
+              Hole("a", out.row), Hole("a", below + (variant == "fan-4wire")), "green"),
     ]
+    if variant == "fan-4wire":
+        return [*placed, *_four_wire(below)]
     if variant == "led":
         colour, _, _ = DRAWN_LED
         anode = Hole(outer, below)
@@ -193,6 +205,49 @@ def layout(variant: str) -> list[Placed]:
     ]
 
 
+def _four_wire(below: int) -> list[Placed]:
+    """The 4-wire fan's parts, in the rows below the Pico: the NPN stage on GP2 in
+    rows below..below+2, the tach network on GP3 four rows further down. The right
+    + rail carries 3.3 V here (the tach pull-up's); the fan's 12 V stays in a
+    half-row of its own at the bottom, away from every Pico pin."""
+    minus, plus = "right −", "right +"
+    v33, tach_pin = pico_hole(pin(V33_PIN)), pico_hole(pin(TACH_PIN))
+    emitter, base, collector = below, below + 1, below + 2
+    tach = below + 5  # the fan's tach wire, the pull-up and the series resistor
+    supply = ROWS  # the 12 V half-row
+    wires = {what: f"#{n} {colour}" for n, what, colour in FAN_CONNECTOR}
+    return [
+        _resistor("R5", R_BASE, R_TOLERANCE_PCT, Hole("d", base), Hole("g", base)),
+        Placed("Q2", f"{NPN} NPN transistor", "npn",
+               (("E", Hole("h", emitter)), ("B", Hole("h", base)), ("C", Hole("h", collector))),
+               label=f"Q2 {NPN}",
+               note="flat face toward the centre channel"),
+        _resistor("R6", R_BASE_PULLDOWN, R_TOLERANCE_PCT, Hole("j", base), Hole(minus, base)),
+        _wire("W3", "the NPN's emitter to the − rail",
+              Hole("j", emitter), Hole(minus, emitter), "black"),
+        _wire("W4", f"{V33_PIN} (pin {pin(V33_PIN)}), 3.3 V, to the + rail",
+              Hole("j", v33.row), Hole(plus, v33.row), "red"),
+        _wire("W5", f"{TACH_PIN} (pin {pin(TACH_PIN)}) to the rows below the Pico",
+              Hole("b", tach_pin.row), Hole("b", tach), "orange"),
+        _resistor("R8", R_TACH_SERIES, R_TOLERANCE_PCT, Hole("d", tach), Hole("g", tach)),
+        _resistor("R7", R_TACH_PULLUP, R_TOLERANCE_PCT, Hole("j", tach), Hole(plus, tach - 1)),
+        _wire("W6", "the right − rail to the left − rail, across the board",
+              Hole(minus, below - 1), Hole("left −", below - 1), "black"),
+        Placed("C2", f"ceramic capacitor {farads_text(C_TACH)}, either way round (optional)",
+               "capacitor", _two(Hole("a", tach), Hole("left −", tach)),
+               label=f"C2 {farads_text(C_TACH)}"),
+        Placed("M2", "4-wire fan, 12 V: a male–male jumper pushed into each socket of its "
+               "connector (#1–#4, its pins as the Intel spec numbers them)", "fan4",
+               ((wires["PWM"], Hole("f", collector)), (wires["tach"], Hole("h", tach)),
+                (wires["GND"], Hole(minus, supply - 2)), (wires["+12 V"], Hole("i", supply))),
+               note="the + rail is 3.3 V here: its 12 V goes in row "
+                    f"{supply} only"),
+        Placed("PS1", "12 V supply", "supply",
+               (("+ (red)", Hole("j", supply)), ("− (black)", Hole(minus, supply))),
+               note="plug it in last"),
+    ]
+
+
 def holes_text(p: Placed) -> str:
     """Where a part's leads go, for the table: "i5, i10", "G: h22, D: h23, S: h24"."""
     if p.kind == "pico":
@@ -211,7 +266,8 @@ HOLE = "#4a4a4a"
 PICO_GREEN = "#1f7a3a"
 PAD = "#d4af37"
 LEAD = "#8c8c8c"
-WIRE = {"black": "#222222", "red": "#d62728", "green": "#2ca02c"}
+WIRE = {"black": "#222222", "red": "#d62728", "green": "#2ca02c", "yellow": "#e6b800",
+        "blue": "#1f5fd6", "orange": "#ff7f0e"}
 BAND = {
     "black": "#000000", "brown": "#7b3f00", "red": "#d62728", "orange": "#ff7f0e",
     "yellow": "#f5d000", "green": "#2ca02c", "blue": "#1f5fd6", "violet": "#8a2be2",
@@ -266,10 +322,14 @@ def _pico(ax: plt.Axes, used: dict[int, str]) -> None:
     pads = [pico_hole(n) for n in range(1, 2 * PICO_PINS_PER_SIDE + 1)]
     ax.plot([h.x for h in pads], [h.y for h in pads], ls="none", marker="o",
             ms=0.44 * _points_per_pitch(ax), mfc=PAD, mec="#8a6d00", mew=0.6, zorder=4)
+    rows = [pico_hole(n).row for n in used]
     for n, name in sorted(used.items()):
         h = pico_hole(n)
         inward = 1 if h.column == PICO_LEFT else -1
-        ax.text(h.x + 0.45 * inward, h.y, f"{name} (pin {n})", ha="left" if inward > 0
+        # Two labels in one row (one from each side) would run into each other:
+        # the left one a little above its pin, the right one a little below.
+        shift = 0.22 * inward if rows.count(h.row) > 1 else 0.0
+        ax.text(h.x + 0.45 * inward, h.y + shift, f"{name} (pin {n})", ha="left" if inward > 0
                 else "right", va="center", fontsize=7, color="white", zorder=5)
 
 
@@ -354,7 +414,20 @@ def _draw(ax: plt.Axes, p: Placed) -> Note | None:
                     fontweight="bold", color="white", zorder=9)
         _label(ax, (a.x - 0.5, bottom - 0.6), p.label, ha="right")
         return None
-    if p.kind in ("fan", "supply"):
+    if p.kind == "npn":
+        top, bottom = holes[0].y + 0.75, holes[-1].y - 0.75
+        # TO-92 from above: a half disc, its flat face toward the centre channel.
+        flat, cy, ry = a.x - 0.45, (top + bottom) / 2, (top - bottom) / 2
+        arc = [(flat + 0.95 * math.cos(t), cy + ry * math.sin(t))
+               for t in (math.pi * (k / 24 - 0.5) for k in range(25))]
+        ax.add_patch(Polygon(arc, closed=True, facecolor="#222222", zorder=7))
+        for name, h in p.leads:
+            _end(ax, h, LEAD)
+            ax.text(a.x + 0.62, h.y, name, ha="left", va="center", fontsize=7,
+                    fontweight="bold", color=LABEL_COLOUR, zorder=9)
+        _label(ax, (a.x - 0.7, bottom - 0.6), p.label, ha="right")
+        return None
+    if p.kind in ("fan", "fan4", "supply"):
         _draw_offboard(ax, p)
         return None
     ax.plot([a.x, b.x], [a.y, b.y], color=LEAD, lw=1.4, zorder=6)
@@ -377,6 +450,11 @@ def _draw(ax: plt.Axes, p: Placed) -> Note | None:
         ax.text(a.x, a.y + 0.55, "+", ha="center", va="center", fontsize=9,
                 fontweight="bold", zorder=9)
         return mid, p.label
+    if p.kind == "capacitor":
+        ax.add_patch(Ellipse(mid, 0.8, 0.55, angle=math.degrees(math.atan2(b.y - a.y, b.x - a.x)),
+                             facecolor="#d9892b", edgecolor="#8a5210", lw=0.6, zorder=7))
+        _label(ax, (mid[0], mid[1] - 0.62), p.label, ha="center")
+        return None
     if p.kind == "diode":
         length = min(1.6, 0.7 * span)
         _body(ax, a, b, length, 0.5, "#222222")
@@ -386,16 +464,32 @@ def _draw(ax: plt.Axes, p: Placed) -> Note | None:
     raise ValueError(p.kind)
 
 
+def _fan_body(ax: plt.Axes, cx: float, cy: float, label: str) -> None:
+    """A fan seen from the front, centred at (cx, cy), labelled on its left."""
+    ax.add_patch(Rectangle((cx - 1.8, cy - 1.8), 3.6, 3.6, facecolor="#3a3a3a",
+                           edgecolor="black", zorder=6))
+    ax.add_patch(Circle((cx, cy), 1.5, facecolor="#555555", edgecolor="#222222", zorder=6))
+    ax.text(cx, cy, "M", ha="center", va="center", fontsize=12, color="white", zorder=7)
+    _label(ax, (cx - 2.2, cy), label, ha="right")
+
+
 def _draw_offboard(ax: plt.Axes, p: Placed) -> None:
     """The fan and the 12 V supply sit off the board, their wires plugged in."""
+    if p.kind == "fan4":
+        cx, cy = 8.6, -(ROWS + 4.2)
+        _fan_body(ax, cx, cy, f"{p.ref} {p.what.split(':')[0]}")
+        # The wires leave the connector side by side, each toward its hole.
+        for i, (name, h) in enumerate(sorted(p.leads, key=lambda lead: lead[1].x)):
+            colour = WIRE[name.split()[-1]]
+            sx, sy = cx - 1.2 + 0.8 * i, cy + 1.8
+            ax.plot([sx, h.x], [sy, h.y], color=colour, lw=2.4, zorder=6)
+            _end(ax, h, colour)
+            ax.text(sx + 0.15, sy + 0.35, name.split()[0], ha="left", va="center",
+                    fontsize=6, color=LABEL_COLOUR, zorder=9)
+        return
     if p.kind == "fan":
         cx, cy = 10.0, -(ROWS + 4.2)
-        ax.add_patch(Rectangle((cx - 1.8, cy - 1.8), 3.6, 3.6, facecolor="#3a3a3a",
-                               edgecolor="black", zorder=6))
-        ax.add_patch(Circle((cx, cy), 1.5, facecolor="#555555", edgecolor="#222222",
-                            zorder=6))
-        ax.text(cx, cy, "M", ha="center", va="center", fontsize=12, color="white", zorder=7)
-        _label(ax, (cx - 2.2, cy), f"{p.ref} {p.what}", ha="right")
+        _fan_body(ax, cx, cy, f"{p.ref} {p.what}")
         starts = {"black": (cx - 0.6, cy + 1.5), "red": (cx + 0.6, cy + 1.5)}
     else:
         cx, cy = 18.4, -(ROWS - 0.5)
@@ -417,7 +511,9 @@ def figure(variant: str) -> Figure:
     used = {pin(n): n for n in (V33_PIN, ADC_PIN, OUT_PIN, GND_PIN)}
     if variant == "fan-5v":
         used[pin(VBUS_PIN)] = VBUS_PIN
-    offboard = any(p.kind in ("fan", "supply") for p in placed)
+    if variant == "fan-4wire":
+        used[pin(TACH_PIN)] = TACH_PIN
+    offboard = any(p.kind in ("fan", "fan4", "supply") for p in placed)
     width, top, bottom = 29.0, 2.2, -(ROWS + (7.0 if offboard else 1.2))
     fig = plt.figure(figsize=(width * INCH_PER_PITCH, (top - bottom) * INCH_PER_PITCH))
     ax = fig.add_axes((0, 0, 1, 1))

@@ -4,27 +4,52 @@ Each is a `<!-- generated:wiring-... -->` section (picofan.spec.generated)."""
 
 from __future__ import annotations
 
-from fanctl import thermistor
+from fanctl import fan, pins, thermistor
 from picofan.spec import curve, generated
 from wiring import breadboard
 from wiring.calc import (
     ADC_PIN,
     AGND_PIN,
+    C_TACH,
     DIODE,
     DISSIPATION_MW_PER_K,
     DNL_CODES,
     DNL_MAX_LSB,
     DRAWN_LED,
+    FAN_CONNECTOR,
+    FAN_MAX_RPM,
     GND_PIN,
+    GPIO_DRIVE_MA,
+    GPIO_HYSTERESIS,
+    GPIO_PULL_OHMS,
+    GPIO_VIH,
+    GPIO_VIL,
+    GPIO_VOH_MIN,
     LED_MAX_MA,
     LED_TARGET_MA,
     LEDS,
     MOSFET,
     NOISE_LSB_RMS,
+    NPN,
+    NPN_SAT_BETA,
+    NPN_SWITCH_NS,
+    NPN_VBE_SAT,
+    NPN_VCE_SAT,
+    NPN_VCEO,
     OUT_PIN,
+    R_BASE,
+    R_BASE_PULLDOWN,
     R_GATE,
     R_PULLDOWN,
+    R_TACH_PULLUP,
+    R_TACH_SERIES,
+    SPEC_PWM_HZ,
+    SPEC_PWM_IMAX_MA,
+    SPEC_PWM_VIL,
+    SPEC_PWM_VMAX,
+    SPEC_SINK_MA,
     TABLE_TEMPS,
+    TACH_PIN,
     TITLES,
     V33_PIN,
     VARIANTS,
@@ -34,18 +59,23 @@ from wiring.calc import (
     counts_at,
     counts_per_degree,
     degrees_per_step,
+    farads_text,
     led_ma,
     led_resistor,
     ntc_on_top,
     ohms_text,
     parts,
     pin,
+    pwm_stage,
     read_u16_of_code,
+    rpm_at,
     self_heating_mw,
     settings,
+    tach_input,
+    tach_ppr_range,
 )
 
-DOCS = ("wiring/README.md", "README.md")  # relative to the repository root
+DOCS = ("wiring/README.md", "README.md", "docs/hardware.md")  # relative to the repository root
 
 
 def _header_row(*cells: str) -> list[str]:
@@ -54,27 +84,38 @@ def _header_row(*cells: str) -> list[str]:
 
 def pins_table() -> str:
     """Every header pin the circuit uses, with what goes on it in each variant."""
-    rows = _header_row("pin", "name", "LED", "5 V fan", "12 V fan")
+    rows = _header_row("pin", "name", "LED", "5 V fan", "12 V fan", "4-wire fan")
     fixed = ohms_text(settings()["r_fixed"])
+    divider = f"NTC + {fixed}"
     uses = [
-        (V33_PIN, "NTC", "NTC", "NTC"),
-        (ADC_PIN, f"NTC + {fixed}", f"NTC + {fixed}", f"NTC + {fixed}"),
+        (V33_PIN, "NTC", "NTC", "NTC", f"NTC, {ohms_text(R_TACH_PULLUP)} tach pull-up"),
+        (ADC_PIN, divider, divider, divider, divider),
         (
             OUT_PIN,
             f"{ohms_text(led_resistor(*DRAWN_LED[1:]))} → LED",
             f"{ohms_text(R_GATE)} → {MOSFET} gate",
             f"{ohms_text(R_GATE)} → {MOSFET} gate",
+            f"{ohms_text(R_BASE)} → {NPN} base",
+        ),
+        (
+            TACH_PIN,
+            "—",
+            "—",
+            "—",
+            f"{ohms_text(R_TACH_SERIES)} → fan tach, {farads_text(C_TACH)} to GND",
         ),
         (
             GND_PIN,
             f"{fixed}, LED",
             f"{fixed}, {MOSFET} source, pull-down",
             f"{fixed}, {MOSFET} source, pull-down, 12 V supply −",
+            f"{fixed}, {NPN} emitter, pull-down, fan GND, 12 V supply −",
         ),
-        (VBUS_PIN, "—", "fan + (5 V)", "—"),
+        (VBUS_PIN, "—", "fan + (5 V)", "—", "—"),
     ]
     if not ntc_on_top():
-        uses[0] = (V33_PIN, fixed, fixed, fixed)
+        pull_up = f"{fixed}, {ohms_text(R_TACH_PULLUP)} tach pull-up"
+        uses[0] = (V33_PIN, fixed, fixed, fixed, pull_up)
     for name, *cells in sorted(uses, key=lambda u: pin(u[0])):
         rows.append(f"| {pin(name)} | {name} | " + " | ".join(cells) + " |")
     return "\n".join(rows)
@@ -85,12 +126,18 @@ def short_pins_table() -> str:
     rows = _header_row("Pico W pin", "name", "connect")
     fixed = ohms_text(settings()["r_fixed"])
     uses = [
-        (V33_PIN, "thermistor, one leg"),
+        (V33_PIN, "thermistor, one leg (and a 4-wire fan's tach pull-up)"),
         (ADC_PIN, f"thermistor's other leg, and {fixed} to GND"),
         (
             OUT_PIN,
             f"the output: LED through {ohms_text(led_resistor(*DRAWN_LED[1:]))}, "
-            f"or a MOSFET gate through {ohms_text(R_GATE)}",
+            f"a MOSFET gate through {ohms_text(R_GATE)}, or a 4-wire fan's PWM through "
+            f"a {NPN} ({ohms_text(R_BASE)} to its base)",
+        ),
+        (
+            TACH_PIN,
+            f"a 4-wire fan's tach (optional): {ohms_text(R_TACH_SERIES)} into the pin, "
+            f"{ohms_text(R_TACH_PULLUP)} pull-up to 3V3",
         ),
         (GND_PIN, "ground for everything (and a 12 V fan supply's −)"),
         (VBUS_PIN, "+5 V for a 5 V fan (optional)"),
@@ -195,6 +242,100 @@ def resolution_text() -> str:
     return "\n".join(lines)
 
 
+def four_wire_numbers() -> str:
+    """The 4-wire fan's stage and tach input, computed (wiring.calc) and set against
+    the Intel 4-wire fan spec and the RP2040's and the 2N3904's datasheets."""
+    stage, tach = pwm_stage(), tach_input()
+    ppr, ppr_max = tach_ppr_range()
+    lo_v, hi_v = NPN_VBE_SAT
+    pull_lo, pull_hi = (ohms_text(r) for r in GPIO_PULL_OHMS)
+    rpm_step = 60000 / (ppr * fan.RPM_WINDOW_MS)
+    pwm = _header_row("the PWM stage", "figure", "against")
+    pwm += [
+        f"| PWM frequency, period | {pins.PWM_HZ / 1000:g} kHz, {stage.period_us:g} µs | "
+        f"the spec: {SPEC_PWM_HZ[0] / 1000:g}–{SPEC_PWM_HZ[1] / 1000:g} kHz |",
+        f"| base current from {OUT_PIN} | {stage.base_ma_min:.2f}–{stage.base_ma_max:.2f} mA "
+        f"| the pin's {GPIO_DRIVE_MA:g} mA default drive; least: the pin high at its "
+        f"lowest {GPIO_VOH_MIN:g} V, Vbe {hi_v:g} V, less what {ohms_text(R_BASE_PULLDOWN)} "
+        f"takes; most: 3.3 V, Vbe {lo_v:g} V |",
+        f"| collector current | ≤ {stage.sink_ma:g} mA | the fan's pull-up sources at "
+        f"most {SPEC_PWM_IMAX_MA:g} mA; the spec asks a controller to sink 5, and "
+        f"recommends {SPEC_SINK_MA:g} |",
+        f"| IC / IB at the recommended {SPEC_SINK_MA:g} mA | {stage.forced_beta:.1f} | "
+        f"≤ {NPN_SAT_BETA}, where the {NPN}'s datasheet gives VCE(sat) ≤ "
+        f"{NPN_VCE_SAT:g} V: saturated |",
+        f"| the PWM line, low | ≤ {stage.line_low_v:g} V | the fan reads low below "
+        f"{SPEC_PWM_VIL:g} V: {stage.line_margin_v:.1f} V to spare |",
+        f"| the PWM line, high | the fan's own pull-up, ≤ {SPEC_PWM_VMAX:g} V | on the "
+        f"collector only ({NPN} VCEO {NPN_VCEO:g} V); no Pico pin is on this line |",
+        f"| turn-off time | ≤ {NPN_SWITCH_NS[1]} ns, {stage.turn_off_pct:.1f} % of a "
+        f"period | one duty step of 1 % is {stage.period_us * 10:g} ns (datasheet figure, "
+        "at 10 mA) |",
+        f"| power in {NPN} | ≤ {stage.dissipation_mw:.1f} mW | collector and base, "
+        "on the whole time; a TO-92 takes 625 mW |",
+        f"| instead of the {NPN}: a MOSFET's on-resistance | ≤ {stage.fet_max_ohms:.0f} Ω "
+        f"at {GPIO_VOH_MIN:g} V on its gate | {SPEC_PWM_VIL:g} V / {SPEC_PWM_IMAX_MA:g} mA |",
+    ]
+    tach_rows = _header_row("the tach input", "figure", "against")
+    tach_rows += [
+        f"| GP3's thresholds | low < {GPIO_VIL:g} V, high > {GPIO_VIH:g} V, "
+        f"hysteresis ≥ {GPIO_HYSTERESIS:g} V | the RP2040's datasheet, at 3.3 V, Schmitt "
+        "trigger on (as at reset) |",
+        f"| tach high | {tach.high_v:g} V | from 3V3 only: the fan's open collector can "
+        f"only pull down, so its 12 V never reaches {TACH_PIN} |",
+        f"| pull-up current, tach low | {tach.pullup_ma:.2f} mA + ≤ "
+        f"{tach.pin_pullup_ma:.3f} mA | {ohms_text(R_TACH_PULLUP)} from 3.3 V, and the "
+        f"pin's own pull-up ({pull_lo}–{pull_hi}, on in the firmware) through "
+        f"{ohms_text(R_TACH_SERIES)} |",
+        f"| tach low at {TACH_PIN} | the fan's collector + ≤ {tach.offset_v * 1000:.0f} mV | "
+        f"reads low while the collector is under {tach.collector_max_v:.2f} V: any "
+        "saturated transistor is |",
+        f"| RC corner, {ohms_text(R_TACH_SERIES)} × {farads_text(C_TACH)} | "
+        f"{tach.corner_hz / 1000:.1f} kHz | falling edge: τ {tach.fall_tau_us:.0f} µs, "
+        f"{tach.fall_to_vil_us:.0f} µs to {GPIO_VIL:g} V: a shorter low spike (from the "
+        "PWM wire beside the tach wire) is never counted |",
+        f"| rising edge, {ohms_text(R_TACH_PULLUP + R_TACH_SERIES)} × "
+        f"{farads_text(C_TACH)} | τ {tach.rise_tau_us:.0f} µs (corner "
+        f"{tach.rise_corner_hz / 1000:.2f} kHz) | {tach.rise_to_vih_us:.0f} µs to "
+        f"{GPIO_VIH:g} V, {tach.rise_10_90_us:.0f} µs from 10 % to 90 %; the hysteresis "
+        "keeps a slow edge to one count |",
+        f"| fastest tach | {tach.max_tach_hz:.0f} Hz ({tach.max_tach_hz_any_ppr:.0f} Hz at "
+        f"`tach_ppr` {ppr_max}) | {FAN_MAX_RPM:,} rpm at {ppr} pulses per revolution; "
+        f"a half period of {500 / tach.max_tach_hz:.1f} ms "
+        f"({500000 / tach.max_tach_hz_any_ppr:.0f} µs) is far longer than either edge |",
+        f"| fastest tach the RC passes | {tach.max_passed_hz / 1000:.1f} kHz | "
+        f"about {round(rpm_at(tach.max_passed_hz), -3):,.0f} rpm at {ppr} pulses per "
+        "revolution |",
+        f"| rpm resolution | {rpm_step:g} rpm | the firmware counts pulses over "
+        f"{fan.RPM_WINDOW_MS} ms: one pulse at {ppr} pulses per revolution |",
+    ]
+    return "\n".join(pwm) + "\n\n" + "\n".join(tach_rows)
+
+
+def four_wire_hookup() -> str:
+    """docs/hardware.md's summary of the 4-wire fan's wiring: every connection, from
+    the Pico's pins and the fan's connector, with the part in between."""
+    wire = {what: f"fan #{n}, {what} ({colour})" for n, what, colour in FAN_CONNECTOR}
+    npn = f"{NPN}"
+
+    def at(name: str) -> str:
+        return f"{name} (pin {pin(name)})"
+
+    rows = _header_row("from", "through", "to")
+    rows += [
+        f"| {at(OUT_PIN)} | {ohms_text(R_BASE)} | {npn} base (B) |",
+        f"| {npn} base (B) | {ohms_text(R_BASE_PULLDOWN)} | {GND_PIN} |",
+        f"| {npn} emitter (E) | — | {GND_PIN} |",
+        f"| {npn} collector (C) | — | {wire['PWM']} |",
+        f"| {wire['tach']} | {ohms_text(R_TACH_PULLUP)} | {at(V33_PIN)} |",
+        f"| {wire['tach']} | {ohms_text(R_TACH_SERIES)} | {at(TACH_PIN)} |",
+        f"| {at(TACH_PIN)} | {farads_text(C_TACH)} (optional) | {GND_PIN} |",
+        f"| {wire['GND']} | — | {at(GND_PIN)}, and the 12 V supply's − |",
+        f"| {wire['+12 V']} | — | the 12 V supply's + (never a Pico pin) |",
+    ]
+    return "\n".join(rows)
+
+
 class _Grid:
     """A character canvas for the text diagrams: put strings at (row, column)."""
 
@@ -220,6 +361,28 @@ class _Grid:
 
 def _label(name: str) -> str:
     return f"{name} pin {pin(name)}"
+
+
+def _driver(g: _Grid, row: int, base: int, resistor: float, pull_down: float, device: str,
+            lower: str, ground: str) -> int:
+    """A transistor stage as text, in rows row..row+2: GP2 -> resistor -> the control
+    node, pulled down to GND -> the transistor (`device`, its control lead first);
+    `lower` is its lead down to GND, `ground` what the GND line ends with. Returns the
+    transistor's column, for what the caller draws above it."""
+    rs = f"── {ohms_text(resistor)} ──"
+    node = base + len(rs)  # the control node and its pull-down
+    col = node + len(ohms_text(pull_down)) + 4
+    g.put(row, 0, _label(OUT_PIN))
+    g.put(row, base, rs + "┬")
+    g.hline(row, node + 1, col - 2)
+    g.put(row, col - 2, device)
+    g.put(row + 1, node, f"▯ {ohms_text(pull_down)}")
+    g.put(row + 1, col, lower)
+    g.put(row + 2, 0, _label(GND_PIN))
+    g.hline(row + 2, base, col)
+    g.put(row + 2, node, "┴")
+    g.put(row + 2, col, ground)
+    return col
 
 
 def ascii_text() -> str:
@@ -251,9 +414,8 @@ def ascii_text() -> str:
 
     fan = _Grid()
     base = max(len(_label(n)) for n in (VBUS_PIN, OUT_PIN, GND_PIN)) + 1
-    rg = f"── {ohms_text(R_GATE)} ──"
-    p = base + len(rg)  # the gate node and its pull-down
-    f = p + len(ohms_text(R_PULLDOWN)) + 4  # the fan / drain / source column
+    f = _driver(fan, 6, base, R_GATE, R_PULLDOWN, f"G[Q1] {MOSFET}", "│S",
+                "┴── ⏚   (and a 12 V supply's −)")  # the fan / drain / source column
     dd = f + 9  # the diode column
     fan.put(0, 0, _label(VBUS_PIN))
     fan.hline(0, base, dd)
@@ -269,16 +431,6 @@ def ascii_text() -> str:
     fan.hline(4, f + 1, dd)
     fan.put(4, dd, "┘")
     fan.put(5, f, "│D")
-    fan.put(6, 0, _label(OUT_PIN))
-    fan.put(6, base, rg + "┬")
-    fan.hline(6, p + 1, f - 2)
-    fan.put(6, f - 2, f"G[Q1] {MOSFET}")
-    fan.put(7, p, f"▯ {ohms_text(R_PULLDOWN)}")
-    fan.put(7, f, "│S")
-    fan.put(8, 0, _label(GND_PIN))
-    fan.hline(8, base, f)
-    fan.put(8, p, "┴")
-    fan.put(8, f, "┴── ⏚   (and a 12 V supply's −)")
 
     blocks = [
         "sensor, every variant:",
@@ -290,7 +442,44 @@ def ascii_text() -> str:
         "output (b), a fan (Q1: G gate, D drain, S source):",
         *fan.text(),
     ]
+    blocks += ["", f"output (c), a 4-wire fan (Q2 {NPN}: E emitter, B base, C collector):",
+               *_four_wire_ascii()]
     return "```text\n" + "\n".join(blocks) + "\n```"
+
+
+def _four_wire_ascii() -> list[str]:
+    """The 4-wire fan's two stages as text: GP2's NPN on the fan's PWM wire, and the
+    tach into GP3. The fan's connector pins are "fan #4" etc. (not "pin 4": in these
+    docs a "pin" is the Pico's)."""
+    wires = {what: f"fan #{n}, {what} ({colour})" for n, what, colour in FAN_CONNECTOR}
+    names = (OUT_PIN, TACH_PIN, GND_PIN, V33_PIN)
+    base = max(len(_label(n)) for n in names) + 1
+    g = _Grid()
+    q = _driver(g, 2, base, R_BASE, R_BASE_PULLDOWN, f"B[Q2] {NPN}", "│E",
+                f"┴── ⏚   (and {wires['GND']}, and the 12 V supply's −)")  # C and E
+    g.put(0, q, f"┌── {wires['PWM']}, pulled up inside the fan")
+    g.put(1, q, "│C")
+    g.put(5, 0, "12 V supply +")
+    g.hline(5, base, q + 3)
+    g.put(5, q + 4, wires["+12 V"])
+
+    t = _Grid()
+    rs = f"── {ohms_text(R_TACH_SERIES)} ──"
+    pu = f"── {ohms_text(R_TACH_PULLUP)} ──"
+    node = base + 3 + max(len(rs), len(pu))  # the tach wire's node
+    t.put(0, 0, _label(V33_PIN))
+    t.put(0, base, pu)
+    t.hline(0, base + len(pu), node)
+    t.put(0, node, "┐")
+    t.put(1, node, f"├── {wires['tach']}, open collector")
+    t.put(2, 0, _label(TACH_PIN))
+    t.put(2, base, "──┬" + rs)
+    t.hline(2, base + 3 + len(rs), node)
+    t.put(2, node, "┘")
+    t.put(3, base + 2, f"═ {farads_text(C_TACH)} (optional)")
+    t.put(4, 0, _label(GND_PIN))
+    t.put(4, base, "──┴── ⏚")
+    return [*g.text(), "", "its tach:", *t.text()]
 
 
 def lownoise_ascii() -> str:
@@ -368,6 +557,8 @@ SECTIONS: generated.Sections = {
     "wiring-numbers": numbers_table,
     "wiring-resolution": resolution_text,
     "wiring-lownoise": lownoise_ascii,
+    "wiring-4wire-numbers": four_wire_numbers,
+    "wiring-4wire-hookup": four_wire_hookup,
 }
 
 

@@ -33,6 +33,10 @@ class App:
         self.stored = None if self.warning else dict(self.settings)  # ...and in the file
         self.controller = control.Controller()
         self.fan = Fan(board)
+        # Full power in the way the fan is wired, as soon as the settings say how: the
+        # board's power-up GPIO2 high is full power for a switch, the slowest through
+        # the 4-wire fan's inverting stage.
+        self.full_power()
         self.sampler = Sampler(board.read_u16)
         self.reader = LineReader(board, self.handle, self._too_long)
         self.out = TxQueue(board)
@@ -168,14 +172,15 @@ class App:
 
     # -- the loop -------------------------------------------------------
     def full_power(self):
-        # The fan at full power in the way it is wired; if even that fails, GPIO2 high.
+        # The fan at full power in the way it is wired; if even that fails, GPIO2 as a
+        # plain output at the level that means full power for the wiring.
         try:
             self.fan.full(self.settings)
         except Exception:
-            self.board.fan(True)
+            s = self.settings
+            self.board.fan(s["output"] != "pwm" or s["pwm_invert"] != "on")
 
     def start(self):
-        self.full_power()  # the configured output, before anything else can go wrong
         self.hello()
         if self.warning:
             self.send(protocol.log("warn", self.warning))

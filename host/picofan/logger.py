@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +27,14 @@ _RENAMED = {"ms": "board_ms", "temp": "temp_c", "setpoint": "setpoint_c",
             "hysteresis": "hysteresis_c"}
 TELE_COLUMNS = [_RENAMED.get(name, name) for name in TELE_FIELDS]
 COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS]
+# Columns added since the first picofan logs, and what an older log's row meant by
+# their absence: before protocol 4 the fan was only switched (100 % duty while on) and
+# had no tach. Such logs are read (plot, the monitor's replay), never appended to.
+ADDED_COLUMNS: dict[str, Callable[[dict[str, str]], str]] = {
+    "duty": lambda cells: "100.0" if cells["fan"] == "1" else "0.0",
+    "rpm": lambda cells: "",
+}
+OLDER_COLUMNS = [c for c in COLUMNS if c not in ADDED_COLUMNS]
 SOURCES = ("board", "sim")  # a real board over USB, or a virtual Pico
 FSYNC_EVERY_S = 1.0
 
@@ -54,17 +63,20 @@ class LogPathError(Exception):
     """A log path that cannot be used; the message says why."""
 
 
-_OTHER_COLUMNS = ("--log {} holds other columns (not a picofan log, or an older one): "
-                  "give a new file name")
-
-
-def _other_columns(path: Path) -> bool:
-    # Appending would mix two layouts in one file.
+def _other_columns(path: Path) -> str | None:
+    """Why the log at path cannot be appended to (appending would mix two layouts in
+    one file), or None."""
     try:
         with open(path, newline="", encoding="utf-8", errors="replace") as f:
-            return next(csv.reader(f), []) != COLUMNS
+            header = next(csv.reader(f), [])
     except OSError:
-        return False  # unreadable: opening it for the log says why
+        return None  # unreadable: opening it for the log says why
+    if header == COLUMNS:
+        return None
+    if header == OLDER_COLUMNS:
+        return (f"--log {path} is a log from an older picofan (without "
+                f"{', '.join(ADDED_COLUMNS)}): give a new file name")
+    return f"--log {path} holds other columns (not a picofan log): give a new file name"
 
 
 def check_log_path(path: Path) -> None:
@@ -82,8 +94,8 @@ def check_log_path(path: Path) -> None:
         where = target if target.exists() else folder
         if not os.access(where, os.W_OK):
             raise LogPathError(f"--log {path}: {where} is not writable")
-    if path.is_file() and path.stat().st_size and _other_columns(path):
-        raise LogPathError(_OTHER_COLUMNS.format(path))
+    if path.is_file() and path.stat().st_size and (why := _other_columns(path)):
+        raise LogPathError(why)
 
 
 def open_log(path: Path, source: str = "board") -> CsvLog:
@@ -99,30 +111,43 @@ class LogReadError(Exception):
     """A file that does not read as a picofan log; the message names it and says why."""
 
 
-def read_log(path: Path) -> list[tuple[datetime, dict[str, Any]]]:
+Reading = tuple[datetime, dict[str, Any]]
+
+
+def read_log(path: Path) -> list[Reading]:
     """The readings of a picofan CSV, oldest first: (host time, the telemetry message
-    as the board sent it). A row cut short by a crash is skipped."""
+    as the board sent it). A row cut short by a crash is skipped. A log from an older
+    picofan reads too, its missing columns filled in as it meant them (ADDED_COLUMNS)."""
+    return read_log_file(path)[1]
+
+
+def read_log_file(path: Path) -> tuple[list[str], list[Reading]]:
+    """read_log, and the columns the file has (COLUMNS, or OLDER_COLUMNS)."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = csv.reader(f)
-            if next(rows, None) != COLUMNS:
-                raise LogReadError(f"{path} is not a picofan log (or an older one): its "
-                                   f"first line should be {','.join(COLUMNS)}")
-            readings = [_reading(row) for row in rows if len(row) == len(COLUMNS)]
+            header = next(rows, None)
+            if header not in (COLUMNS, OLDER_COLUMNS):
+                raise LogReadError(f"{path} is not a picofan log: its first line should "
+                                   f"be {','.join(COLUMNS)}")
+            readings = [_reading(header, row) for row in rows if len(row) == len(header)]
     except OSError as e:
         raise LogReadError(f"cannot read {path}: {e.strerror or e}") from None
     except (ValueError, UnicodeDecodeError) as e:
         raise LogReadError(f"{path}: a row does not read as picofan's ({e})") from None
     if not readings:
         raise LogReadError(f"{path} has no readings")
-    return readings
+    return header, readings
 
 
 _TYPES = dict(wire.MESSAGES["tele"])
 
 
-def _reading(row: list[str]) -> tuple[datetime, dict[str, Any]]:
-    cells = dict(zip(COLUMNS, row, strict=True))
+def _reading(header: list[str], row: list[str]) -> Reading:
+    cells = dict(zip(header, row, strict=True))
+    for column, meant in ADDED_COLUMNS.items():
+        if column not in cells:
+            cells[column] = meant(cells)
     at = datetime.fromisoformat(cells["host_time"] + cells["utc_offset"])
     msg: dict[str, Any] = {"type": "tele"}
     for name, column in zip(TELE_FIELDS, TELE_COLUMNS, strict=True):
@@ -148,13 +173,14 @@ class CsvLog:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         new = not self.path.exists() or self.path.stat().st_size == 0
-        if not new and _other_columns(self.path):
-            raise LogPathError(_OTHER_COLUMNS.format(self.path))
+        if not new and (why := _other_columns(self.path)):
+            raise LogPathError(why)
         self._file: IO[str] = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
         self._csv = csv.writer(self._file)
         self._events: IO[str] = open(events_path(self.path), "a", encoding="utf-8")  # noqa: SIM115
         self._synced = time.monotonic()
         self.rows = 0
+        self.last: dict[str, Any] | None = None  # the last telemetry message written
         if new:
             self._csv.writerow(COLUMNS)
             self._flush(force=True)
@@ -166,6 +192,7 @@ class CsvLog:
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)
         self._csv.writerow(row)
         self.rows += 1
+        self.last = msg
         self._flush()
 
     def event(self, at: datetime, kind: str, text: str) -> None:

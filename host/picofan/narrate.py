@@ -17,6 +17,8 @@ from picofan.client import (
     noise_text,
 )
 from picofan.logger import CsvLog
+from picofan.protocol import OUTDATED
+from picofan.spec import wire
 
 
 def describe(event: Event) -> str | None:
@@ -27,7 +29,7 @@ def describe(event: Event) -> str | None:
     if isinstance(event, Disconnected):
         return f"disconnected from {event.port} ({event.reason}); retrying"
     if isinstance(event, Noise):
-        return noise_text(event.line)
+        return OUTDATED if event.line.outdated else noise_text(event.line)
     if isinstance(event, Rebooted | NotRebooted | LinesLost):
         return event.text
     if isinstance(event, Received):
@@ -50,10 +52,26 @@ def telemetry_line(event: Received) -> str:
     m = event.message.data
     half = m["hysteresis"] / 2
     temp = "  --.---" if m["temp"] is None else f"{m['temp']:8.3f}"
+    # The duty as driven (a switched fan's is 0 or 100 %), and the tach's rpm when it has one.
+    rpm = "" if m["rpm"] is None else f" {m['rpm']:5d} rpm"
     fault = f"  FAULT {m['fault']}" if m["fault"] else ""
-    return (f"{event.at:%H:%M:%S} {temp} °C  fan {'ON ' if m['fan'] else 'off'}  "
+    return (f"{event.at:%H:%M:%S} {temp} °C  fan {'ON ' if m['fan'] else 'off'} "
+            f"{m['duty']:3.0f} %{rpm}  "
             f"on≥{m['setpoint'] + half:.2f} off≤{m['setpoint'] - half:.2f}  "
             f"{m['mode']}{fault}")
+
+
+def fault_change(before: dict[str, Any] | None, now: dict[str, Any]) -> str | None:
+    """A fault starting or ending between two readings (before: None at the first), in
+    words for the events log; None when nothing changed."""
+    was = before["fault"] if before else None
+    fault = now["fault"]
+    if fault == was:
+        return None
+    if fault is None:
+        return f"fault over ({was}): back to normal control"
+    words = wire.FAULTS.get(fault, fault)
+    return f"fault {fault}: {words}; the fan driven at full power"
 
 
 def is_telemetry(event: Event) -> TypeGuard[Received]:
@@ -69,8 +87,15 @@ class Narrator:
     def __init__(self) -> None:
         self._last_hello: dict[str, Any] | None = None
         self._warning: str | None = None  # said with a hello, not yet logged
+        self._said_outdated = False  # (older firmware: said once per connection)
 
     def describe(self, event: Event) -> str | None:
+        if isinstance(event, Connected):
+            self._said_outdated = False
+        elif isinstance(event, Noise) and event.line.outdated:
+            if self._said_outdated:
+                return None
+            self._said_outdated = True
         if isinstance(event, Received):
             m = event.message.data
             if event.message.type == "hello":
@@ -85,8 +110,13 @@ class Narrator:
 
 
 def record(log: CsvLog, event: Event, text: str | None) -> None:
-    """Telemetry into the CSV; anything else worth a line into the events log."""
+    """Telemetry into the CSV (and a fault starting or ending into the events log);
+    anything else worth a line into the events log."""
     if is_telemetry(event):
+        before = log.last
         log.telemetry(event.at, event.message.data)
+        change = fault_change(before, event.message.data)
+        if change:
+            log.event(event.at, "Fault", change)
     elif text is not None:
         log.event(event.at, type(event).__name__, text)

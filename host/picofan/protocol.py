@@ -32,10 +32,19 @@ class Message:
 @dataclass(frozen=True)
 class DeviceText:
     """A line that is not a protocol message: a banner, a traceback, a stray
-    print, or a message that failed validation (`reason` says why)."""
+    print, or a message that failed validation (`reason` says why). outdated: a
+    message of firmware older than this host's protocol (OUTDATED says what to do)."""
 
     text: str
     reason: str
+    outdated: bool = False
+
+
+# Fields a protocol version added, by message: a message without one is older firmware's,
+# not a broken one. (3: the board's uid; 4: the fan's duty and rpm.)
+ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4}
+OUTDATED = (f"the board's firmware is older than protocol {device.PROTOCOL_VERSION}, which "
+            "this picofan reads: its messages are ignored; update it with `picofan flash`")
 
 
 _TYPES: dict[str, tuple[type, ...]] = {"i": (int,), "f": (int, float), "b": (bool,),
@@ -45,6 +54,18 @@ _TYPES: dict[str, tuple[type, ...]] = {"i": (int,), "f": (int, float), "b": (boo
 _SPEC = {kind: tuple((name, _TYPES[code.rstrip("?")], code.endswith("?")) for name, code in fields)
          for kind, fields in wire.MESSAGES.items()}
 _MISSING = object()
+
+
+def outdated(msg: dict[str, Any]) -> str | None:
+    """Why msg comes from firmware older than this host's protocol, or None."""
+    kind = msg.get("type")
+    proto = msg.get("proto")
+    if kind == "hello" and type(proto) is int and proto < device.PROTOCOL_VERSION:
+        return f"a hello of protocol {proto}"
+    for (added_to, name), version in ADDED.items():
+        if kind == added_to and name not in msg:
+            return f"{kind} without {name!r} (protocol {version})"
+    return None
 
 
 def validate(msg: dict[str, Any]) -> str | None:
@@ -100,6 +121,9 @@ def parse_line(raw: bytes) -> Message | DeviceText:
         return DeviceText(_text(raw), f"not JSON ({e})")
     if type(msg) is not dict:
         return DeviceText(_text(raw), "not a JSON object")
+    why = outdated(msg)
+    if why:
+        return DeviceText(_text(raw), why, outdated=True)
     why = validate(msg)
     if why:
         return DeviceText(_text(raw), why)

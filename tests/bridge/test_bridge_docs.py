@@ -26,7 +26,8 @@ def test_the_topic_table_names_the_topics_the_bridge_uses() -> None:
     t = ha.Topics("<id>")
     for topic in (t.config(), t.state, t.availability, t.result, t.set_all,
                   t.set_one("<setting>"), t.save, ha.bridge_status_topic("<bridge>"),
-                  ha.bridge_boards_topic("<bridge>"), "homeassistant/status"):
+                  ha.bridge_boards_topic("<bridge>"), "homeassistant/status",
+                  *(t.fan(name) for name in ha.FAN_COMMANDS)):
         assert f"| `{topic}` |" in DOC, topic
 
 

@@ -4,10 +4,11 @@
 from test_app import command, new_app
 
 from fanctl import protocol
+from fanctl.app import App
 from fanctl.control import Controller, curve
 from fanctl.fan import STALL, Fan
-from fanctl.settings import Invalid, defaults, merge
-from support import ScriptedBoard, close, counts_for, raises, run_ms
+from fanctl.settings import Invalid, defaults, merge, save
+from support import ScriptedBoard, close, counts_for, raises, run_ms, scratch_path
 
 PWM = {"output": "pwm", "min_on_ms": 0, "min_off_ms": 0}
 
@@ -222,9 +223,13 @@ def test_a_sensor_fault_drives_a_pwm_fan_at_full_power():
 
 
 def test_start_drives_the_configured_output_at_full_power_first():
-    _app, board = new_app(saved=PWM)
-    # before any sample: the PWM pin at full power through the inverting stage
-    assert board.pwm_log[0] == (0, 0) and board.fan_log == []
+    path = scratch_path("settings.json")
+    save(path, merge(defaults(), PWM))
+    board = ScriptedBoard(counts_for(25))
+    App(board, path)
+    # as soon as the settings are read, before start: the PWM pin at full power through
+    # the inverting stage (the board's GPIO2 high at power-up would be the fan's slowest)
+    assert board.pwm_log == [(0, 0)] and board.fan_log == []
     _app, board = new_app()
     assert board.fan_log[0] == (0, True)
 

@@ -3,6 +3,7 @@ size, keys sent as a person types them, the screen read back from the pane."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +17,9 @@ class Tmux:
     def __init__(self, name: str) -> None:
         if shutil.which("tmux") is None:
             raise RuntimeError("tmux is needed here (Debian package tmux)")
-        self.name = name
+        # Its own server per test process: the tests of another checkout on the same
+        # machine run the same names at the same time.
+        self.name = f"{name}-{os.getpid()}"
 
     def __call__(self, *args: str) -> str:
         return subprocess.run(["tmux", "-L", self.name, *args], capture_output=True,

@@ -287,6 +287,44 @@ def test_appending_to_a_csv_with_other_columns_is_refused(tmp_path: Path) -> Non
     path.write_text(old)
     done = picofan_cli.run("log", "--sim", "--count", "1", "--log", str(path))
     assert done.returncode == 2, (done.returncode, done.stderr)
-    assert "other columns" in done.stderr and "Traceback" not in done.stderr
+    assert "other columns (not a picofan log)" in done.stderr
+    assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert path.read_text() == old
+
+
+# -- the fan's duty and rpm (issue 15) ------------------------------------------------
+
+def test_the_csv_carries_the_duty_and_the_rpm_after_the_fan(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        # A 4-wire fan held at 40 % (mode on), no tach wire: rpm empty.
+        done = picofan_cli.run("set", "--port", sim.port, "output=pwm", "mode=on",
+                               "manual_duty=40", "kick_start_ms=0")
+        assert done.returncode == 0, done.stderr
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "3", "--log", str(path))
+        assert done.returncode == 0, done.stderr
+        header = path.read_text().splitlines()[0].split(",")
+        assert header[header.index("fan") + 1:header.index("fan") + 3] == ["duty", "rpm"]
+        rows = csv_rows(path)
+        assert [(r["fan"], r["duty"], r["rpm"]) for r in rows] == [("1", "40.0", "")] * 3
+        assert done.stdout.count("fan ON   40 %  on≥") == 3  # and on the terminal
+        # With the tach wire: rpm in whole numbers once the first second is counted.
+        done = picofan_cli.run("set", "--port", sim.port, "tach=on")
+        assert done.returncode == 0, done.stderr
+        more = tmp_path / "tach.csv"
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "3", "--log", str(more))
+        assert done.returncode == 0, done.stderr
+        assert re.fullmatch(r"\d+", csv_rows(more)[-1]["rpm"]), csv_rows(more)
+        assert re.search(r"\d rpm  on≥", done.stdout), done.stdout
+
+
+def test_a_switched_fans_duty_is_0_or_100(tmp_path: Path) -> None:
+    with SimCommand(tmp_path) as sim:  # at the defaults: output switch, no tach
+        for mode, want in (("on", ("1", "100.0", "")), ("off", ("0", "0.0", ""))):
+            done = picofan_cli.run("set", "--port", sim.port, f"mode={mode}")
+            assert done.returncode == 0, done.stderr
+            path = tmp_path / f"{mode}.csv"
+            done = picofan_cli.run("log", "--port", sim.port, "--count", "2", "--log", str(path))
+            assert done.returncode == 0, done.stderr
+            assert [(r["fan"], r["duty"], r["rpm"]) for r in csv_rows(path)] == [want] * 2

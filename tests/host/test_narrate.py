@@ -1,15 +1,19 @@
 """The words for link events, shared by `picofan log`, its events log and the
-monitor's messages: each thing that happened is said once."""
+monitor's messages: each thing that happened is said once; the fan's duty and rpm in
+the telemetry line, and its faults (stall among them) in words."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
-from picofan.client import Connected, Disconnected, Received
-from picofan.narrate import Narrator, describe
-from picofan.protocol import Message, parse_line
+from picofan.client import Connected, Disconnected, Noise, Received
+from picofan.logger import CsvLog
+from picofan.narrate import Narrator, describe, record
+from picofan.protocol import OUTDATED, DeviceText, Message, parse_line
+from picofan.spec.wire import FAULTS
 
 WARNING = "no settings file, using defaults"
 
@@ -52,3 +56,45 @@ def test_link_events_in_words() -> None:
         "disconnected from /dev/ttyACM0 (unplugged); retrying")
     assert describe(received(wire.error(None, "json", "bad JSON"))) == (
         "device error: bad JSON (json)")
+
+
+def tele(fault: str | None = None, duty: float | None = None, rpm: int | None = None,
+         temp: float | None = 25.0) -> Received:
+    fan = fault is not None or bool(duty)
+    return received(wire.tele("0000b007", 0, 1000, temp, 32768, 10000.0, fan, defaults(), fault,
+                              duty, rpm))
+
+
+def test_telemetry_shows_the_duty_and_the_rpm_when_there_is_a_tach() -> None:
+    line = describe(tele(duty=35.0, rpm=1180))
+    assert "fan ON   35 %  1180 rpm  on≥31.00 off≤29.00  auto" in line
+    switched = describe(tele())  # no tach: no rpm; a switched fan's duty: 0 or 100 %
+    assert "fan off   0 %  on≥31.00" in switched and "rpm" not in switched
+    stalled = describe(tele("stall", 100.0, 0, 25.0))
+    assert "fan ON  100 %     0 rpm" in stalled and stalled.endswith("FAULT stall")
+
+
+def test_faults_starting_and_ending_go_to_the_events_log_in_words(tmp_path: Path) -> None:
+    log = CsvLog(tmp_path / "run.csv")
+    for event in (tele(duty=40.0, rpm=900), tele("stall", 100.0, 0), tele("stall", 100.0, 0),
+                  tele("open", 100.0, 0, None), tele(duty=40.0, rpm=910)):
+        record(log, event, None)
+    log.close()
+    assert log.rows == 5
+    said = [line.split("\t")[1:] for line in
+            (tmp_path / "run.events.log").read_text().splitlines()]
+    assert said == [
+        ["Fault", f"fault stall: {FAULTS['stall']}; the fan driven at full power"],
+        ["Fault", f"fault open: {FAULTS['open']}; the fan driven at full power"],
+        ["Fault", "fault over (open): back to normal control"],
+    ]
+    assert "STALLED" in FAULTS["stall"]
+
+
+def test_an_older_board_is_said_once_per_connection() -> None:
+    narrator = Narrator()
+    old = Noise(DeviceText('{"type": "tele"}', "tele without 'duty'", outdated=True))
+    said = [narrator.describe(e) for e in (Connected("/dev/ttyACM0"), old, old,
+                                           Connected("/dev/ttyACM0"), old)]
+    assert said[1] == said[4] == OUTDATED and said[2] is None
+    assert "protocol 4" in OUTDATED and "picofan flash" in OUTDATED

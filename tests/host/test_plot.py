@@ -1,5 +1,6 @@
 """`picofan plot FILE.csv` as a user runs it: on a log `picofan log` wrote, and on
-one with known fan periods, a fault and a restart; bad files get one clear line."""
+one with known fan periods, a fault and a restart, the fan's duty and rpm; bad files get
+one clear line. (An older picofan's log: test_log_older.py.)"""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from fanctl.settings import defaults
 from picofan.logger import CsvLog
 
 GREEN, ORANGE_SHADE, RED_SHADE = (44, 160, 44), (255, 241, 217), (245, 201, 202)
+PURPLE, BROWN = (148, 103, 189), (140, 86, 75)  # the duty, the rpm
 
 
 def has_colour(image: Image.Image, rgb: tuple[int, int, int], tol: int = 6) -> bool:
@@ -22,22 +24,25 @@ def has_colour(image: Image.Image, rgb: tuple[int, int, int], tol: int = 6) -> b
                for _, c in colours)
 
 
-def scripted_log(path: Path) -> None:
-    """Two minutes of readings: the fan on twice, a 10 s open fault, a restart."""
+def scripted_log(path: Path, tach: bool = False) -> None:
+    """Two minutes of readings: the fan on twice (at 40 % and 70 % duty), a 10 s open
+    fault (full duty), a restart; with a tach, rpm to match."""
     log = CsvLog(path)
     start = datetime(2026, 11, 23, 14, 0, 0).astimezone()
     s = defaults()
     for i in range(120):
         boot = "aaaa0001" if i < 90 else "bbbb0002"
         fault = "open" if 40 <= i < 50 else None
-        fan = fault is not None or 10 <= i < 25 or 70 <= i < 85
+        duty = 100.0 if fault else 40.0 if 10 <= i < 25 else 70.0 if 70 <= i < 85 else 0.0
         temp = None if fault else 29.0 + (i % 20) / 10
+        rpm = int(duty * 20) if tach else None
         log.telemetry(start + timedelta(seconds=i),
-                      wire.tele(boot, i % 90, 1000 * i, temp, 30000, 9000.0, fan, s, fault))
+                      wire.tele(boot, i % 90, 1000 * i, temp, 30000, 9000.0, duty > 0, s, fault,
+                                duty, rpm))
     log.close()
 
 
-def test_plot_draws_fan_periods_faults_and_restarts(tmp_path: Path) -> None:
+def test_plot_draws_fan_periods_faults_restarts_and_the_duty(tmp_path: Path) -> None:
     path = tmp_path / "run.csv"
     scripted_log(path)
     done = picofan_cli.run("plot", str(path))
@@ -45,10 +50,21 @@ def test_plot_draws_fan_periods_faults_and_restarts(tmp_path: Path) -> None:
     png = tmp_path / "run.png"
     assert f"{png} (120 readings)" in done.stdout
     image = Image.open(png)
-    assert image.format == "PNG" and image.size == (1100, 500)
+    assert image.format == "PNG" and image.size == (1100, 650)  # a duty panel below
     assert has_colour(image, GREEN), "no temperature line"
     assert has_colour(image, ORANGE_SHADE), "no fan-on shading"
     assert has_colour(image, RED_SHADE), "no fault shading"
+    assert has_colour(image, PURPLE), "no duty line"
+    assert not has_colour(image, BROWN), "an rpm line without a tach"
+
+
+def test_plot_draws_the_rpm_of_a_fan_with_a_tach(tmp_path: Path) -> None:
+    path = tmp_path / "run.csv"
+    scripted_log(path, tach=True)
+    done = picofan_cli.run("plot", str(path))
+    assert done.returncode == 0, done.stderr
+    image = Image.open(tmp_path / "run.png")
+    assert has_colour(image, PURPLE) and has_colour(image, BROWN), "no duty and rpm lines"
 
 
 def test_plot_of_a_log_picofan_log_wrote(tmp_path: Path) -> None:

@@ -5,10 +5,11 @@ a person types them, the screen read back from the pane."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from polling import until
 from terminal import Tmux
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +26,18 @@ def readme_capture() -> list[str]:
 
 def wait_for(text: str, timeout: float = 60) -> str:
     return TERM.wait_for(text, timeout=timeout)
+
+
+def screen_shows(ok: Callable[[str], bool], timeout: float = 60) -> str:
+    """The screen once ok(screen) holds."""
+    def showing() -> str:
+        shown = TERM.screen()
+        return shown if ok(shown) else ""
+
+    try:
+        return until(showing, "the screen", timeout)
+    except AssertionError as e:
+        raise AssertionError(f"{e}:\n{TERM.screen()}") from None
 
 
 def keys(*typed: str) -> None:
@@ -44,8 +57,11 @@ def demo() -> Iterator[None]:
 def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     wait_for("● connected")
     wait_for("firmware 0.1.0 on virtual Pico W")
-    shown = wait_for("fan off")
+    # (the whole screen: it is drawn a part at a time)
+    shown = TERM.wait_for("fan off", "duty 0 %", "^p palette", "seconds ago", timeout=60)
     assert "°C" in shown and "setpoint 30.00 °C" in shown
+    assert "rpm —" in shown  # the switched fan has no tach wire
+    assert "⅃ ⢕⢕ duty %" in shown  # the duty's series, on the plot's right-hand axis
     # The footer shows every key that works here, whole, as the README shows it.
     assert shown.splitlines()[23].rstrip() == readme_capture()[-1].rstrip()
     assert "● recording logs/picofan-sim-" in shown
@@ -54,6 +70,29 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     keys("+")  # nudge the setpoint up by 0.5
     shown = wait_for("acknowledged: setpoint=30.5")
     assert "fan ON at ≥ 31.50" in wait_for("≥ 31.50")
+    assert "duty 100 %" in shown
+    # Fan settings with the keys: Tab on to the fan's row, Enter opens a list, arrows
+    # and Enter pick (focus moves on: to the setting's words, then to Apply), Enter
+    # sends. Between keys, a look at the screen, as a person looks.
+    keys(*["Tab"] * 6, "Enter")  # the fan setting shown first is output: its words
+    wait_for("Dismiss menu")
+    keys("Down", "Down", "Enter")  # (the prompt) switch, pwm
+    wait_for("from switch")
+    keys("Enter")
+    wait_for("acknowledged: output=pwm")
+    keys("Tab", "Enter")  # from Apply on to the list of fan settings
+    wait_for("manual_duty")  # (the list covers the footer)
+    keys("Down", "Down", "Enter")  # output, pwm_invert, control
+    screen_shows(lambda s: "now hysteresis" in s and "manual_duty" not in s)
+    keys("Enter")
+    wait_for("Dismiss menu")
+    keys("Down", "Down", "Enter")  # (the prompt) hysteresis, curve
+    wait_for("from hysteresis")
+    keys("Enter")
+    shown = TERM.wait_for("acknowledged: control=curve", "0 % at 25.00 °C, rising", timeout=60)
+    assert "to 100 % at 40.00 °C" in shown and "mode auto, curve" in shown
+    keys("Escape")  # out of the box: the keys act again (and Esc then r is not Alt+r)
+    screen_shows(lambda s: "esc leave box" not in s)
     # r stops recording; r again starts a new file: the exit message names that one.
     keys("r")
     wait_for("○ not recording (r)")

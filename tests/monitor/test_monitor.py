@@ -27,13 +27,13 @@ async def test_pinch_key_turns_fan_on_on_screen(sim_fast: SimProcess, tmp_path: 
     async with running(sim_fast.port, sim_fast, log_path=tmp_path / "m.csv") as (app, pilot):
         # past the minimum off-time after boot, then a finger on the bead
         await until(pilot, lambda: bool(app.state.tele) and app.state.tele["ms"] > 6000)
-        assert "fan off" in text(app, "#fan")
+        assert "fan off" in text(app, "#fan-state")
         await pilot.press("k")
-        await until(pilot, lambda: "FAN ON" in text(app, "#fan"))
+        await until(pilot, lambda: "FAN ON" in text(app, "#fan-state"))
         assert app.query_one("#fan").has_class("on")
         assert app.state.tele["temp"] >= 31.0
         await pilot.press("k")  # release: it cools and the fan goes off again
-        await until(pilot, lambda: "fan off" in text(app, "#fan"), timeout=60)
+        await until(pilot, lambda: "fan off" in text(app, "#fan-state"), timeout=60)
     rows = (tmp_path / "m.csv").read_text().splitlines()
     assert len(rows) > 10
     assert rows[0].startswith("host_time,utc_offset,source,boot,seq,board_ms,temp_c")
@@ -149,7 +149,7 @@ async def test_fault_key_shows_a_loud_fault(sim_fast: SimProcess) -> None:
         await until(pilot, lambda: "°C/min" in text(app, "#trend"))  # a slope from readings
         await pilot.press("f")
         await until(pilot, lambda: app.query_one("#fault").display)
-        assert "thermistor OPEN" in text(app, "#fault") and "FAN ON" in text(app, "#fan")
+        assert "thermistor OPEN" in text(app, "#fault") and "FAN ON" in text(app, "#fan-state")
         # No slope from the readings before the fault: it says nothing about now.
         assert text(app, "#trend") == "trend  – (sensor fault)"
         assert app.state.trend() is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from pathlib import Path
 
 import pytest
 import serial
@@ -153,3 +154,35 @@ def test_same_seed_same_telemetry_different_seed_differs() -> None:
     assert a == b
     assert a != c
     assert any('"fan": true' in line for line in a)  # the pinch really switched the fan
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the parent's pid, after the state
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("speed", [1, 50])
+def test_a_killed_simulator_takes_its_firmware_with_it(speed: float) -> None:
+    # The firmware runs in a MicroPython process of its own; with the simulator killed
+    # (kill -9: no clean-up runs) it must end too, not spin on a dead pipe for ever.
+    with SimProcess(speed=speed, seed=3) as sim, serial.Serial(sim.port, timeout=10) as host:
+        chips = until(lambda: _children(sim.proc.pid), "the firmware's MicroPython process")
+        until(lambda: b'"tele"' in host.readline(), "telemetry")  # running, with a host
+        sim.proc.kill()
+        sim.proc.wait()
+        until(lambda: not any(_alive(pid) for pid in chips), "the firmware process ending", 60)

@@ -19,7 +19,7 @@ from picofan.spec import generated
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
-VARIANTS = ("led", "fan-5v", "fan-12v")
+VARIANTS = ("led", "fan-5v", "fan-12v", "fan-4wire")
 HOLE = re.compile(r"([a-j])(\d+)")
 RAIL = re.compile(r"(left|right) ([+−]) rail")
 PICO = re.compile(r"pins (\d+)–(\d+): ([a-j])(\d+)–([a-j])(\d+)")
@@ -40,6 +40,20 @@ def circuit(variant: str) -> list[set[str]]:
     nets = [{"3V3(OUT)", top}, {"GP26/ADC0", top, bottom}]
     if variant == "led":
         return [*nets, {"GND", bottom, "D2.short leg"}, {"GP2", "R2.*"}, {"R2.*", "D2.long leg"}]
+    if variant == "fan-4wire":
+        # The fan's connector pins by the Intel spec's numbers: #1 GND, #2 +12 V,
+        # #3 tach, #4 PWM. 3V3 also feeds the tach pull-up.
+        nets[0] |= {"R7.*"}
+        return [
+            *nets,
+            {"GND", bottom, "R6.*", "Q2.E", "C2.*", "M2.#1 black", "PS1.− (black)"},
+            {"GP2", "R5.*"},
+            {"R5.*", "R6.*", "Q2.B"},
+            {"Q2.C", "M2.#4 blue"},
+            {"GP3", "R8.*", "C2.*"},
+            {"R8.*", "R7.*", "M2.#3 green"},
+            {"PS1.+ (red)", "M2.#2 yellow"},
+        ]
     gnd = {"GND", bottom, "R4.*", "Q1.S"}
     nets += [{"GP2", "R3.*"}, {"R3.*", "R4.*", "Q1.G"}, {"Q1.D", "M1.black", "D1.anode"}]
     if variant == "fan-5v":
@@ -144,24 +158,44 @@ def test_each_layout_connects_what_the_schematic_does(variant: str) -> None:
     assert built_nets(rows) == expected_nets(variant)
 
 
+def moved(variant: str, part: str, old: str, new: str) -> list[tuple[str, str]]:
+    """A variant's table with one part's hole changed, as a builder might misplace it."""
+    rows = breadboard_tables()[variant]
+    out = [(ref, cell.replace(old, new)) if ref == part else (ref, cell) for ref, cell in rows]
+    assert out != rows
+    return out
+
+
 def test_the_layout_check_catches_a_lead_one_row_off() -> None:
     # R1 one row down: into the row of the Pico's RUN pin instead of GP26's.
-    rows = breadboard_tables()["led"]
-    moved = [(ref, cell.replace("j10,", "j11,")) if ref == "R1" else (ref, cell)
-             for ref, cell in rows]
-    assert moved != rows
-    built = built_nets(moved)
+    built = built_nets(moved("led", "R1", "j10,", "j11,"))
     assert built != expected_nets("led")
     assert ("R1.*", "RUN") in built
 
 
 def test_the_layout_check_catches_a_short() -> None:
     # The fan's black wire one row up, on the gate instead of the drain.
-    rows = breadboard_tables()["fan-5v"]
-    moved = [(ref, cell.replace("black: g23", "black: g22")) if ref == "M1" else (ref, cell)
-             for ref, cell in rows]
-    assert moved != rows
-    assert ("M1.black", "Q1.G", "R3.*", "R4.*") in built_nets(moved)
+    built = built_nets(moved("fan-5v", "M1", "black: g23", "black: g22"))
+    assert ("M1.black", "Q1.G", "R3.*", "R4.*") in built
+
+
+def test_the_layout_check_catches_the_tach_on_the_wrong_side_of_its_resistor() -> None:
+    # The fan's tach wire in GP3's own half-row (a-e) instead of the pull-up's (f-j):
+    # the series resistor would be bypassed.
+    built = built_nets(moved("fan-4wire", "M2", "#3 green: h27", "#3 green: c27"))
+    assert ("C2.*", "GP3", "M2.#3 green", "R8.*") in built
+
+
+def test_no_pico_pin_shares_a_row_with_the_fans_12_v_or_its_pwm_line() -> None:
+    # On the 4-wire fan's board as built from its table: the fan's 12 V and its PWM line
+    # (pulled up inside the fan to as much as 5.25 V) reach no Pico pin; GP3 meets only
+    # the 3.3 V pull-up through its resistor. The RP2040 is not 5 V tolerant.
+    nets = built_nets(breadboard_tables()["fan-4wire"])
+    for lead in ("M2.#2 yellow", "M2.#4 blue"):
+        net = next(n for n in nets if lead in n)
+        assert not set(net) & PICO_PINS, net
+    tach = next(n for n in nets if "M2.#3 green" in n)
+    assert not set(tach) & PICO_PINS and "R7.*" in tach and "R8.*" in tach
 
 
 def test_every_variant_has_a_table() -> None:

@@ -17,11 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def checkout_copy(dest: Path) -> Path:
-    """The committed wiring files and both READMEs, copied into dest."""
+    """The committed wiring files and every doc with wiring sections, copied into dest."""
     (dest / "wiring").mkdir()
-    for name in [*figures.drawing_names(), "README.md"]:
+    for name in figures.drawing_names():
         shutil.copy(ROOT / "wiring" / name, dest / "wiring" / name)
-    shutil.copy(ROOT / "README.md", dest / "README.md")
+    for doc in tables.DOCS:
+        (dest / doc).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / doc, dest / doc)
     return dest
 
 
@@ -48,12 +50,15 @@ def test_drawing_is_reproducible(fresh: Path, tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes() == (fresh / name).read_bytes(), name
 
 
-def test_generated_sections_exist_in_both_readmes() -> None:
+ELSEWHERE = {"wiring-pins-short": "README.md", "wiring-4wire-hookup": "docs/hardware.md"}
+
+
+def test_generated_sections_exist_in_their_docs() -> None:
     wiring = (ROOT / "wiring/README.md").read_text()
     for name in tables.SECTIONS:
-        if name != "wiring-pins-short":
-            assert f"<!-- generated:{name} -->" in wiring, name
-    assert "<!-- generated:wiring-pins-short -->" in (ROOT / "README.md").read_text()
+        doc = ELSEWHERE.get(name)
+        text = wiring if doc is None else (ROOT / doc).read_text()
+        assert f"<!-- generated:{name} -->" in text, name
 
 
 def test_a_copy_of_the_checkout_is_fresh(fresh: Path, tmp_path: Path) -> None:
@@ -67,6 +72,9 @@ def test_a_copy_of_the_checkout_is_fresh(fresh: Path, tmp_path: Path) -> None:
         ("wiring/README.md", "| 25 | 10,000 |", "| 25 | 10,001 |"),  # the numbers table
         ("wiring/README.md", "| 31 | GP26/ADC0 |", "| 32 | GP26/ADC0 |"),  # the pin table
         ("README.md", "| 4 | GP2 |", "| 5 | GP2 |"),  # the root README's pin table
+        ("wiring/README.md", "| the PWM line, low | ≤ 0.2 V |", "| the PWM line, low | ≤ 0.3 V |"),
+        ("wiring/README.md", "| 5 | GP3 |", "| 6 | GP3 |"),  # the tach pin
+        ("docs/hardware.md", "| GP3 (pin 5) |", "| GP3 (pin 6) |"),  # the 4-wire hookup
     ],
 )
 def test_an_altered_table_is_stale(

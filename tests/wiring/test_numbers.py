@@ -130,6 +130,10 @@ def test_hand_written_steps_use_the_computed_values() -> None:
             calc.led_resistor(*calc.DRAWN_LED[1:]),
             calc.R_GATE,
             calc.R_PULLDOWN,
+            calc.R_BASE,
+            calc.R_BASE_PULLDOWN,
+            calc.R_TACH_PULLUP,
+            calc.R_TACH_SERIES,
             s["r_fixed"],
             s["r0"],
         )
@@ -141,6 +145,10 @@ def test_hand_written_steps_use_the_computed_values() -> None:
         calc.DIODE,
         calc.ohms_text(calc.R_GATE),
         calc.ohms_text(calc.R_PULLDOWN),
+        calc.NPN,
+        calc.ohms_text(calc.R_BASE),
+        calc.ohms_text(calc.R_TACH_PULLUP),
+        calc.farads_text(calc.C_TACH),
     ):
         assert part in steps, part
 
@@ -169,7 +177,8 @@ def test_every_resistor_on_a_breadboard_reads_its_value() -> None:
     # tables decodes to the value printed beside it.
     text = (ROOT / "wiring/README.md").read_text()
     found = re.findall(r"resistor ([\d.]+) (k?)Ω(?: (\d) %)? \(([a-z ]+)\)", text)
-    assert len(found) == 2 + 3 + 3  # R1 and R2 for the LED; R1, R3 and R4 for each fan
+    # R1 and R2 for the LED; R1, R3 and R4 for each 2-wire fan; R1 and R5-R8 for the 4-wire
+    assert len(found) == 2 + 3 + 3 + 5
     for number, kilo, percent, bands in found:
         ohms, tolerance = decode_bands(bands.split())
         assert ohms == pytest.approx(float(number) * (1000 if kilo else 1)), bands

@@ -22,6 +22,7 @@ DRAWN = {
     "led": {"3V3(OUT)", "GP26/ADC0", "GP2", "GND"},
     "fan-5v": {"3V3(OUT)", "GP26/ADC0", "GP2", "GND", "VBUS"},
     "fan-12v": {"3V3(OUT)", "GP26/ADC0", "GP2", "GND"},
+    "fan-4wire": {"3V3(OUT)", "GP26/ADC0", "GP2", "GP3", "GND"},
 }
 
 
@@ -30,6 +31,7 @@ def test_firmware_pin_map_matches_the_datasheet() -> None:
         assert DATASHEET[number] == name, (name, number)
     # The GPIOs the firmware drives sit on the header pins the drawings name.
     assert DATASHEET[HEADER[f"GP{pins.FAN_GPIO}"]] == f"GP{pins.FAN_GPIO}"
+    assert DATASHEET[HEADER[f"GP{pins.TACH_GPIO}"]] == f"GP{pins.TACH_GPIO}"
     adc = f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}"
     assert DATASHEET[HEADER[adc]] == adc
     assert pins.ADC_GPIO - 26 == pins.ADC_CHANNEL  # RP2040: ADC0-3 are GPIO26-29
@@ -39,7 +41,7 @@ def test_board_takes_its_gpios_from_the_pin_map() -> None:
     # The real board must drive the pins drawn here: no literal GPIO numbers.
     board = (ROOT / "firmware/board.py").read_text()
     assert not re.search(r"machine\.(Pin|ADC)\(\s*\d", board)
-    assert "pins.FAN_GPIO" in board and "pins.ADC_GPIO" in board
+    assert "pins.FAN_GPIO" in board and "pins.ADC_GPIO" in board and "pins.TACH_GPIO" in board
 
 
 def drawn_pins(path: Path) -> list[tuple[str, int]]:
@@ -74,6 +76,8 @@ def test_each_drawing_shows_the_gpios_the_firmware_drives(variant: str) -> None:
     names = {s for s, _, _ in svg_texts(ROOT / f"wiring/picofan-{variant}.svg")}
     assert f"GP{pins.FAN_GPIO}" in names
     assert f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}" in names
+    if variant == "fan-4wire":
+        assert f"GP{pins.TACH_GPIO}" in names
 
 
 def test_each_drawing_catches_a_wrong_number(tmp_path: Path) -> None:
@@ -113,10 +117,11 @@ def test_prose_and_text_diagrams_agree() -> None:
     # the hand-written steps alike. Any other "pin N" must at least be a pin we use.
     wiring = (ROOT / "wiring/README.md").read_text()
     root = (ROOT / "README.md").read_text().split("\n## Wiring\n", 1)[1]
+    hardware = (ROOT / "docs/hardware.md").read_text()
     named = [(name, n) for name, n in pin_mentions(wiring + root) if name in HEADER]
     assert len(named) >= 15  # the diagrams alone name a dozen
-    assert wrong_mentions(wiring) == wrong_mentions(root) == []
-    for number in re.findall(r"\bpins? (\d+)\b(?!–)", wiring + root):  # not "pins 21–40"
+    assert wrong_mentions(wiring) == wrong_mentions(root) == wrong_mentions(hardware) == []
+    for number in re.findall(r"\bpins? (\d+)\b(?!–)", wiring + root + hardware):  # not "pins 21–40"
         assert int(number) in HEADER.values(), number
 
 

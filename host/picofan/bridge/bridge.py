@@ -36,7 +36,7 @@ from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
 from fanctl import settings as board_settings
-from fanctl.protocol import PROTOCOL_VERSION, BadCommand
+from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
@@ -54,9 +54,9 @@ from picofan.client import (
 )
 from picofan.link import LinkLost
 from picofan.narrate import describe
+from picofan.protocol import OUTDATED
 
 log = logging.getLogger("picofan.bridge")
-NO_UID = "hello without 'uid'"  # why picofan.protocol refuses a protocol-2 board's hello
 
 SCAN_EVERY_S = 0.5  # --all: how often the port list is read for boards plugged in
 COMMAND_QUEUE = 8  # commands waiting for one board; more are refused ("busy")
@@ -125,7 +125,7 @@ class Link:
         self.board: Board | None = None
         self.jobs: queue.Queue[Job | None] = queue.Queue()  # bounded by the bridge
         self.asked_hello = False
-        self.said_no_uid = False  # (a board too old to bridge: said once per connection)
+        self.said_outdated = False  # (a board too old to bridge: said once per connection)
 
 
 Message = tuple[str, bytes, int, bool]  # topic, payload, QoS, retain
@@ -271,16 +271,14 @@ class Bridge:
                 log.info(f"{board.label}: offline ({event.reason})")
             return
         if isinstance(event, Connected):
-            link.asked_hello = link.said_no_uid = False
+            link.asked_hello = link.said_outdated = False
         if isinstance(event, LinesLost):
             return  # the bridge publishes the latest reading only: lost lines change nothing
-        if isinstance(event, Noise) and event.line.reason == NO_UID:
-            if link.said_no_uid:
-                return
-            link.said_no_uid = True
-            log.warning(f"{link.port}: the board's firmware is older than protocol "
-                        f"{PROTOCOL_VERSION} (its hello has no uid, which names it in Home "
-                        "Assistant): not bridged; update it with `picofan flash`")
+        if isinstance(event, Noise) and event.line.outdated:
+            # (its hello is refused too: such a board is never bound, so never a device)
+            if not link.said_outdated:
+                link.said_outdated = True
+                log.warning(f"{link.port}: not bridged: {OUTDATED}")
             return
         text = describe(event)
         if text and isinstance(event, Connected):
@@ -342,7 +340,8 @@ class Bridge:
         return board
 
     def _configure(self, board: Board) -> None:
-        # (under the lock) The config only changes with the firmware or the name.
+        # (under the lock) The config changes with the firmware, the name, and the
+        # settings that bring entities (output pwm: the fan entity; tach on: rpm).
         config = ha.discovery(board.id, board.hello, board.settings,
                               [board.topics.availability, self.status_topic])
         board.config = ha.encode(config)
@@ -366,6 +365,8 @@ class Bridge:
             if what.kind == "save":
                 ha.parse_save(payload)
                 changes: dict[str, Any] = {}
+            elif what.kind == "fan":
+                changes = ha.parse_fan(what.name or "", payload, board.settings)
             elif what.name is not None:
                 changes = {what.name: ha.parse_value(what.name, payload)}
             else:
@@ -383,7 +384,9 @@ class Bridge:
             elif link.jobs.qsize() >= COMMAND_QUEUE:
                 problem = ("busy", f"{COMMAND_QUEUE} commands are waiting for this board")
             else:
-                link.jobs.put(Job(board, what.kind, changes, what))
+                # (the fan entity's commands are settings: a set)
+                link.jobs.put(Job(board, "save" if what.kind == "save" else "set", changes,
+                                  what))
                 return
         self._refuse(board, what, payload, *problem)
 
@@ -415,7 +418,8 @@ class Bridge:
             return
         board = job.board
         assert board is not None
-        result: dict[str, Any] = {"by": "board", "cmd": job.cmd}
+        # Said as it came in: set, save, or the fan entity's command
+        result: dict[str, Any] = {"by": "board", "cmd": job.what.kind if job.what else job.cmd}
         if job.what and job.what.name:
             result["name"] = job.what.name
         if link.board is not board:
@@ -438,11 +442,12 @@ class Bridge:
                     board.settings = dict(new)
                     self._configure(board)
                     self._wake.notify_all()
+        what = result["cmd"] + (f"/{result['name']}" if "name" in result else "")
         if result["ok"]:
-            log.info(f"{board.label}: {job.cmd} {orjson.dumps(result['settings']).decode()} "
+            log.info(f"{board.label}: {what} {orjson.dumps(result['settings']).decode()} "
                      f"acknowledged")
         else:
-            log.warning(f"{board.label}: {job.cmd} failed: {result['msg']} ({result['code']})")
+            log.warning(f"{board.label}: {what} failed: {result['msg']} ({result['code']})")
         self._result(board, result)
 
     # -- MQTT --------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
+from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section
 from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
@@ -156,6 +157,7 @@ class MonitorApp(App[int]):
         yield Static("", id="status-bar", markup=False)
         with Horizontal(id="top"):
             yield Readout(id="readout")
+            yield FanPanel(id="fan")
             yield BandPanel(id="band-panel")
         yield TempPlot(id="plot")
         with Horizontal(id="bottom"):
@@ -247,7 +249,10 @@ class MonitorApp(App[int]):
         self.redraws += 1
         self.settings = s.settings
         main = self.main
+        span = WINDOWS_S[self.window_i]
+        window = s.window(span)
         main.query_one(Readout).show(s)
+        main.query_one(FanPanel).show(s, window)
         main.query_one(BandPanel).show(s)
         self.show_status()
         log = main.query_one("#messages", RichLog)
@@ -256,8 +261,7 @@ class MonitorApp(App[int]):
             log.write(line)
         self._notes_shown = s.notes_total
         if not self.paused:
-            span = WINDOWS_S[self.window_i]
-            main.query_one(TempPlot).draw(s.window(span), span, self.paused)
+            main.query_one(TempPlot).draw(window, span, self.paused)
 
     def show_status(self) -> None:
         bar = self.main.query_one("#status-bar", Static)

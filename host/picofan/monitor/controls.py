@@ -1,6 +1,9 @@
-"""Setting inputs. A change is checked by the firmware's own rules before it
-is sent, then shown as pending until the device acknowledges or refuses it.
-The inputs never drive the display: the device's replies and telemetry do."""
+"""Setting inputs: the setpoint, the band and the mode; then one fan setting at a
+time, picked by name, its box made from the settings table (words: a list of
+them; numbers: a text box, its limits beside it). A change is checked by the
+firmware's own rules before it is sent, then shown as pending until the device
+acknowledges or refuses it. The inputs never drive the display: the device's
+replies and telemetry do."""
 
 from __future__ import annotations
 
@@ -15,10 +18,32 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Select, Static
 
 from fanctl import settings as wire_settings
-from picofan.values import parse_number
+from picofan.values import parse_setting
 
-MODES: tuple[str, ...] = next(row[2] for row in wire_settings.SPEC
-                              if row[0] == "mode" and isinstance(row[2], tuple))
+SPEC_ROWS: dict[str, tuple[Any, ...]] = {row[0]: row for row in wire_settings.SPEC}
+# The fan's settings the second row offers, in the order a person sets a fan up.
+FAN_SETTINGS = ("output", "pwm_invert", "control", "curve_low", "curve_high", "pid_kp",
+                "pid_ki", "pid_kd", "min_duty", "max_duty", "off_below", "manual_duty",
+                "kick_start_ms", "tach", "tach_ppr", "stall_ms")
+
+
+def choices(name: str) -> tuple[str, ...] | None:
+    """A word setting's words, or None (a number, or a free text)."""
+    row = SPEC_ROWS[name]
+    return row[2] if len(row) == 3 and isinstance(row[2], tuple) else None
+
+
+def limits_text(name: str) -> str:
+    """"0–1000" for a number setting (its limits in the table), "" otherwise."""
+    row = SPEC_ROWS[name]
+    return f"{row[2]:g}–{row[3]:g}" if len(row) == 4 else ""
+
+
+def shown(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+MODES = choices("mode") or ()
 
 
 class SettingsRequest(Message):
@@ -60,14 +85,67 @@ class Controls(Vertical):
             yield Select([(m, m) for m in MODES], id="mode", prompt="mode", compact=True,
                          type_to_search=False)
             yield Button("Apply", id="apply", compact=True)
+        with Horizontal(classes="row"):
+            yield Select([(n, n) for n in FAN_SETTINGS], id="fan-setting", compact=True,
+                         allow_blank=False, value=FAN_SETTINGS[0], type_to_search=False)
+            yield Input(id="fan-value", compact=True)
+            yield Select([], id="fan-choice", compact=True, type_to_search=False)
+            yield Static("", id="fan-hint", markup=False)
         yield Static("", id="status", markup=False)
 
     def on_mount(self) -> None:
         self.border_title = "settings"
         self.border_subtitle = "Tab: in · Enter: apply · Esc: out"
+        self.picked()
 
     def action_leave(self) -> None:
         self.screen.set_focus(None)
+
+    @property
+    def fan_setting(self) -> str:
+        return str(self.query_one("#fan-setting", Select).value)
+
+    def picked(self) -> None:
+        """A fan setting picked: its own box, empty, the board's value as its prompt."""
+        self.query_one("#fan-value", Input).value = ""
+        words = choices(self.fan_setting)
+        if words:
+            self.query_one("#fan-choice", Select).set_options((w, w) for w in words)
+        self.show_fan_setting()
+
+    # Picked from a list with the keys, focus moves on: to the setting's own box, or
+    # to Apply (Enter there sends it; Enter on a list opens the list again).
+    @on(Select.Changed, "#fan-setting")
+    def fan_setting_picked(self, event: Select.Changed) -> None:
+        self.picked()
+        if event.select.has_focus_within:  # (its list, or itself once the list closed)
+            box = "#fan-choice" if choices(self.fan_setting) else "#fan-value"
+            self.query_one(box).focus()
+
+    @on(Select.Changed, "#mode, #fan-choice")
+    def word_picked(self, event: Select.Changed) -> None:
+        self.show_fan_setting()  # "now switch" becomes "from switch"
+        if event.select.has_focus_within and isinstance(event.value, str):
+            self.query_one("#apply").focus()
+
+    def watch_settings(self) -> None:
+        if self.is_mounted:
+            self.show_fan_setting()
+
+    def show_fan_setting(self) -> None:
+        """The picked setting's box (a list of words, or a text box for a number)
+        with the board's value as its prompt; beside it a number's limits, or the
+        board's word (what a word picked would change it from)."""
+        name = self.fan_setting
+        words = choices(name)
+        now = shown(self.settings.get(name, "?")) if self.settings else "?"
+        box = self.query_one("#fan-value", Input)
+        pick = self.query_one("#fan-choice", Select)
+        box.display, pick.display = not words, bool(words)
+        box.placeholder = pick.prompt = now
+        chosen = words and isinstance(pick.value, str) and pick.value != now
+        self.query_one("#fan-hint", Static).update(
+            limits_text(name) if not words else f"from {now}" if chosen else f"now {now}")
 
     def changes_from_inputs(self) -> dict[str, Any]:
         """What the boxes ask for (ValueError: a box holds no number)."""
@@ -75,10 +153,17 @@ class Controls(Vertical):
         for name in ("setpoint", "hysteresis"):
             text = self.query_one(f"#{name}", Input).value
             if text.strip():
-                changes[name] = parse_number(text, name)
+                changes[name] = parse_setting(name, text)
         mode = self.query_one("#mode", Select).value
         if isinstance(mode, str):
             changes["mode"] = mode
+        name = self.fan_setting
+        if choices(name):
+            word = self.query_one("#fan-choice", Select).value
+            if isinstance(word, str):
+                changes[name] = word
+        elif text := self.query_one("#fan-value", Input).value.strip():
+            changes[name] = parse_setting(name, text)
         return changes
 
     @on(Button.Pressed, "#apply")
@@ -90,8 +175,7 @@ class Controls(Vertical):
             self.status(f"not sent: {e}", "error")
             return
         if not changes:
-            self.status("nothing to send: type a setpoint or hysteresis, or pick a mode",
-                        "error")
+            self.status("nothing to send: type a value or pick one, then Enter", "error")
             return
         why = check(self.settings, changes)
         if why:

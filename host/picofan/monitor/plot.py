@@ -1,4 +1,6 @@
-"""Temperature over time, with the ON/OFF thresholds and the fan's ON periods."""
+"""Temperature over time, with the temperatures that steer the fan (the ON/OFF
+thresholds, the curve's ends or the PID's setpoint), and the fan's duty on the
+right-hand axis."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # tick steps, times a power of ten
 ROWS_PER_TICK = 2  # a temperature label on every other row of a tall chart...
 LABEL_EVERY_ROW_BELOW = 10  # ...and on every row of a short one (a finer scale)
 EDGE_ROWS = 5  # the plot's rows that are not the chart: title, frame, x labels
+# The guide lines' labels (upper, lower) under each control; pid draws one line.
+GUIDES = {"hysteresis": ("fan on ≥", "fan off ≤"), "curve": ("100 % at", "0 % at"),
+          "pid": ("setpoint", None)}
 
 
 def nice_step(least: float) -> float:
@@ -38,6 +43,11 @@ def even_ticks(lo: float, hi: float, rows: int) -> tuple[float, float, list[floa
     ticks = [round(low + i * step, 9) for i in range(int(steps + 1e-9) + 1)]
     decimals = _decimals(step)
     return low, high, ticks, [f"{t:.{decimals}f}" for t in ticks]
+
+
+def duty_ticks(rows: int) -> list[float]:
+    """0 and 100 %, and 50 where it falls on a whole row of a chart `rows` tall."""
+    return [0.0, 50.0, 100.0] if (rows - 1) % 2 == 0 else [0.0, 100.0]
 
 
 def _decimals(step: float) -> int:
@@ -70,11 +80,17 @@ class TempPlot(PlotextPlot):
         plt.ylim(lo, hi)
         plt.yticks(ticks, labels)
         all_x = [p.t - now for p in points]
-        plt.plot(all_x, [p.on_at for p in points], color="red", marker="dot", label="fan on ≥")
-        plt.plot(all_x, [p.off_at for p in points], color="blue", marker="dot",
-                 label="fan off ≤")
-        on = [(p.t - now) for p in points if p.fan]
-        if on:
-            plt.scatter(on, [lo] * len(on), color="orange", marker="▄", label="fan ON")
+        upper, lower = GUIDES.get(points[-1].control, GUIDES["hysteresis"])
+        plt.plot(all_x, [p.on_at for p in points], color="red", marker="dot", label=upper)
+        if lower:
+            plt.plot(all_x, [p.off_at for p in points], color="blue", marker="dot",
+                     label=lower)
         plt.plot(xs, ys, color="green", marker="braille", label="°C")
+        # The duty on its own axis, 0..100 %: a switched fan's is a square wave.
+        plt.plot(all_x, [p.duty for p in points], color="orange", marker="braille",
+                 label="duty %", yside="right")
+        # (2: the right-hand axis; the stubs type these two sides as numbers)
+        plt.ylim(0, 100, yside=2)
+        ticks = duty_ticks(self.size.height - EDGE_ROWS)
+        plt.yticks(ticks, [f"{t:.0f}" for t in ticks], yside=2)
         self.refresh()

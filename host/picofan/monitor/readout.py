@@ -1,4 +1,4 @@
-"""The big numbers: temperature with its trend, and the fan, in words and colour."""
+"""The big numbers: the temperature, and its trend."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Digits, Static
 
-from picofan.monitor.state import MonitorState
+from picofan.monitor.state import MonitorState, reading_fault
 
 
 def trend_text(per_min: float | None, fault: bool = False) -> str:
@@ -18,25 +18,18 @@ def trend_text(per_min: float | None, fault: bool = False) -> str:
     return f"trend {arrow} {per_min:+.2f} °C/min"
 
 
-class Readout(Horizontal):
-    """Temperature in large digits, its trend, and FAN ON / fan off."""
+class Readout(Vertical):
+    """Temperature in large digits, and its trend."""
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="temp-box"):
-            with Horizontal(id="temp-row"):
-                yield Digits("--.--", id="temp")
-                yield Static("°C", id="unit")
-            yield Static("trend  …", id="trend")
-        yield Static("fan  ?", id="fan")
+        with Horizontal(id="temp-row"):
+            yield Digits("--.--", id="temp")
+            yield Static("°C", id="unit")
+        yield Static("trend  …", id="trend")
 
     def show(self, state: MonitorState) -> None:
         tele = state.tele
         temp = "--.--" if tele is None or tele["temp"] is None else f"{tele['temp']:.2f}"
         self.query_one("#temp", Digits).update(temp)
-        fault = bool(tele and tele["fault"])
+        fault = bool(tele and reading_fault(tele["fault"]))
         self.query_one("#trend", Static).update(trend_text(state.trend(), fault))
-        fan = self.query_one("#fan", Static)
-        on = bool(tele and tele["fan"])
-        fan.update("■ FAN ON" if on else "□ fan off" if tele else "fan  ?")
-        fan.set_class(on, "on")
-        fan.set_class(bool(tele) and not on, "off")

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanctl.control import thresholds
+from fanctl.fan import KICK_JUMP, STALL
 from picofan.client import Connected, Disconnected, Event, Rebooted, Received
 from picofan.narrate import Narrator, is_telemetry
 
@@ -23,9 +24,43 @@ class Point:
     t: float  # device clock, seconds (the same at any simulator speed)
     temp: float | None
     fan: bool
-    off_at: float
-    on_at: float
+    off_at: float  # the guides (see guides()): the lower...
+    on_at: float  # ...and the upper temperature
     fault: str | None = None
+    duty: float = 0.0  # percent, as driven
+    rpm: int | None = None  # None: no tach
+    control: str = "hysteresis"  # how auto mode picked the duty then
+
+
+def control_of(settings: dict[str, Any] | None) -> str:
+    """The control in force ("hysteresis" when the board has not said: a replay)."""
+    return str(settings.get("control", "hysteresis")) if settings else "hysteresis"
+
+
+def guides(tele: dict[str, Any], settings: dict[str, Any] | None) -> tuple[float, float]:
+    """The two temperatures that steer the fan under the control in force, low and
+    high: hysteresis, its off and on thresholds; curve, where the demand is 0 % and
+    100 %; pid, the setpoint (twice: one line)."""
+    control = control_of(settings)
+    if control == "curve" and settings:
+        return float(settings["curve_low"]), float(settings["curve_high"])
+    if control == "pid":
+        return float(tele["setpoint"]), float(tele["setpoint"])
+    off_at, on_at = thresholds(tele)
+    return float(off_at), float(on_at)
+
+
+def reading_fault(fault: str | None) -> bool:
+    """True for a fault that makes the temperature untrustworthy: every one but a
+    stalled fan (its thermistor reads on as well as ever)."""
+    return fault is not None and fault != STALL
+
+
+def duty_of(tele: dict[str, Any]) -> float:
+    """The duty a reading reports (a log written before protocol 4 has none: its
+    switched fan ran at 100 % or 0 %)."""
+    duty = tele.get("duty")
+    return float(duty) if duty is not None else 100.0 if tele["fan"] else 0.0
 
 
 @dataclass
@@ -42,6 +77,8 @@ class MonitorState:
     lines: int = 0
     reboots: int = 0
     newest_at: float = 0.0  # when the newest telemetry line was read off the port (epoch s)
+    # Device ms of the newest kick-start seen begin (see kick_start()).
+    kick_from: int | None = None
     narrator: Narrator = field(default_factory=Narrator)  # the messages' words
 
     def apply(self, event: Event, now: float | None = None) -> None:
@@ -53,6 +90,7 @@ class MonitorState:
         elif isinstance(event, Rebooted):
             self.reboots += 1
             self.history.clear()  # its clock starts again at 0
+            self.kick_from = None
         elif isinstance(event, Received):
             self._message(event, now)
         if not is_telemetry(event) and (text := self.narrator.describe(event)):
@@ -61,11 +99,13 @@ class MonitorState:
     def _message(self, event: Received, now: float) -> None:
         kind, m = event.message.type, event.message.data
         if kind == "tele":
+            self._kick_from(self.tele, m)
             self.tele = m
             self.lines += 1
             self.newest_at = event.at.timestamp()
-            off_at, on_at = thresholds(m)
-            point = Point(m["ms"] / 1000, m["temp"], m["fan"], off_at, on_at, m["fault"])
+            low, high = guides(m, self.settings)
+            point = Point(m["ms"] / 1000, m["temp"], m["fan"], low, high, m["fault"],
+                          duty_of(m), m.get("rpm"), control_of(self.settings))
             if self.history and point.t < self.history[-1].t:
                 self.history.clear()  # the clock went back in one boot: its 12.4-day wrap
             if self.history and point.t - self.history[-1].t < 1.0:
@@ -86,15 +126,37 @@ class MonitorState:
         if "settings" in reply:
             self.settings = reply["settings"]
 
+    def _kick_from(self, last: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        """A kick-start seen begin: `new` at 100 % one sample after `last` below
+        100 - KICK_JUMP % (stopped, or slow enough that any jump to 100 % kicks), the
+        firmware's own rule. (Readings further apart may hide a step between them.)"""
+        s = self.settings
+        if last is None or not s or new["ms"] < last["ms"] or new["fault"]:
+            self.kick_from = None  # (a fault drives 100 % and ends any kick)
+        elif (duty_of(new) >= 100.0 > duty_of(last) + KICK_JUMP
+              and 0 < new["ms"] - last["ms"] <= s["sample_ms"]):
+            self.kick_from = new["ms"]
+
+    def kick_start(self) -> bool:
+        """True while the fan is in a kick-start seen begin: a PWM fan at 100 % with
+        no fault, less than kick_start_ms after it. (A kick starts at full power for
+        kick_start_ms whatever the demand does, and a new one only lengthens it.)"""
+        s, tele = self.settings, self.tele
+        if not s or not tele or tele["fault"] or s["output"] != "pwm":
+            return False
+        if duty_of(tele) < 100.0 or self.kick_from is None:
+            return False
+        return bool(0 <= tele["ms"] - self.kick_from < s["kick_start_ms"])
+
     def trend(self) -> float | None:
         """°C per minute over the last TREND_S seconds, or None: from good
         readings since the last sensor fault only (none during one)."""
         last = self.history[-1] if self.history else None
-        if last is None or last.temp is None or last.fault:
+        if last is None or last.temp is None or reading_fault(last.fault):
             return None
         past = last
         for p in reversed(self.history):
-            if p.temp is None or p.fault or last.t - p.t > TREND_S:
+            if p.temp is None or reading_fault(p.fault) or last.t - p.t > TREND_S:
                 break
             past = p
         if last.t - past.t < 2.0:

@@ -3,6 +3,7 @@ tables and docs. (The GPIO numbers the firmware drives are fanctl.pins.)"""
 
 HEADER = {
     "GP2": 4,
+    "GP3": 5,  # the tach input (fanctl.pins.TACH_GPIO)
     "GND": 38,
     "AGND": 33,
     "ADC_VREF": 35,

@@ -39,17 +39,26 @@ class SimBoard:
         self._uid = uid.decode()
 
     # -- the link to the simulator ---------------------------------------------------
+    # Without the simulator there is no board: SystemExit, which the firmware's
+    # fail-safe (it catches Exception) lets through, instead of a loop spinning on a
+    # dead pipe for ever.
+    def _write(self, data):
+        try:
+            self._req.write(data)
+        except OSError:
+            raise SystemExit("the simulator went away") from None
+
     def _tell(self, text):
-        self._req.write(("%s %d\n" % (text, self.ticks_ms())).encode())
+        self._write(("%s %d\n" % (text, self.ticks_ms())).encode())
 
     def _ask(self, text, payload=b""):
         self._id += 1
         tag = b"%d" % self._id
-        self._req.write(("%d %s %d\n" % (self._id, text, self.ticks_ms())).encode() + payload)
+        self._write(("%d %s %d\n" % (self._id, text, self.ticks_ms())).encode() + payload)
         while True:
             words = self._rep.readline().split()
             if not words:
-                raise OSError("the simulator went away")
+                raise SystemExit("the simulator went away") from None
             # A reply to an earlier request that Ctrl-C interrupted: skip it.
             if words[0] == tag:
                 break

@@ -1,0 +1,133 @@
+"""What an older picofan left behind, and an older board: a log written before the fan's
+duty and rpm (protocol 3) still reads (read_log, `picofan plot`, `picofan monitor
+--replay`) and is never appended to; a board whose firmware predates protocol 4 is one
+clear line, not a stream of noise. The files in tests/host/data/ were recorded with
+that older picofan (their README says how)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+from pathlib import Path
+
+import picofan_cli
+import pytest
+from picofan_cli import csv_rows
+from PIL import Image
+from polling import until
+from scripted_device import ScriptedDevice
+from terminal import Tmux
+
+from fanctl import protocol as wire
+from fanctl.settings import defaults
+from picofan.logger import COLUMNS, OLDER_COLUMNS, read_log
+from picofan.protocol import OUTDATED, DeviceText, Message, parse_line
+
+DATA = Path(__file__).parent / "data"
+OLD_LOG = DATA / "picofan-protocol3.csv"
+OLD_BOARD = DATA / "protocol3-board.jsonl"
+
+
+@pytest.fixture
+def old_log(tmp_path: Path) -> Path:
+    path = tmp_path / "old.csv"
+    shutil.copy(OLD_LOG, path)
+    return path
+
+
+def test_the_recording_is_the_older_layout() -> None:
+    header = OLD_LOG.read_text().splitlines()[0].split(",")
+    assert header == OLDER_COLUMNS != COLUMNS
+    assert {"duty", "rpm"} == set(COLUMNS) - set(header)
+
+
+def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
+    readings = read_log(old_log)
+    assert len(readings) == 32
+    for _, m in readings:
+        # a switched fan: full duty while on, and no tach
+        assert m["duty"] == (100.0 if m["fan"] else 0.0) and m["rpm"] is None
+    assert {m["fan"] for _, m in readings} == {True, False}
+    assert [m["fault"] for _, m in readings].count("open") == 4
+    assert readings[0][1]["temp"] == 28.151 and readings[0][1]["seq"] == 2
+
+
+def test_plot_draws_an_older_log_without_a_duty_panel(old_log: Path) -> None:
+    done = picofan_cli.run("plot", str(old_log))
+    assert done.returncode == 0, done.stderr
+    png = old_log.with_suffix(".png")
+    assert f"{png} (32 readings)" in done.stdout
+    assert Image.open(png).size == (1100, 500)  # the temperature alone: no duty it never had
+
+
+def test_an_older_log_is_never_appended_to(old_log: Path) -> None:
+    before = old_log.read_bytes()
+    done = picofan_cli.run("log", "--sim", "--log", str(old_log), "--count", "1")
+    assert done.returncode == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "is a log from an older picofan (without duty, rpm): give a new file name" in line
+    assert old_log.read_bytes() == before
+    assert not old_log.with_suffix(".events.log").exists()  # refused before anything started
+
+
+@pytest.mark.slow  # a real terminal
+def test_replay_shows_an_older_log(old_log: Path) -> None:
+    term = Tmux("picofan-replay-older-test")
+    term.start(f"{picofan_cli.PICOFAN} monitor --replay {old_log}; echo EXITED $?; sleep 60",
+               cwd=old_log.parent, width=80, height=24)
+    try:
+        shown = term.wait_for("▶ replay of", timeout=60)
+        assert "32 readings  ·  read-only" in shown
+        term.keys("q")
+        shown = term.wait_for("EXITED", timeout=60)
+        assert "EXITED 0" in shown and "32 readings replayed from" in shown
+        assert "Traceback" not in shown
+    finally:
+        term.stop()
+
+
+# -- a board that predates protocol 4 -------------------------------------------------
+
+def old_board_lines() -> list[bytes]:
+    return [line + b"\r\n" for line in OLD_BOARD.read_bytes().splitlines()]
+
+
+def test_an_older_boards_lines_are_told_apart_from_broken_ones() -> None:
+    for raw in old_board_lines():
+        parsed = parse_line(raw)
+        assert isinstance(parsed, DeviceText) and parsed.outdated, parsed
+    # A current board's lines are messages; a broken one is noise, not older firmware.
+    tele = wire.tele("0000b007", 0, 1000, 25.0, 32768, 10000.0, False, defaults(), None)
+    assert isinstance(parse_line(json.dumps(tele).encode()), Message)
+    broken = {k: v for k, v in tele.items() if k != "raw"}
+    parsed = parse_line(json.dumps(broken).encode())
+    assert isinstance(parsed, DeviceText) and not parsed.outdated
+
+
+def test_log_says_once_that_an_older_board_needs_flashing(tmp_path: Path) -> None:
+    device = ScriptedDevice()
+    path = tmp_path / "run.csv"
+    log = picofan_cli.start("log", "--port", device.path, "--log", str(path))
+    try:
+        until(lambda: bool(device.read(0.05)) and b'"hello"' in device.received,
+              "the host asking for hello")
+        for _ in range(3):  # its hello and telemetry, again and again
+            for line in old_board_lines():
+                device.send(line)
+        # then the same board flashed with this firmware: read as usual
+        tele = wire.tele("0000b007", 0, 1000, 25.0, 32768, 10000.0, False, defaults(), None)
+        device.send(json.dumps(tele).encode() + b"\r\n")
+        until(lambda: len(csv_rows(path)) == 1 or log.poll() is not None, "the new reading")
+        log.send_signal(signal.SIGINT)
+        out, err = log.communicate(timeout=60)
+    finally:
+        log.kill()
+        device.close()
+    assert log.returncode == 0, err
+    assert "Traceback" not in err
+    assert out.count(OUTDATED) == 1 and "picofan flash" in OUTDATED
+    assert "device: {" not in out  # none of its lines dumped as noise
+    events = path.with_suffix(".events.log").read_text()
+    assert events.count(OUTDATED) == 1
+    assert [r["seq"] for r in csv_rows(path)] == ["0"]
