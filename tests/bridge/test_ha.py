@@ -100,7 +100,7 @@ def test_the_state_carries_the_duty_rpm_and_fan_settings() -> None:
             "hysteresis": 2.0, "mode": "on", "fault": None, "boot": "9c2e51a0"}
     s = ha.state(tele, PWM_TACH, "host")
     assert (s["temp_c"], s["duty"], s["rpm"], s["output"], s["tach"], s["pid_ki"]) == (
-        25.12, 35.0, 1180, "pwm", "on", 0.5)
+        25.12, 35.0, 1180, "pwm", "on", PWM_TACH["pid_ki"])
     # a new duty or rpm is a reading (rate-limited); a setting is news at once
     assert not ha.urgent(s, {**s, "duty": 36.0, "rpm": 1200})
     assert ha.urgent(s, ha.state(tele, {**PWM_TACH, "output": "switch"}, "host"))

@@ -113,11 +113,11 @@ async def test_fan_settings_from_the_box_reach_the_firmware(sim_fast: SimProcess
         assert app.query_one("#fan-value", Input).display
         assert text(app, "#fan-hint") == "0–1000"
         box = app.query_one("#fan-value", Input)
-        assert box.placeholder == "25"
+        assert box.placeholder == f"{defaults()['pid_kp']:g}"
         box.focus()
         await pilot.press(*"12,5", "enter")
         await until(pilot, lambda: "acknowledged: pid_kp=12.5" in text(app, "#status"))
-        await until(pilot, lambda: "kp 12.5 ki 0.5" in text(app, "#band"))
+        await until(pilot, lambda: f"kp 12.5 ki {defaults()['pid_ki']:g}" in text(app, "#band"))
         got = app.device.request("get")["settings"]
         assert (got["output"], got["control"], got["pid_kp"]) == ("pwm", "pid", 12.5)
 
