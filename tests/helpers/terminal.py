@@ -4,6 +4,7 @@ size, keys sent as a person types them, the screen read back from the pane."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,6 +36,14 @@ class Tmux:
 
     def screen(self) -> str:
         return self("capture-pane", "-p", "-J", "-t", "main")  # -J: wrapped lines as one
+
+    def bold(self) -> list[tuple[int, str]]:
+        """(row, text) of what is drawn bold on the screen now (a list's highlighted
+        option is)."""
+        styled = self("capture-pane", "-p", "-e", "-J", "-t", "main").splitlines()
+        return [(row, run.strip()) for row, line in enumerate(styled)
+                for run in re.findall(r"\x1b\[1m(?:\x1b\[[0-9;]*m)*([^\x1b]+)", line)
+                if run.strip()]
 
     def wait_for(self, *texts: str, timeout: float = 300.0) -> str:
         """The screen once it shows every one of `texts`; AssertionError if it never does

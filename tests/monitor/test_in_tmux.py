@@ -12,6 +12,8 @@ import pytest
 from polling import until
 from terminal import Tmux
 
+from picofan.monitor.controls import FAN_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow  # the demo in real time, as a person sees it
 
@@ -42,6 +44,25 @@ def screen_shows(ok: Callable[[str], bool], timeout: float = 60) -> str:
 
 def keys(*typed: str) -> None:
     TERM.keys(*typed)
+
+
+def pick(word: str, among: tuple[str, ...]) -> None:
+    """In an open list, Down until `word` is highlighted, looking after every key (as a
+    person does: a key typed before the list has drawn its highlight is not seen), then
+    Enter. `among`: the list's options, to tell its highlight from other bold text."""
+    def highlighted() -> tuple[int, str] | None:
+        return next((bold for bold in TERM.bold() if bold[1] in among), None)
+
+    for _ in range(2 * len(among)):
+        row, now = until(highlighted, "a highlighted option", 60)
+        if now == word:
+            keys("Enter")
+            return
+        keys("Down")
+        # (the list's prompt may read as its first option: the row tells them apart)
+        until(lambda was=row: (highlighted() or (was, ""))[0] != was,
+              f"the highlight moving down from {now}", 60)
+    raise AssertionError(f"{word} never highlighted:\n{TERM.screen()}")
 
 
 @pytest.fixture
@@ -76,17 +97,17 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     # sends. Between keys, a look at the screen, as a person looks.
     keys(*["Tab"] * 6, "Enter")  # the fan setting shown first is output: its words
     wait_for("Dismiss menu")
-    keys("Down", "Down", "Enter")  # (the prompt) switch, pwm
+    pick("pwm", among=("switch", "pwm"))
     wait_for("from switch")
     keys("Enter")
     wait_for("acknowledged: output=pwm")
     keys("Tab", "Enter")  # from Apply on to the list of fan settings
     wait_for("manual_duty")  # (the list covers the footer)
-    keys("Down", "Down", "Enter")  # output, pwm_invert, control
+    pick("control", among=FAN_SETTINGS)
     screen_shows(lambda s: "now hysteresis" in s and "manual_duty" not in s)
     keys("Enter")
     wait_for("Dismiss menu")
-    keys("Down", "Down", "Enter")  # (the prompt) hysteresis, curve
+    pick("curve", among=("hysteresis", "curve", "pid"))
     wait_for("from hysteresis")
     keys("Enter")
     shown = TERM.wait_for("acknowledged: control=curve", "0 % at 25.00 °C, rising", timeout=60)
