@@ -64,7 +64,6 @@ class Pid:
 class Controller:
     def __init__(self):
         self.fan = True  # safe until the first good reading says otherwise
-        self.duty = FULL  # percent, what the fan should run at
         self.held_ms = _HELD_CAP  # time in the current state: free to switch at boot
         self.switches = 0  # stops and starts
         self.pid = Pid()
@@ -88,7 +87,6 @@ class Controller:
             # ...and the minimum on-time counts from the last bad reading, so a loose
             # wire keeps the fan on instead of cycling it at every dropout.
             self.held_ms = 0
-            self.duty = FULL
             return FULL
         if mode == "on":
             demand = settings["manual_duty"]
@@ -109,9 +107,7 @@ class Controller:
             run = self.fan
         self._set(run)
         if not run:
-            self.duty = 0.0
-        elif settings["output"] == "switch":
-            self.duty = FULL
-        else:
-            self.duty = _clamp(demand, settings["min_duty"], settings["max_duty"])
-        return self.duty
+            return 0.0
+        if settings["output"] == "switch":
+            return FULL
+        return _clamp(demand, settings["min_duty"], settings["max_duty"])

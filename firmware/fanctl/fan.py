@@ -7,7 +7,7 @@ STALL = "stall"  # the fault name: driven, but the tach shows no turning
 TACH_MASK = const((1 << 30) - 1)  # tach_count() wraps here: a small int on the board
 RPM_WINDOW_MS = const(1000)  # rpm is counted over this long: 30 rpm per pulse at 2 ppr
 KICK_JUMP = 50.0  # percent: a jump up by more than this kick-starts too
-_PWM_FULL = const(65535)
+PWM_FULL = const(65535)  # machine.PWM.duty_u16 full scale
 _CAP = const(1 << 29)
 
 
@@ -88,9 +88,9 @@ class Fan:
             self._pwm(100.0, settings)
 
     def _pwm(self, duty, settings):
-        level = int(duty * _PWM_FULL / 100 + 0.5)
+        level = int(duty * PWM_FULL / 100 + 0.5)
         if settings["pwm_invert"] == "on":
-            level = _PWM_FULL - level
+            level = PWM_FULL - level
         if level != self.level:
             self.level = level
             self.board.fan_pwm(level)

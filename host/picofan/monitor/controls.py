@@ -21,10 +21,10 @@ from fanctl import settings as wire_settings
 from picofan.values import parse_setting
 
 SPEC_ROWS: dict[str, tuple[Any, ...]] = {row[0]: row for row in wire_settings.SPEC}
-# The fan's settings the second row offers, in the order a person sets a fan up.
-FAN_SETTINGS = ("output", "pwm_invert", "control", "curve_low", "curve_high", "pid_kp",
-                "pid_ki", "pid_kd", "min_duty", "max_duty", "off_below", "manual_duty",
-                "kick_start_ms", "tach", "tach_ppr", "stall_ms")
+# The fan's settings the second row offers: SPEC's block of them, from output to
+# stall_ms, in the table's order (the order a person sets a fan up).
+_NAMES = list(SPEC_ROWS)
+FAN_SETTINGS = tuple(_NAMES[_NAMES.index("output"):_NAMES.index("stall_ms") + 1])
 
 
 def choices(name: str) -> tuple[str, ...] | None:

@@ -26,9 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fanctl.fan import TACH_MASK
-
-PWM_FULL = 65535  # a PWM level at the pin: 0..65535 (machine.PWM.duty_u16)
+from fanctl.fan import PWM_FULL, TACH_MASK
 
 
 @dataclass
