@@ -33,12 +33,17 @@ def curve(temp, settings):
 class Pid:
     # PID on the temperature, for a fan: error = temperature - setpoint, so a positive
     # error (too hot) asks for more air and every gain is positive. Anti-windup as in
-    # Klipper: the integral term alone stays within 0..100 %, and it stops integrating
-    # while the output is pinned at a limit in the direction of the error.
+    # Klipper: the integral term alone stays within 0..100 %, and it does not integrate
+    # while the duty the fan really gets is pinned away from the output in the direction
+    # of the error. "Really gets" counts every limit: min_duty and max_duty, off_below's
+    # stop and the minimum on/off times, which only the Controller knows; so update()
+    # proposes the integral and applied() keeps it or not.
     def __init__(self):
         self.integral = 0.0  # the integral term itself, % duty (so a new ki never jumps)
         self.rate = 0.0  # degC/s, smoothed
         self.last_temp = None
+        self._out = 0.0  # this sample's output, unclamped
+        self._proposed = 0.0  # this sample's integral, if the fan follows the output
 
     def update(self, temp, settings, dt_ms):
         err = temp - settings["setpoint"]
@@ -50,11 +55,17 @@ class Pid:
             k = dt_ms / DERIV_SMOOTH_MS if dt_ms < DERIV_SMOOTH_MS else 1.0
             self.rate += k * ((temp - self.last_temp) / dt_s - self.rate)
         self.last_temp = temp
-        integral = _clamp(self.integral + settings["pid_ki"] * err * dt_s, 0.0, FULL)
-        out = settings["pid_kp"] * err + integral + settings["pid_kd"] * self.rate
-        if 0.0 <= out <= FULL or (out > FULL) == (integral < self.integral):
-            self.integral = integral
-        return _clamp(out, 0.0, FULL)
+        self._proposed = _clamp(self.integral + settings["pid_ki"] * err * dt_s, 0.0, FULL)
+        self._out = settings["pid_kp"] * err + self._proposed + settings["pid_kd"] * self.rate
+        return _clamp(self._out, 0.0, FULL)
+
+    def applied(self, duty):
+        # The duty the fan got this sample. Integrate unless that moves the output
+        # further from it: a fan held at min_duty, stopped, or held by a minimum time
+        # would otherwise wind the integral against a limit it cannot pass.
+        step = self._proposed - self.integral
+        if not ((self._out < duty and step < 0) or (self._out > duty and step > 0)):
+            self.integral = self._proposed
 
     def pause(self):
         # Not in charge this sample: the derivative starts afresh when it is again.
@@ -107,7 +118,11 @@ class Controller:
             run = self.fan
         self._set(run)
         if not run:
-            return 0.0
-        if settings["output"] == "switch":
-            return FULL
-        return _clamp(demand, settings["min_duty"], settings["max_duty"])
+            duty = 0.0
+        elif settings["output"] == "switch":
+            duty = FULL
+        else:
+            duty = _clamp(demand, settings["min_duty"], settings["max_duty"])
+        if mode == "auto" and control == "pid":
+            self.pid.applied(duty)
+        return duty

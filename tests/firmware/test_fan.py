@@ -122,6 +122,38 @@ def test_pid_integral_accumulates_and_does_not_wind_up_in_saturation():
     assert out[-1] < 100.0
 
 
+def test_pid_does_not_wind_down_while_the_fan_is_held_at_min_duty():
+    # The plant needs a little more than min_duty. A cool spell puts the demand just
+    # under min_duty: the fan runs at min_duty, and the integral must hold its level
+    # rather than sink against a clamp the PID would not otherwise know of (at 8 W the
+    # benchmark's fan started and stopped 24 times an hour from that windup).
+    s = pwm_settings(control="pid", pid_kp=100.0, pid_ki=2.0, pid_kd=0.0,
+                     min_duty=20.0, off_below=10.0)
+    ctl = Controller()
+    ctl.pid.integral = 22.0
+    held = [ctl.update(29.95, None, s, 100) for _ in range(3000)]  # 5 min, P = -5
+    assert set(held) == {20.0}
+    assert ctl.pid.integral == 22.0
+    # Back at the setpoint, the fan is at the level it had.
+    assert close(ctl.update(30.0, None, s, 100), 22.0, 0.01)
+
+
+def test_pid_does_not_wind_up_while_a_minimum_off_time_holds_the_fan_stopped():
+    s = pwm_settings(control="pid", pid_kp=100.0, pid_ki=2.0, pid_kd=0.0,
+                     min_duty=20.0, off_below=10.0, min_off_ms=60000)
+    ctl = Controller()
+    ctl.pid.integral = 22.0
+    assert ctl.update(29.0, None, s, 100) == 0.0  # cold: stopped, min_off_ms from now
+    # A little warm, demand 27 %, but min_off_ms holds the fan stopped for a minute:
+    # the integral does not climb behind the hold, so the fan starts at the demand
+    # the temperature asks for, not at a minute's worth of windup.
+    held = [ctl.update(30.05, None, s, 100) for _ in range(590)]
+    assert set(held) == {0.0} and ctl.pid.integral == 22.0
+    started = [ctl.update(30.05, None, s, 100) for _ in range(20)]
+    running = [d for d in started if d > 0]
+    assert running and close(running[0], 27.0, 0.05)
+
+
 def test_pid_derivative_acts_on_a_rising_temperature_not_on_a_setpoint_change():
     s = pwm_settings(control="pid", pid_kp=0.0, pid_ki=0.0, pid_kd=50.0, min_duty=0.0,
                      off_below=0.0)
