@@ -10,6 +10,16 @@ STUCK_READS = const(128)
 # an input inside one of those legitimately reads the same code for minutes.
 WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
 STUCK = "stuck"  # the fault name on the wire
+_U16_PER_LSB = thermistor.FULL_SCALE / 4095
+
+
+def e11_corrected(total, half_steps, count, extra_lsb):
+    # -> the average of `count` reads (summing to `total`) as an ADC without the E11 wide
+    # codes would give it, 0..65535. Every wide code under a read pushed it extra_lsb
+    # down; full scale stays full scale (the other codes are that much narrower).
+    wide = extra_lsb * _U16_PER_LSB
+    return (total + wide * half_steps / 2) / count * (
+        thermistor.FULL_SCALE / (thermistor.FULL_SCALE + len(thermistor.E11_CODES) * wide))
 
 
 class Sampler:
@@ -26,11 +36,16 @@ class Sampler:
         count = settings["oversample"]
         read = self.read_u16
         total = 0
+        half_steps = 0  # E11: half widths of wide codes under the reads, summed
         last = self.last_read
         repeats = self.repeats
         for _ in range(count):
             value = read()
             total += value
+            # The 12-bit code's wide codes at or under it (1024 apart from 512), counted
+            # twice; a read of a wide code itself sits half-way through its width.
+            code = value >> 4
+            half_steps += ((code + 512) >> 10) * 2 - ((code & 1023) == 512)
             if value == last:
                 repeats += 1
             else:
@@ -39,7 +54,8 @@ class Sampler:
         self.last_read = last
         self.repeats = min(repeats, STUCK_READS)
         self.raw = (total + count // 2) // count
-        self.temp, self.ohms, self.fault = thermistor.measure(self.raw, settings)
+        self.temp, self.ohms, self.fault = thermistor.measure(
+            e11_corrected(total, half_steps, count, settings["adc_e11_lsb"]), settings)
         if self.fault is None and self.repeats >= STUCK_READS and last not in WIDE_CODES:
             self.temp = self.ohms = None
             self.fault = STUCK
