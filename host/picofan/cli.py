@@ -120,25 +120,38 @@ def show_settings(s: dict[str, Any]) -> str:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
-        listed = ports.all_ports() if args.all else ports.candidates()
-        print(json.dumps([{"port": c.device, "usb_id": c.usb_id, "pico": c.is_pico,
-                           "description": c.description, "serial": c.serial_number}
-                          for c in listed]))
-        return OK
-    if args.all:  # every serial port, as `mpremote devs` lists them
-        for c in ports.all_ports():
-            mark = "Pico (MicroPython)" if c.is_pico else "-"
+    from picofan.identify import identify
+
+    if args.all:  # every serial port, as `mpremote devs` lists them, and virtual Picos
+        listed = ports.all_ports() + ports.virtual_ports()
+        if args.json:
+            print(json.dumps([port_json(c) for c in listed]))
+            return OK
+        for c in listed:
+            mark = ("virtual Pico" if c.is_virtual else "Pico (MicroPython)" if c.is_pico
+                    else "-")
             print(f"{c.device}\t{c.usb_id}\t{mark}\t{c.description}\t{c.serial_number or ''}")
         return OK
-    found = ports.candidates()
+    # Each board asked who it is (hello), all at once: one timeout at most.
+    found = identify(ports.board_ports(), args.timeout)
+    if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
+        print(json.dumps([{**port_json(i.port), "name": i.name, "uid": i.uid,
+                           "state": i.state, "detail": i.detail} for i in found]))
+        return OK
     if not found:
-        print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005). Plug it "
-              "in, or use --sim; `picofan ports --all` lists every serial port.")
+        print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005, and no "
+              "virtual Pico running). Plug it in, or start one: `picofan sim`; "
+              "`picofan ports --all` lists every serial port.")
         return NO_LINK
-    for c in found:
-        print(f"{c.device}\t{c.description}\t{c.serial_number or ''}")
+    for i in found:  # port, name, unique id, what it is (or why it did not say)
+        name = "?" if i.name is None else i.name or "-"
+        print(f"{i.port.device}\t{name}\t{i.uid or '?'}\t{i.detail}")
     return OK
+
+
+def port_json(c: ports.Candidate) -> dict[str, Any]:
+    return {"port": c.device, "usb_id": c.usb_id, "pico": c.is_pico, "virtual": c.is_virtual,
+            "description": c.description, "serial": c.serial_number}
 
 
 def cmd_ping(args: argparse.Namespace) -> int:
@@ -286,10 +299,13 @@ def parser() -> argparse.ArgumentParser:
                        help="reply timeout, seconds")
         return c
 
-    c: argparse.ArgumentParser = sub.add_parser("ports", help="list connected Picos")
+    c: argparse.ArgumentParser = sub.add_parser(
+        "ports", help="list the boards there are (real and virtual), with name and unique id")
     c.add_argument("--all", action="store_true",
-                   help="every serial port, with its USB ids (vendor:product)")
+                   help="every serial port, with its USB ids (vendor:product); asks nothing")
     c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                   help="how long each board gets to say who it is, seconds")
     c.set_defaults(func=cmd_ports)
     c = device_command("ping", "check the board answers")
     c.add_argument("--json", action="store_true", help="machine-readable output")
