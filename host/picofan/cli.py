@@ -209,6 +209,10 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_log(args: argparse.Namespace) -> int:
     """Stream until Ctrl-C (or SIGTERM, SIGHUP), --duration or --count; through
     quiet spells, unplugs and reboots (the Device reconnects by itself)."""
+    if args.all:
+        return log_all(args)
+    if args.dir:
+        return fail(BAD_INPUT, "--dir goes with --all (one board: --log FILE.csv)")
     source = "sim" if args.sim else "board"
     path = Path(args.log) if args.log else default_path(source=source)
     check_log_path(path)
@@ -242,6 +246,33 @@ def cmd_log(args: argparse.Namespace) -> int:
             with shutdown.shielded():
                 log.close()
                 show(f"{log.rows} readings in {log.path}", sys.stderr)
+    return OK
+
+
+def log_all(args: argparse.Namespace) -> int:
+    """`picofan log --all`: every board, now or later, a CSV each (picofan.log_all)."""
+    from picofan.log_all import AllBoards, LogFolderError, check_folder, stderr_line
+
+    alone = [f"--{n}" for n in ("port", "sim", "log", "count") if getattr(args, n)]
+    if alone:
+        return fail(BAD_INPUT, f"--all logs every board, each into a file of its own in "
+                               f"--dir: not with {', '.join(alone)}")
+    folder = Path(args.dir or ".")
+    try:
+        check_folder(folder)
+    except LogFolderError as e:
+        return fail(BAD_INPUT, str(e))
+    boards = AllBoards(folder, timeout=args.timeout, warn=stderr_line,
+                       say=(lambda text: True) if args.quiet else show)
+    show(f"logging every board into {folder}/, a CSV each; Ctrl-C to stop", sys.stderr)
+    try:
+        boards.run(args.duration)
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM, SIGHUP, SIGQUIT (shutdown.Stopped)
+        pass
+    finally:
+        with shutdown.shielded():
+            for path, rows in boards.close().items():
+                show(f"{rows} readings in {path}", sys.stderr)
     return OK
 
 
@@ -320,6 +351,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_set)
     c = device_command("log", "stream readings to the terminal and a CSV file")
+    c.add_argument("--all", action="store_true",
+                   help="every board, now or later (real and virtual), a CSV each in --dir "
+                        "named after the board (its name, else its unique id)")
+    c.add_argument("--dir", help="with --all: the folder (default: this one)")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--duration", type=seconds(MAX_DURATION_S),
                    help="stop after this many seconds")
