@@ -36,7 +36,7 @@ from picofan.client import DeviceError, Event, ReplyTimeout
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
-from picofan.monitor.board import Board, LinkSource
+from picofan.monitor.board import Board, LinkSource, World
 from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
 from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section
@@ -155,7 +155,7 @@ class MonitorApp(App[int]):
         return self.board.device
 
     @property
-    def sim(self) -> SimProcess | None:
+    def sim(self) -> World | None:
         return self.board.sim if self.board else None
 
     @property

@@ -16,8 +16,6 @@ from picofan.monitor.state import MonitorState
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from picofan.sim.process import SimProcess
-
 
 class LinkSource(Protocol):
     """What the monitor reads and steers: a Device, or a Replay of a saved log."""
@@ -32,6 +30,13 @@ class LinkSource(Protocol):
     def close(self) -> None: ...
 
 
+class World(Protocol):
+    """A virtual Pico's console (SimProcess, or a registered one's socket): the
+    world around the board, for the pinch and fault keys."""
+
+    def control(self, command: str) -> dict[str, Any]: ...
+
+
 Command = tuple[str, dict[str, Any]]
 
 
@@ -39,7 +44,7 @@ Command = tuple[str, dict[str, Any]]
 class Board:
     device: LinkSource
     port: str = ""  # where it was found (the link says where it is connected)
-    sim: SimProcess | None = None
+    sim: World | None = None
     csv: CsvLog | None = None
     state: MonitorState = field(default_factory=MonitorState)
     # Events read off the port (the reader's thread), not yet applied (the UI's).

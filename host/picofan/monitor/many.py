@@ -1,0 +1,176 @@
+"""`picofan monitor --all`: every board there is, now or later, in one table
+(boards.py); Enter shows the highlighted one in the single-board monitor's own
+screen, Escape comes back. The keys and the command palette act on the board
+in front: the highlighted row, or the one opened.
+
+Discovery runs in a worker thread, once a second: a port not seen before gets a
+Device (which then reconnects by itself across unplugs, as the single-board
+monitor's does) and a row; a port that would not open (busy, forbidden) gets a
+row saying why, and is tried again at the next look."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import work
+from textual.binding import Binding, BindingType
+from textual.widgets import Input, RichLog
+from textual.worker import get_current_worker
+
+from picofan import ports, shutdown
+from picofan.client import Device, ReplyTimeout
+from picofan.link import LinkLost
+from picofan.monitor.app import REFRESH_S, MonitorApp, readings
+from picofan.monitor.board import Board
+from picofan.monitor.boards import BoardsScreen
+from picofan.monitor.controls import Controls
+from picofan.sim.process import ControlClient
+
+DISCOVER_EVERY_S = 1.0
+
+
+class SimControl:
+    """A registered virtual Pico's console, for the pinch and fault keys."""
+
+    def __init__(self, path: str) -> None:
+        self._client = ControlClient(path)
+        self._lock = threading.Lock()  # one command and its reply at a time
+
+    def control(self, command: str) -> dict[str, Any]:
+        with self._lock:
+            return self._client.send(command)
+
+
+class AllBoardsApp(MonitorApp):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *MonitorApp.BINDINGS,
+        Binding("escape", "boards", "all boards", tooltip="back to the table of boards"),
+    ]
+
+    def __init__(self, discover: Callable[[], list[ports.Candidate]], *,
+                 refresh_s: float = REFRESH_S, reply_timeout: float = 2.0) -> None:
+        super().__init__(None, refresh_s=refresh_s)
+        self.discover = discover
+        self.reply_timeout = reply_timeout
+        self.problems: dict[str, str] = {}  # port: why it would not open
+        self.table = BoardsScreen()
+        self.closing = threading.Event()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.push_screen(self.table)
+        self.watch_ports()
+
+    def main_shown(self) -> bool:
+        return self.table not in self.screen_stack
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "boards":
+            return self.main_shown() and not isinstance(self.focused, Input)
+        return super().check_action(action, parameters)
+
+    # -- discovery: off the UI loop ------------------------------------------------
+    @work(thread=True, group="discovery")
+    def watch_ports(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self.closing.is_set():
+            known = {board.port for board in self.boards}
+            for found in self.discover():
+                if found.device in known or worker.is_cancelled:
+                    continue
+                try:
+                    device = Device(found.device, reply_timeout=self.reply_timeout).start()
+                except (LinkLost, ports.PortError) as e:
+                    self.call_from_thread(self.problems.__setitem__, found.device, str(e))
+                    continue
+                control = getattr(found, "control", None)  # TODO: multi's Candidate
+                sim = SimControl(control) if control else None
+                board = Board(device, port=found.device, sim=sim)
+                if not self.call_from_thread(self.add_board, board):
+                    device.close()  # (the monitor is on its way out)
+            self.closing.wait(DISCOVER_EVERY_S)
+
+    def add_board(self, board: Board) -> bool:
+        if self.closing.is_set():
+            return False
+        self.problems.pop(board.port, None)
+        self.boards.append(board)
+        self.read_device(board)
+        if self.board is None:
+            self.show_board(board)
+        return True
+
+    # -- the board in front ----------------------------------------------------------
+    def redraw(self) -> None:
+        super().redraw()
+        if self.is_running and self.table.is_mounted:
+            self.table.show(self.boards, self.problems)
+
+    def on_boards_screen_highlighted(self, message: BoardsScreen.Highlighted) -> None:
+        board = self.board_at(message.port)
+        if board is not None:
+            self.show_board(board)
+
+    def on_boards_screen_opened(self, message: BoardsScreen.Opened) -> None:
+        board = self.board_at(message.port)
+        if board is None:
+            self.table.status(f"{message.port}: {self.problems.get(message.port, '')}",
+                              "error")
+            return
+        self.show_board(board)
+        self.pop_screen()
+        self.redraw()
+
+    def action_boards(self) -> None:
+        self.push_screen(self.table)
+        self.redraw()
+
+    def board_at(self, port: str) -> Board | None:
+        return next((b for b in self.boards if b.port == port), None)
+
+    def show_board(self, board: Board) -> None:
+        """Put this board in front: the full view and the keys are now its."""
+        if board is self.board:
+            return
+        self.board = board
+        self.settings = board.state.settings
+        self.sub_title = board.name
+        self.main.query_one("#messages", RichLog).clear()
+        self._notes_shown = 0  # its own messages, from the start
+        self.main.query_one(Controls).status("", "ok")
+        self.refresh_bindings()  # (the virtual Pico's keys come and go)
+
+    def report(self, text: str, kind: str, board: Board | None = None) -> None:
+        super().report(text, kind, board)
+        about = board or self.board
+        if about is not None and self.table.is_mounted:
+            self.table.status(f"{about.name}: {text.replace(chr(10), '; ')}", kind)
+
+    def close_boards(self) -> None:
+        self.closing.set()
+        for board in self.boards:
+            with contextlib.suppress(OSError, LinkLost, ReplyTimeout):
+                board.device.close()
+
+
+def run_all(discover: Callable[[], list[ports.Candidate]], reply_timeout: float) -> int:
+    app = AllBoardsApp(discover, reply_timeout=reply_timeout)
+    try:
+        with shutdown.calling(app.stop_from_signal):
+            app.run()
+    finally:
+        with shutdown.shielded():
+            app.close_log()
+            app.close_boards()
+    lines = sum(board.state.lines for board in app.boards)
+    count = len(app.boards)
+    log = app.last_log
+    with contextlib.suppress(OSError):  # the terminal may be gone
+        print(f"{readings(lines)} from {count} board{'' if count == 1 else 's'}; "
+              + (f"the last recording: {log.path}" if log else "nothing recorded"),
+              file=sys.stderr)
+    return 0
