@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from device_port import Port
+from picofan import ports
 from picofan.sim.process import SimProcess
 
 # No per-example deadline: a timing limit on a shared, noisy machine is not a test.
 settings.register_profile("picofan", deadline=None, derandomize=False)
 settings.load_profile("picofan")
+
+
+# Virtual Picos register themselves in a runtime folder (picofan.ports): the tests'
+# never go into the user's, and (below) each test has its own, so no test sees
+# another's simulators, nor a session-wide one.
+os.environ[ports.RUNTIME_DIR_ENV] = tempfile.mkdtemp(prefix="picofan-test-runtime-")
+atexit.register(shutil.rmtree, os.environ[ports.RUNTIME_DIR_ENV], ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def own_runtime_dir(tmp_path_factory: pytest.TempPathFactory,
+                    monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path_factory.mktemp("runtime")
+    monkeypatch.setenv(ports.RUNTIME_DIR_ENV, str(folder))
+    return folder
 
 
 def pytest_report_header() -> str:

@@ -1,15 +1,27 @@
 """Serial ports: finding the Pico among them (one rule for every tool: the link,
-the CLI, the monitor, flash) and saying why one cannot be opened (one message for
-every tool: missing, forbidden, or busy and held by whom)."""
+the CLI, the monitor, flash), every board there is now, real and virtual (one answer
+for `picofan ports`, `log --all`, `monitor --all` and the bridge), and saying why a
+port cannot be opened (one message for every tool: missing, forbidden, or busy and
+held by whom).
+
+A running virtual Pico registers itself: a small JSON file per simulator in the
+runtime directory (runtime_dir()), written when its port exists and removed when it
+stops. A simulator killed outright leaves its file behind; a file whose process is
+gone is stale, ignored and tidied away by the next look."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import json
 import os
 import shutil
+import stat
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import serial
 from serial.tools import list_ports
@@ -21,6 +33,10 @@ from serial.tools import list_ports
 # ports with the same vendor id, and talking JSON to them would only confuse.
 PICO_VID = 0x2E8A  # Raspberry Pi
 MICROPYTHON_PID = 0x0005
+# Where running virtual Picos register; tests point it at a folder of their own so
+# parallel runs never see each other's simulators.
+RUNTIME_DIR_ENV = "PICOFAN_RUNTIME_DIR"
+SIM_PREFIX = "sim-"  # sim-PID.json, the registration; sim-PID.tty, its default port link
 
 
 class PortError(Exception):
@@ -34,6 +50,8 @@ class Candidate:
     serial_number: str | None
     vid: int | None = None
     pid: int | None = None
+    sim_pid: int | None = None  # a virtual Pico's process; None for a real port
+    control: str | None = None  # a virtual Pico's control socket
 
     @property
     def usb_id(self) -> str:
@@ -46,6 +64,10 @@ class Candidate:
     @property
     def is_pico(self) -> bool:
         return (self.vid, self.pid) == (PICO_VID, MICROPYTHON_PID)
+
+    @property
+    def is_virtual(self) -> bool:
+        return self.sim_pid is not None
 
 
 def all_ports() -> list[Candidate]:
@@ -60,8 +82,21 @@ def candidates() -> list[Candidate]:
     return [c for c in all_ports() if c.is_pico]
 
 
+def board_ports() -> list[Candidate]:
+    """Every board port there is now: real Picos (MicroPython's USB id), then the
+    running virtual Picos whose port exists (an unplugged one's does not, as a real
+    board's does not). The one answer to "which boards are there"."""
+    real = candidates()
+    seen = {os.path.realpath(c.device) for c in real}
+    virtual = [c for c in virtual_ports() if os.path.realpath(c.device) not in seen]
+    return real + virtual
+
+
 def choose(port: str | None = None) -> str:
-    """The port to use: the one given, else the only Pico plugged in."""
+    """The port to use: the one given, else the only real Pico plugged in. Virtual
+    Picos are never chosen by themselves (a sim left running in another terminal
+    must not catch a command meant for the board, nor a flash); with no real Pico,
+    the error names them so that --port can."""
     if port:
         return port
     everything = all_ports()
@@ -75,12 +110,116 @@ def choose(port: str | None = None) -> str:
             listed = ", ".join(f"{c.device} ({c.description}, {c.usb_id})" for c in others)
             seen = (f" Other Raspberry Pi serial ports are not MicroPython: {listed}; "
                     "give one with --port if it is yours.")
+        virtual = virtual_ports()
+        if virtual:
+            listed = ", ".join(f"--port {c.device}" for c in virtual)
+            seen += (f" Running virtual Pico{'s' if len(virtual) > 1 else ''} (never chosen "
+                     f"by default): {listed}.")
         raise PortError(
             "no Pico found (no serial port with MicroPython's USB id 2e8a:0005). Plug the "
             "board in with a data cable; if it is new, `make micropython` then `make flash`; "
             "or try it without hardware: `--sim` (or `make demo`)." + seen)
     listed = ", ".join(f"{c.device} ({c.description})" for c in found)
     raise PortError(f"several Picos found: {listed}. Choose one with --port (make: PORT=).")
+
+
+def runtime_dir() -> Path:
+    """Where virtual Picos register: $PICOFAN_RUNTIME_DIR, else $XDG_RUNTIME_DIR/picofan,
+    else a folder of this user's in the temporary directory."""
+    given = os.environ.get(RUNTIME_DIR_ENV)
+    if given:
+        return Path(given)
+    xdg = os.environ.get("XDG_RUNTIME_DIR")
+    if xdg:
+        return Path(xdg) / "picofan"
+    user = getattr(os, "getuid", lambda: os.getlogin())()
+    return Path(tempfile.gettempdir()) / f"picofan-{user}"
+
+
+def _own_folder(folder: Path) -> bool:
+    """The folder is this user's alone (a shared /tmp: another user could have made
+    it, and fed us ports)."""
+    try:
+        st = folder.stat()
+    except OSError:
+        return False
+    getuid = getattr(os, "getuid", None)
+    return stat.S_ISDIR(st.st_mode) and (
+        getuid is None or (st.st_uid == getuid() and not st.st_mode & 0o022))
+
+
+def sim_link_path(pid: int | None = None) -> Path:
+    """The default stable path of a virtual Pico's port (a symlink that follows its
+    pseudo-terminal across unplugs), in the runtime directory."""
+    return runtime_dir() / f"{SIM_PREFIX}{pid or os.getpid()}.tty"
+
+
+def make_runtime_dir() -> Path:
+    """The runtime directory, made if missing (this user's only); OSError if it
+    cannot be, or is someone else's."""
+    folder = runtime_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not _own_folder(folder):
+        raise OSError(errno.EACCES, f"{folder} is not this user's own folder "
+                                    f"(set {RUNTIME_DIR_ENV} to another)")
+    return folder
+
+
+def register_sim(info: dict[str, Any]) -> Path:
+    """Register a running virtual Pico: info has at least `port` (a stable path)
+    and `pid`. Written atomically; returns the file, for unregister_sim."""
+    folder = make_runtime_dir()
+    path = folder / f"{SIM_PREFIX}{info['pid']}.json"
+    tmp = path.with_suffix(".json.new")
+    tmp.write_text(json.dumps(info))
+    os.replace(tmp, path)
+    return path
+
+
+def unregister_sim(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    except OSError:
+        return False
+    return True
+
+
+def virtual_ports() -> list[Candidate]:
+    """The running virtual Picos whose port exists now, by port path. Registrations
+    of simulators that are gone (killed: no cleanup ran) are removed on the way."""
+    folder = runtime_dir()
+    if not _own_folder(folder):
+        return []
+    found: list[Candidate] = []
+    for path in sorted(folder.glob(f"{SIM_PREFIX}*.json")):
+        try:
+            info = json.loads(path.read_text())
+            pid, port = int(info["pid"]), str(info["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # being written, or not ours: not a board
+        if not _alive(pid):
+            unregister_sim(path)
+            link = sim_link_path(pid)
+            if link.is_symlink() and not link.exists():  # its port link, dangling
+                with contextlib.suppress(OSError):
+                    link.unlink()
+            continue
+        if not os.path.exists(port):  # unplugged (or between plug and link)
+            continue
+        uid = info.get("uid")
+        found.append(Candidate(port, f"virtual Pico (seed {info.get('seed')}, pid {pid})",
+                               uid if isinstance(uid, str) else None, sim_pid=pid,
+                               control=info.get("control")))
+    return sorted(found, key=lambda c: c.device)
 
 
 def check_free(device: str) -> None:

@@ -47,7 +47,7 @@ def start_sim(speed: float) -> SimProcess:
     from picofan.sim.process import SimProcess
 
     try:
-        return SimProcess(speed=speed)
+        return SimProcess(speed=speed, listed=False)  # this command's: no other tool's
     except RuntimeError as e:  # no MicroPython unix port here: say so, as a link problem
         raise LinkLost(str(e)) from None
 

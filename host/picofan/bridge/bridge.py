@@ -219,10 +219,10 @@ class Bridge:
     # -- ports -------------------------------------------------------------------------
     def scan(self) -> None:
         """Open every wanted port that has no link yet: the fixed ones (--port, --sim),
-        and with --all every Pico plugged in."""
+        and with --all every board there is (real and virtual: ports.board_ports)."""
         wanted = list(self.fixed_ports)
         if self.scan_all:
-            wanted += [c.device for c in ports.candidates()]
+            wanted += [c.device for c in ports.board_ports()]
         for port in wanted:
             with self._lock:
                 if port in self._links or self._stopping:

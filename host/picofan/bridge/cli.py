@@ -96,7 +96,7 @@ def start_sims(count: int) -> list[SimProcess]:
     from picofan.sim.process import SimProcess
 
     with ThreadPoolExecutor(max_workers=min(count, 8)) as pool:
-        futures = [pool.submit(SimProcess, seed=n + 1) for n in range(count)]
+        futures = [pool.submit(SimProcess, seed=n + 1, listed=False) for n in range(count)]
     started: list[SimProcess] = []
     problem: BaseException | None = None
     for f in futures:

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 
+from picofan import ports
 from picofan.sim.chip import micropython
 from picofan.sim.pico import VirtualPico, console
 from picofan.sim.serial_port import PathInUse, ours_or_free
@@ -25,11 +26,15 @@ def parser() -> argparse.ArgumentParser:
     # that audit every line on a machine that may stall the host for longer.
     p.add_argument("--host-wait", type=float, default=1.0, help=argparse.SUPPRESS)
     p.add_argument("--link", default=None,
-                   help="also make this path a symlink to the port (kept across unplugs)")
+                   help="also make this path a symlink to the port (kept across unplugs; "
+                        "default: sim-PID.tty in picofan's runtime folder)")
     p.add_argument("--control", default=None, help="control socket path")
     p.add_argument("--flash", default=None, help="folder standing in for the Pico's flash")
     p.add_argument("--script", default=None,
                    help="control commands to run first, separated by ';' (e.g. 'at 30 pinch')")
+    p.add_argument("--unlisted", action="store_true",
+                   help="do not register: other picofan tools (ports, log --all, monitor "
+                        "--all, bridge --all) do not find it (a command's own --sim)")
     p.add_argument("--ready-json", action="store_true",
                    help="print one JSON line describing the device, then only serve "
                         "(no console): for programs that start the simulator")
@@ -48,10 +53,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"picofan sim: {e}", file=sys.stderr)
         return 2
     try:
+        # A stable path to register: the pty's own changes at every replug.
+        ports.make_runtime_dir()  # where it registers, below
+        link = args.link or str(ports.sim_link_path())
         ours_or_free(control, "control")
-        pico = VirtualPico(speed=args.speed, seed=args.seed, link=args.link,
+        pico = VirtualPico(speed=args.speed, seed=args.seed, link=link,
                            flash_dir=args.flash, host_wait_s=args.host_wait)
-    except PathInUse as e:
+    except (PathInUse, OSError) as e:
         print(f"picofan sim: {e}", file=sys.stderr)
         return 2
     for cmd in filter(None, (c.strip() for c in (args.script or "").split(";"))):
@@ -63,6 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, lambda *_: pico.stop())
     info = {**pico.describe(), "control": control}
+    # Found by `picofan ports`, `log --all`, `monitor --all`, `bridge --all`.
+    registration = None if args.unlisted else ports.register_sim(
+        {"pid": os.getpid(), "port": link, "pty": info["pty"], "control": control,
+         "uid": pico.uid, "seed": args.seed})
     if args.ready_json:
         print(json.dumps(info), flush=True)
         # Started by a program: go when it goes, even if it could not stop us (SIGKILL).
@@ -75,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
 
         threading.Thread(target=watch_parent, daemon=True).start()
     else:
-        print(f"virtual Pico W on {info['pty']}" + (f" (and {args.link})" if args.link else ""))
+        print(f"virtual Pico W on {info['pty']} (and {link})")
         print(f"control socket {control}; type help for commands, quit to stop", flush=True)
         threading.Thread(target=console, args=(pico,), daemon=True).start()
     try:
@@ -83,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        if registration:
+            ports.unregister_sim(registration)
         pico.close()
         os.unlink(control)
     return 0

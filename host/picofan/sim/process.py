@@ -49,11 +49,13 @@ class ControlClient:
 
 class SimProcess:
     """A running `picofan sim`. `port` is a stable path (a symlink that follows
-    the pty across unplugs); `control()` sends one control command."""
+    the pty across unplugs); `control()` sends one control command. Listed (the
+    default): registered, so discovery (picofan.ports.board_ports) finds it."""
 
     def __init__(self, *, speed: float = 1.0, seed: int = 1, script: str | None = None,
                  flash: str | None = None, startup_timeout: float = 30.0,
-                 stderr: IO[str] | None = None, host_wait_s: float | None = None) -> None:
+                 stderr: IO[str] | None = None, host_wait_s: float | None = None,
+                 listed: bool = True) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="picofan-sim-")
         base = Path(self._dir.name)
         self.port = str(base / "ttyPICO")
@@ -65,6 +67,8 @@ class SimProcess:
             cmd += ["--script", script]
         if host_wait_s is not None:
             cmd += ["--host-wait", str(host_wait_s)]
+        if not listed:  # a command's own: other tools' discovery must not take it
+            cmd.append("--unlisted")
         self._control = ControlClient(self.control_path)
         try:
             os.makedirs(flash or base / "flash", exist_ok=True)
