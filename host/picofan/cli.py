@@ -244,7 +244,7 @@ def cmd_monitor(args: argparse.Namespace) -> int:
         if args.replay or args.sim or args.port or args.log:
             return fail(BAD_INPUT, "--all watches every board there is: without --port, "
                                    "--sim, --replay or --log")
-        return run_all(ports.candidates, args.timeout)
+        return run_all(ports.board_ports, args.timeout)
     if args.log and not args.no_log:
         check_log_path(Path(args.log))
     return run_monitor(args)

@@ -82,6 +82,8 @@ class BoardsScreen(Screen[None]):
             super().__init__()
             self.port = port
 
+    ready = False  # (mounted and composed: pushing it is not enough)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="boards-head", markup=False)
         yield DataTable(id="boards", cursor_type="row", zebra_stripes=True)
@@ -93,10 +95,13 @@ class BoardsScreen(Screen[None]):
         for name in COLUMNS:
             table.add_column(name, key=name)
         table.focus()
+        self.ready = True
 
     def show(self, boards: Iterable[Board], problems: dict[str, str]) -> None:
         """Rows in the order the ports were found; each cell updated only when
         it changed (the table redraws what changed)."""
+        if not self.ready:
+            return
         table = self.query_one(DataTable)
         rows: dict[str, tuple[str, ...]] = {}
         for board in boards:
@@ -118,6 +123,8 @@ class BoardsScreen(Screen[None]):
             if count else "picofan · looking for boards (plug one in, or start `picofan sim`)")
 
     def status(self, text: str, kind: str) -> None:
+        if not self.ready:
+            return
         line = self.query_one("#boards-status", Static)
         line.update(Text(text))
         line.set_class(kind == "error", "error")

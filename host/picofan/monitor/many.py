@@ -62,7 +62,9 @@ class AllBoardsApp(MonitorApp):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.push_screen(self.table)
+        # Installed: popped for a board's view, it keeps its rows for the way back.
+        self.install_screen(self.table, "boards")
+        self.push_screen("boards")
         self.watch_ports()
 
     def main_shown(self) -> bool:
@@ -87,8 +89,7 @@ class AllBoardsApp(MonitorApp):
                 except (LinkLost, ports.PortError) as e:
                     self.call_from_thread(self.problems.__setitem__, found.device, str(e))
                     continue
-                control = getattr(found, "control", None)  # TODO: multi's Candidate
-                sim = SimControl(control) if control else None
+                sim = SimControl(found.control) if found.control else None
                 board = Board(device, port=found.device, sim=sim)
                 if not self.call_from_thread(self.add_board, board):
                     device.close()  # (the monitor is on its way out)
@@ -107,7 +108,7 @@ class AllBoardsApp(MonitorApp):
     # -- the board in front ----------------------------------------------------------
     def redraw(self) -> None:
         super().redraw()
-        if self.is_running and self.table.is_mounted:
+        if self.is_running and not self.main_shown():  # (it is brought up to date on return)
             self.table.show(self.boards, self.problems)
 
     def on_boards_screen_highlighted(self, message: BoardsScreen.Highlighted) -> None:
@@ -126,7 +127,7 @@ class AllBoardsApp(MonitorApp):
         self.redraw()
 
     def action_boards(self) -> None:
-        self.push_screen(self.table)
+        self.push_screen("boards")
         self.redraw()
 
     def board_at(self, port: str) -> Board | None:
@@ -147,7 +148,7 @@ class AllBoardsApp(MonitorApp):
     def report(self, text: str, kind: str, board: Board | None = None) -> None:
         super().report(text, kind, board)
         about = board or self.board
-        if about is not None and self.table.is_mounted:
+        if about is not None and not self.main_shown():
             self.table.status(f"{about.name}: {text.replace(chr(10), '; ')}", kind)
 
     def close_boards(self) -> None:

@@ -1,0 +1,104 @@
+"""`picofan monitor --all` under Textual's pilot: three virtual Picos found by the
+real discovery (they register in this test's runtime folder), one unplugged and
+plugged back, a setpoint pushed to the second reaching only the second (read back
+afterwards with `picofan get --port`, as a person would check)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from monitor_pilot import SIZE, text, until
+from picofan_cli import run
+from textual.pilot import Pilot
+from textual.widgets import DataTable
+
+from fanctl.settings import defaults
+from picofan import ports
+from picofan.monitor.boards import BoardsScreen
+from picofan.monitor.many import AllBoardsApp
+from picofan.sim.process import SimProcess
+
+SETPOINT = defaults()["setpoint"]
+
+
+@pytest.fixture
+def sims() -> Iterator[list[SimProcess]]:
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(SimProcess(seed=seed)) for seed in (1, 2, 3)]
+
+
+@contextlib.asynccontextmanager
+async def monitor_all() -> AsyncIterator[tuple[AllBoardsApp, Pilot[int]]]:
+    app = AllBoardsApp(ports.board_ports, refresh_s=0.05)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
+    finally:
+        app.close_boards()
+
+
+def rows(app: AllBoardsApp) -> dict[str, dict[str, str]]:
+    """The table as shown: port -> {column: cell}."""
+    table = app.table.query_one(DataTable)
+    return {str(key.value): {str(c.value): str(table.get_cell(key, c)) for c in table.columns}
+            for key in table.rows}
+
+
+def all_connected(app: AllBoardsApp, count: int) -> bool:
+    shown = rows(app)
+    return len(shown) == count and all(r["link"] == "● connected" and r["setpoint"] != "…"
+                                       for r in shown.values())
+
+
+async def test_boards_appear_and_an_unplugged_one_reconnects(sims: list[SimProcess]) -> None:
+    async with monitor_all() as (app, pilot):
+        await until(pilot, lambda: all_connected(app, 3))
+        assert set(rows(app)) == {sim.port for sim in sims}
+        named = {r["board"] for r in rows(app).values()}
+        assert len(named) == 3  # each its own uid
+        # A fourth board, started while the monitor runs, appears by itself.
+        with SimProcess(seed=4) as late:
+            await until(pilot, lambda: all_connected(app, 4))
+            assert late.port in rows(app)
+        unplugged = sims[0].port
+        sims[0].control("unplug 3")
+        await until(pilot, lambda: rows(app)[unplugged]["link"].startswith("○ disconnected"))
+        others = [sim.port for sim in sims[1:]]
+        assert all(rows(app)[port]["link"] == "● connected" for port in others)
+        await until(pilot, lambda: rows(app)[unplugged]["link"] == "● connected")
+        lines_before = app.board_at(unplugged).state.lines  # type: ignore[union-attr]
+        await until(pilot, lambda: app.board_at(unplugged).state.lines  # type: ignore[union-attr]
+                    > lines_before)  # and readings flow again
+
+
+async def test_setpoint_on_the_second_board_reaches_only_it(sims: list[SimProcess]) -> None:
+    async with monitor_all() as (app, pilot):
+        await until(pilot, lambda: all_connected(app, 3))
+        order = list(rows(app))
+        second = order[1]
+        await pilot.press("down")  # the highlight onto the second row: the board in front
+        await until(pilot, lambda: app.board is app.board_at(second))
+        await pilot.press("enter")  # its full view
+        await until(pilot, lambda: isinstance(app.screen, BoardsScreen) is False)
+        await until(pilot, lambda: second in text(app, "#status-bar"))
+        await pilot.press("plus")
+        await until(pilot, lambda: "acknowledged: setpoint=" in text(app, "#status"))
+        await pilot.press("escape")  # back to the table, which shows it
+        await until(pilot, lambda: isinstance(app.screen, BoardsScreen))
+        await until(pilot, lambda: rows(app)[second]["setpoint"] == f"{SETPOINT + 0.5:.2f} °C")
+        assert [rows(app)[port]["setpoint"] for port in order if port != second] == [
+            f"{SETPOINT:.2f} °C"] * 2
+        # The keys act on the highlighted row, table or not: - on the third.
+        await pilot.press("down", "minus")
+        await until(pilot, lambda: rows(app)[order[2]]["setpoint"]
+                    == f"{SETPOINT - 0.5:.2f} °C")
+        assert rows(app)[order[0]]["setpoint"] == f"{SETPOINT:.2f} °C"
+        await pilot.press("q")
+    # Each board's own settings, read back by another program once the monitor let go.
+    wanted = {order[0]: SETPOINT, second: SETPOINT + 0.5, order[2]: SETPOINT - 0.5}
+    for port, setpoint in wanted.items():
+        got = run("get", "--port", port, "--json")
+        assert got.returncode == 0, got.stderr
+        assert f'"setpoint": {setpoint}' in got.stdout, (port, got.stdout)
