@@ -6,11 +6,15 @@ afterwards with `picofan get --port`, as a person would check)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 
 import pytest
 from monitor_pilot import SIZE, text, until
-from picofan_cli import run
+from picofan_cli import PICOFAN, WAIT_S, run
+from polling import until as until_sync
+from terminal import Tmux
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -20,6 +24,7 @@ from picofan.monitor.boards import BoardsScreen
 from picofan.monitor.many import AllBoardsApp
 from picofan.sim.process import SimProcess
 
+ROOT = Path(__file__).resolve().parents[2]
 SETPOINT = defaults()["setpoint"]
 
 
@@ -102,3 +107,44 @@ async def test_setpoint_on_the_second_board_reaches_only_it(sims: list[SimProces
         got = run("get", "--port", port, "--json")
         assert got.returncode == 0, got.stderr
         assert f'"setpoint": {setpoint}' in got.stdout, (port, got.stdout)
+
+
+@pytest.mark.slow  # real time, in a real terminal
+def test_in_tmux_unplug_open_push_and_back(sims: list[SimProcess],
+                                           own_runtime_dir: Path) -> None:
+    """`picofan monitor --all` as the README gives it, in tmux: what a person sees
+    and types."""
+    term = Tmux("picofan-test-all")
+    term.start(f"env {ports.RUNTIME_DIR_ENV}={own_runtime_dir} {PICOFAN} monitor --all; "
+               "echo MONITOR-EXITED $?; sleep 30", cwd=ROOT, width=100, height=30)
+    try:
+        def connected(count: int) -> Callable[[], str]:
+            def showing() -> str:
+                shown = term.screen()
+                return shown if shown.count("● connected") == count else ""
+            return showing
+
+        shown = until_sync(connected(3), "three boards connected", WAIT_S)
+        assert "3 boards" in shown, shown
+        until_sync(lambda: term.screen().count(f"{SETPOINT:.2f} °C") == 3, "three setpoints")
+        sims[0].control("unplug 3")
+        term.wait_for("○ disconnected, retrying", timeout=WAIT_S)
+        until_sync(connected(3), "the unplugged board back", WAIT_S)
+        term.keys("Down")
+        term.keys("Enter")  # the full view of the highlighted board
+        shown = term.wait_for("firmware 0.1.0 on virtual Pico W", "esc all boards",
+                              timeout=WAIT_S)
+        assert "setpoint " in shown
+        term.keys("+")
+        term.wait_for(f"acknowledged: setpoint={SETPOINT + 0.5}", timeout=WAIT_S)
+        term.keys("Escape")
+        shown = term.wait_for(f"{SETPOINT + 0.5:.2f} °C", "3 boards", timeout=WAIT_S)
+        assert shown.count(f"{SETPOINT:.2f} °C") == 2
+        term.keys("q")
+        shown = term.wait_for("MONITOR-EXITED", timeout=WAIT_S)
+        assert "MONITOR-EXITED 0" in shown
+    finally:
+        term.stop()
+    setpoints = sorted(json.loads(run("get", "--port", sim.port, "--json").stdout)["setpoint"]
+                       for sim in sims)
+    assert setpoints == [SETPOINT, SETPOINT, SETPOINT + 0.5]

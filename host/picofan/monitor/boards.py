@@ -114,7 +114,7 @@ class BoardsScreen(Screen[None]):
                 continue
             for column, cell in zip(COLUMNS, cells, strict=True):
                 if str(table.get_cell(port, column)) != cell:
-                    table.update_cell(port, column, cell)
+                    table.update_cell(port, column, cell, update_width=True)
         for key in [k for k in table.rows if k.value not in rows]:
             table.remove_row(key)
         count = len(rows)
