@@ -542,43 +542,45 @@ def run_replay(path: Path) -> int:
     return 0
 
 
+def run_until_stopped(app: MonitorApp, release: Callable[[], None]) -> None:
+    """Run the app until q, or a signal: SIGTERM, SIGINT stop it as q does; on a
+    hang-up (SIGHUP: the terminal is gone, nothing to restore, and Textual may block
+    writing to it) the log is closed, release() lets go of the boards, and the
+    process leaves at once."""
+    hung_up = threading.Event()
+
+    def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
+        app.stop_from_signal(signum)
+        if signum == signal.SIGHUP:
+            hung_up.set()
+
+    def after_hang_up() -> None:
+        hung_up.wait()
+        app.close_log()
+        release()
+        os._exit(0)
+
+    threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
+    try:
+        with shutdown.calling(on_signal):
+            app.run()
+    finally:
+        with shutdown.shielded():
+            app.close_log()
+
+
 def run_monitor(args: argparse.Namespace) -> int:
     if args.replay:
         return run_replay(Path(args.replay))
     source = "sim" if args.sim else "board"
     log_path = (None if args.no_log else Path(args.log) if args.log
                 else default_path(source=source))
-    app: MonitorApp | None = None
-    hung_up = threading.Event()
-
-    def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
-        if app:
-            app.stop_from_signal(signum)
-        if signum == signal.SIGHUP:
-            hung_up.set()
-
     with session(args) as held:
         # Opened here, not in the app: a log that cannot be written is a clear
         # error before the screen takes over the terminal.
         csv = open_log(log_path, source) if log_path else None
         app = MonitorApp(held.device, sim=held.sim, csv=csv)
-
-        def after_hang_up() -> None:
-            # The terminal is gone (SIGHUP): nothing to restore, and Textual may
-            # block writing to it. Release what would outlive us, and leave.
-            hung_up.wait()
-            assert app is not None
-            app.close_log()
-            held.close()
-            os._exit(0)
-
-        threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
-        try:
-            with shutdown.calling(on_signal):
-                app.run()
-        finally:
-            with shutdown.shielded():
-                app.close_log()
+        run_until_stopped(app, held.close)
     log = app.last_log
     with contextlib.suppress(OSError):  # the terminal may be gone
         print(f"{readings(log.rows)} in {log.path} (events: {events_path(log.path)})"

@@ -83,6 +83,7 @@ class BoardsScreen(Screen[None]):
             self.port = port
 
     ready = False  # (mounted and composed: pushing it is not enough)
+    head = ""
 
     def compose(self) -> ComposeResult:
         yield Static("", id="boards-head", markup=False)
@@ -118,9 +119,11 @@ class BoardsScreen(Screen[None]):
         for key in [k for k in table.rows if k.value not in rows]:
             table.remove_row(key)
         count = len(rows)
-        self.query_one("#boards-head", Static).update(
-            f"picofan · {count} board{'' if count == 1 else 's'}"
-            if count else "picofan · looking for boards (plug one in, or start `picofan sim`)")
+        head = (f"picofan · {count} board{'' if count == 1 else 's'}" if count
+                else "picofan · looking for boards (plug one in, or start `picofan sim`)")
+        if head != self.head:  # (an update repaints, changed or not)
+            self.head = head
+            self.query_one("#boards-head", Static).update(head)
 
     def status(self, text: str, kind: str) -> None:
         if not self.ready:

@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from picofan import ports, shutdown
 from picofan.client import Device, ReplyTimeout
 from picofan.link import LinkLost
-from picofan.monitor.app import REFRESH_S, MonitorApp, readings
+from picofan.monitor.app import REFRESH_S, MonitorApp, readings, run_until_stopped
 from picofan.monitor.board import Board
 from picofan.monitor.boards import BoardsScreen
 from picofan.monitor.controls import Controls
@@ -139,7 +139,6 @@ class AllBoardsApp(MonitorApp):
             return
         self.board = board
         self.settings = board.state.settings
-        self.sub_title = board.name
         self.main.query_one("#messages", RichLog).clear()
         self._notes_shown = 0  # its own messages, from the start
         self.main.query_one(Controls).status("", "ok")
@@ -161,11 +160,9 @@ class AllBoardsApp(MonitorApp):
 def run_all(discover: Callable[[], list[ports.Candidate]], reply_timeout: float) -> int:
     app = AllBoardsApp(discover, reply_timeout=reply_timeout)
     try:
-        with shutdown.calling(app.stop_from_signal):
-            app.run()
+        run_until_stopped(app, app.close_boards)
     finally:
         with shutdown.shielded():
-            app.close_log()
             app.close_boards()
     lines = sum(board.state.lines for board in app.boards)
     count = len(app.boards)
