@@ -128,6 +128,7 @@ class MonitorApp(App[int]):
         self.paused = False
         self.window_i = 0
         self._csv_lock = threading.Lock()
+        self.stopping = threading.Event()  # the app is going: the readers stop
         self.last_log: CsvLog | None = csv  # the newest file recorded into
         self.log_folder = csv.path.parent if csv else default_path().parent
         self.source = "sim" if sim else "board"  # what the CSV's rows and file names say
@@ -216,18 +217,23 @@ class MonitorApp(App[int]):
         assert self.board is not None
         self.board.feed(list(events))
 
-    @work(thread=True, group="reader")
     def read_device(self, board: Board) -> None:
-        worker = get_current_worker()
+        """Read the board's events in a thread of its own for as long as the app
+        runs (not a Textual worker: those share a small pool, and one reader per
+        board of `--all` would starve the rest and the commands)."""
+        threading.Thread(target=self._read, args=(board,), name="picofan-monitor-reader",
+                         daemon=True).start()
+
+    def _read(self, board: Board) -> None:
         narrator = Narrator()  # the events log's words, as `picofan log` writes them
-        while not worker.is_cancelled and not board.device.closed:
+        while not self.stopping.is_set() and not board.device.closed:
             for event in board.device.events(timeout=0.2):
                 text = None if is_telemetry(event) else narrator.describe(event)
                 with self._csv_lock:
                     if board.csv:
                         record(board.csv, event, text)
                 board.feed([event])
-                if worker.is_cancelled:
+                if self.stopping.is_set():
                     return
 
     def stop_from_signal(self, signum: int) -> None:
@@ -516,6 +522,7 @@ class MonitorApp(App[int]):
                                 binding.tooltip, partial(run, *params))
 
     def on_unmount(self) -> None:
+        self.stopping.set()
         self.close_log()
 
     def close_log(self) -> None:

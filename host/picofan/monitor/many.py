@@ -16,10 +16,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import work
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, RichLog
-from textual.worker import get_current_worker
 
 from picofan import ports, shutdown
 from picofan.client import Device, ReplyTimeout
@@ -65,7 +63,8 @@ class AllBoardsApp(MonitorApp):
         # Installed: popped for a board's view, it keeps its rows for the way back.
         self.install_screen(self.table, "boards")
         self.push_screen("boards")
-        self.watch_ports()
+        threading.Thread(target=self.watch_ports, name="picofan-monitor-discovery",
+                         daemon=True).start()
 
     def main_shown(self) -> bool:
         return self.table not in self.screen_stack
@@ -76,24 +75,31 @@ class AllBoardsApp(MonitorApp):
         return super().check_action(action, parameters)
 
     # -- discovery: off the UI loop ------------------------------------------------
-    @work(thread=True, group="discovery")
     def watch_ports(self) -> None:
-        worker = get_current_worker()
-        while not worker.is_cancelled and not self.closing.is_set():
+        """(A thread of its own, as the readers: see MonitorApp.read_device.)"""
+        while not self.closing.is_set() and not self.stopping.is_set():
             known = {board.port for board in self.boards}
             for found in self.discover():
-                if found.device in known or worker.is_cancelled:
+                if found.device in known or self.closing.is_set():
                     continue
                 try:
                     device = Device(found.device, reply_timeout=self.reply_timeout).start()
                 except (LinkLost, ports.PortError) as e:
-                    self.call_from_thread(self.problems.__setitem__, found.device, str(e))
+                    self.problems[found.device] = str(e)  # (shown at the next redraw)
                     continue
                 sim = SimControl(found.control) if found.control else None
                 board = Board(device, port=found.device, sim=sim)
-                if not self.call_from_thread(self.add_board, board):
+                try:
+                    added = self.call_from_thread(self.add_board, board)
+                except RuntimeError:  # (the app has stopped)
+                    added = False
+                if not added:
                     device.close()  # (the monitor is on its way out)
             self.closing.wait(DISCOVER_EVERY_S)
+
+    def on_unmount(self) -> None:
+        self.closing.set()  # (before the loop goes: the discovery waits on it)
+        super().on_unmount()
 
     def add_board(self, board: Board) -> bool:
         if self.closing.is_set():
@@ -109,7 +115,7 @@ class AllBoardsApp(MonitorApp):
     def redraw(self) -> None:
         super().redraw()
         if self.is_running and not self.main_shown():  # (it is brought up to date on return)
-            self.table.show(self.boards, self.problems)
+            self.table.show(self.boards, dict(self.problems))  # (a copy: discovery adds)
 
     def on_boards_screen_highlighted(self, message: BoardsScreen.Highlighted) -> None:
         board = self.board_at(message.port)
