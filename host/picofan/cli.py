@@ -120,25 +120,38 @@ def show_settings(s: dict[str, Any]) -> str:
 
 
 def cmd_ports(args: argparse.Namespace) -> int:
-    if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
-        listed = ports.all_ports() if args.all else ports.candidates()
-        print(json.dumps([{"port": c.device, "usb_id": c.usb_id, "pico": c.is_pico,
-                           "description": c.description, "serial": c.serial_number}
-                          for c in listed]))
-        return OK
-    if args.all:  # every serial port, as `mpremote devs` lists them
-        for c in ports.all_ports():
-            mark = "Pico (MicroPython)" if c.is_pico else "-"
+    from picofan.identify import identify
+
+    if args.all:  # every serial port, as `mpremote devs` lists them, and virtual Picos
+        listed = ports.all_ports() + ports.virtual_ports()
+        if args.json:
+            print(json.dumps([port_json(c) for c in listed]))
+            return OK
+        for c in listed:
+            mark = ("virtual Pico" if c.is_virtual else "Pico (MicroPython)" if c.is_pico
+                    else "-")
             print(f"{c.device}\t{c.usb_id}\t{mark}\t{c.description}\t{c.serial_number or ''}")
         return OK
-    found = ports.candidates()
+    # Each board asked who it is (hello), all at once: one timeout at most.
+    found = identify(ports.board_ports(), args.timeout)
+    if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
+        print(json.dumps([{**port_json(i.port), "name": i.name, "uid": i.uid,
+                           "state": i.state, "detail": i.detail} for i in found]))
+        return OK
     if not found:
-        print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005). Plug it "
-              "in, or use --sim; `picofan ports --all` lists every serial port.")
+        print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005, and no "
+              "virtual Pico running). Plug it in, or start one: `picofan sim`; "
+              "`picofan ports --all` lists every serial port.")
         return NO_LINK
-    for c in found:
-        print(f"{c.device}\t{c.description}\t{c.serial_number or ''}")
+    for i in found:  # port, name, unique id, what it is (or why it did not say)
+        name = "?" if i.name is None else i.name or "-"
+        print(f"{i.port.device}\t{name}\t{i.uid or '?'}\t{i.detail}")
     return OK
+
+
+def port_json(c: ports.Candidate) -> dict[str, Any]:
+    return {"port": c.device, "usb_id": c.usb_id, "pico": c.is_pico, "virtual": c.is_virtual,
+            "description": c.description, "serial": c.serial_number}
 
 
 def cmd_ping(args: argparse.Namespace) -> int:
@@ -196,6 +209,10 @@ def cmd_set(args: argparse.Namespace) -> int:
 def cmd_log(args: argparse.Namespace) -> int:
     """Stream until Ctrl-C (or SIGTERM, SIGHUP), --duration or --count; through
     quiet spells, unplugs and reboots (the Device reconnects by itself)."""
+    if args.all:
+        return log_all(args)
+    if args.dir:
+        return fail(BAD_INPUT, "--dir goes with --all (one board: --log FILE.csv)")
     source = "sim" if args.sim else "board"
     path = Path(args.log) if args.log else default_path(source=source)
     check_log_path(path)
@@ -229,6 +246,33 @@ def cmd_log(args: argparse.Namespace) -> int:
             with shutdown.shielded():
                 log.close()
                 show(f"{log.rows} readings in {log.path}", sys.stderr)
+    return OK
+
+
+def log_all(args: argparse.Namespace) -> int:
+    """`picofan log --all`: every board, now or later, a CSV each (picofan.log_all)."""
+    from picofan.log_all import AllBoards, LogFolderError, check_folder, stderr_line
+
+    alone = [f"--{n}" for n in ("port", "sim", "log", "count") if getattr(args, n)]
+    if alone:
+        return fail(BAD_INPUT, f"--all logs every board, each into a file of its own in "
+                               f"--dir: not with {', '.join(alone)}")
+    folder = Path(args.dir or ".")
+    try:
+        check_folder(folder)
+    except LogFolderError as e:
+        return fail(BAD_INPUT, str(e))
+    boards = AllBoards(folder, timeout=args.timeout, warn=stderr_line,
+                       say=(lambda text: True) if args.quiet else show)
+    show(f"logging every board into {folder}/, a CSV each; Ctrl-C to stop", sys.stderr)
+    try:
+        boards.run(args.duration)
+    except KeyboardInterrupt:  # Ctrl-C, and SIGTERM, SIGHUP, SIGQUIT (shutdown.Stopped)
+        pass
+    finally:
+        with shutdown.shielded():
+            for path, rows in boards.close().items():
+                show(f"{rows} readings in {path}", sys.stderr)
     return OK
 
 
@@ -293,10 +337,13 @@ def parser() -> argparse.ArgumentParser:
                        help="reply timeout, seconds")
         return c
 
-    c: argparse.ArgumentParser = sub.add_parser("ports", help="list connected Picos")
+    c: argparse.ArgumentParser = sub.add_parser(
+        "ports", help="list the boards there are (real and virtual), with name and unique id")
     c.add_argument("--all", action="store_true",
-                   help="every serial port, with its USB ids (vendor:product)")
+                   help="every serial port, with its USB ids (vendor:product); asks nothing")
     c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                   help="how long each board gets to say who it is, seconds")
     c.set_defaults(func=cmd_ports)
     c = device_command("ping", "check the board answers")
     c.add_argument("--json", action="store_true", help="machine-readable output")
@@ -311,6 +358,10 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_set)
     c = device_command("log", "stream readings to the terminal and a CSV file")
+    c.add_argument("--all", action="store_true",
+                   help="every board, now or later (real and virtual), a CSV each in --dir "
+                        "named after the board (its name, else its unique id)")
+    c.add_argument("--dir", help="with --all: the folder (default: this one)")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--duration", type=seconds(MAX_DURATION_S),
                    help="stop after this many seconds")

@@ -241,14 +241,24 @@ def why_not_open(device: str, error: BaseException) -> str:
     if code in (errno.EACCES, errno.EPERM):
         return (f"permission denied on {device} (cannot open it). On Linux add yourself to "
                 "the serial group: sudo usermod -aG dialout $USER, then log out and in again")
-    # pyserial's exclusive lock (flock) fails with EAGAIN/EWOULDBLOCK; a port another
-    # program opened with TIOCEXCL (screen, some IDEs) refuses with EBUSY.
-    if code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY) or "lock" in str(error):
-        who = holders(device)
-        named = "; ".join(who) if who else "another program"
-        return (f"{device} is busy: held by {named}. The port takes one program at a "
+    if is_busy(error):
+        return (f"{device} is busy: held by {held_by(device)}. The port takes one program at a "
                 "time: quit that one (the monitor, a terminal) and try again")
     return f"cannot open {device}: {error}"
+
+
+def is_busy(error: BaseException | None) -> bool:
+    """The port would not open because another program holds it."""
+    # pyserial's exclusive lock (flock) fails with EAGAIN/EWOULDBLOCK; a port another
+    # program opened with TIOCEXCL (screen, some IDEs) refuses with EBUSY.
+    code = getattr(error, "errno", None)
+    return error is not None and (
+        code in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBUSY) or "lock" in str(error))
+
+
+def held_by(device: str) -> str:
+    """Who holds a busy port, as a person reads it."""
+    return "; ".join(holders(device)) or "another program"
 
 
 def holders(device: str) -> list[str]:

@@ -5,7 +5,13 @@ with what Linux reports for each device; everything above it is the real picofan
 
 from __future__ import annotations
 
+import contextlib
+import json
+from pathlib import Path
+
 import pytest
+from picofan_cli import SimCommand, run, start
+from polling import until
 from serial.tools import list_ports
 from serial.tools.list_ports_common import ListPortInfo
 
@@ -38,8 +44,10 @@ def test_ports_lists_the_pico_not_the_debug_probe(
         plugged: list[ListPortInfo], capsys: pytest.CaptureFixture[str]) -> None:
     plugged += [PROBE, UART, PICO]
     assert cli.main(["ports"]) == 0
-    out = capsys.readouterr().out
-    assert out.splitlines() == ["/dev/ttyACM1\tBoard in FS mode - Board CDC\te6614c311b2f5c37"]
+    (row,) = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    # (the stand-in's port cannot be opened: its unique id is the USB serial number's)
+    assert row[:3] == ["/dev/ttyACM1", "?", "e6614c311b2f5c37"]
+    assert "/dev/ttyACM1 does not exist" in row[3]
     assert ports.choose() == "/dev/ttyACM1"
 
 
@@ -70,3 +78,64 @@ def test_two_picos_ask_which(plugged: list[ListPortInfo]) -> None:
     plugged += [PICO, usb_port("/dev/ttyACM2", 0x2E8A, 0x0005, "Board in FS mode")]
     with pytest.raises(ports.PortError, match=r"several Picos found.*--port"):
         ports.choose()
+
+
+# -- as a person runs it: virtual Picos, each asked who it is ----------------------------
+
+
+def registered_uid(runtime: Path, sim: SimCommand) -> str:
+    (info,) = [json.loads(f.read_text()) for f in runtime.glob("sim-*.json")
+               if json.loads(f.read_text())["pid"] == sim.proc.pid]
+    uid: str = info["uid"]
+    return uid
+
+
+def booted(sim: SimCommand) -> bool:
+    return bool(sim.control("status")["state"]["tele_sent"])
+
+
+def test_ports_names_each_board_and_says_which_are_busy_or_silent(
+        tmp_path: Path, own_runtime_dir: Path) -> None:
+    sims = []
+    with contextlib.ExitStack() as stack:
+        for n, seed in enumerate(("51", "52", "53", "54")):
+            folder = tmp_path / "abcd"[n]
+            folder.mkdir()
+            sims.append(stack.enter_context(SimCommand(folder, "--seed", seed)))
+        named, unnamed, held, silent = sims
+        for sim in sims:
+            until(lambda sim=sim: booted(sim), "the virtual Pico running")
+        done = run("set", "name=desk fan", "--port", named.port)
+        assert done.returncode == 0, done.stderr
+        log = start("log", "--port", held.port, "--quiet", "--log", str(tmp_path / "held.csv"))
+        stack.callback(lambda: (log.terminate(), log.communicate(timeout=60)))
+        until(lambda: held.control("status")["state"]["host_attached"], "picofan log on it")
+        silent.control("pause")  # the firmware frozen: it answers nothing
+
+        done = run("ports")
+        assert done.returncode == 0, done.stderr
+        rows = [line.split("\t") for line in done.stdout.splitlines()]
+        uids = [registered_uid(own_runtime_dir, sim) for sim in sims]
+        assert len(set(uids)) == 4
+        assert [r[:3] for r in rows] == [[named.port, "desk fan", uids[0]],
+                                         [unnamed.port, "-", uids[1]],
+                                         [held.port, "?", uids[2]],
+                                         [silent.port, "?", uids[3]]]
+        assert "virtual Pico (seed 51" in rows[0][3] and "firmware" in rows[0][3]
+        assert rows[2][3].startswith(f"busy: held by pid {log.pid} (")
+        assert "log --port" in rows[2][3]
+        assert rows[3][3].startswith("no reply to 'hello' within 2 s")
+
+        done = run("ports", "--json")
+        listed = json.loads(done.stdout)
+        assert [(b["port"], b["name"], b["uid"], b["state"], b["virtual"]) for b in listed] == [
+            (named.port, "desk fan", uids[0], "ok", True),
+            (unnamed.port, "", uids[1], "ok", True),
+            (held.port, None, uids[2], "busy", True),
+            (silent.port, None, uids[3], "no answer", True)]
+
+
+def test_ports_bad_timeout_is_one_line(tmp_path: Path) -> None:
+    done = run("ports", "--timeout", "0")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "--timeout" in done.stderr
