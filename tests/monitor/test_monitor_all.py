@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from monitor_pilot import SIZE, text, until
-from picofan_cli import PICOFAN, WAIT_S, run
+from picofan_cli import PICOFAN, WAIT_S, SimCommand, run
 from polling import until as until_sync
 from terminal import Tmux
 from textual.pilot import Pilot
@@ -110,10 +110,18 @@ async def test_setpoint_on_the_second_board_reaches_only_it(sims: list[SimProces
 
 
 @pytest.mark.slow  # real time, in a real terminal
-def test_in_tmux_unplug_open_push_and_back(sims: list[SimProcess],
-                                           own_runtime_dir: Path) -> None:
-    """`picofan monitor --all` as the README gives it, in tmux: what a person sees
-    and types."""
+def test_in_tmux_unplug_open_push_and_back(tmp_path: Path, own_runtime_dir: Path) -> None:
+    """The README's: three `picofan sim`, then `picofan monitor --all` in tmux: what a
+    person sees and types."""
+    folders = [tmp_path / f"sim{i}" for i in range(3)]
+    with contextlib.ExitStack() as stack:
+        for folder in folders:
+            folder.mkdir()
+        sims = [stack.enter_context(SimCommand(folder)) for folder in folders]
+        in_tmux(sims, own_runtime_dir)
+
+
+def in_tmux(sims: list[SimCommand], own_runtime_dir: Path) -> None:
     term = Tmux("picofan-test-all")
     term.start(f"env {ports.RUNTIME_DIR_ENV}={own_runtime_dir} {PICOFAN} monitor --all; "
                "echo MONITOR-EXITED $?; sleep 30", cwd=ROOT, width=100, height=30)
