@@ -5,9 +5,11 @@ afterwards with `picofan get --port`, as a person would check)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,10 @@ def sims() -> Iterator[list[SimProcess]]:
 
 @contextlib.asynccontextmanager
 async def monitor_all() -> AsyncIterator[tuple[AllBoardsApp, Pilot[int]]]:
+    # Textual's thread workers share the loop's pool, min(32, cores + 4) threads: a
+    # pool of 2, as on a small machine, and every board must still be read and
+    # steered (one reader per board in that pool read only the first few).
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
     app = AllBoardsApp(ports.board_ports, refresh_s=0.05)
     try:
         async with app.run_test(size=SIZE) as pilot:
@@ -87,7 +93,8 @@ async def test_setpoint_on_the_second_board_reaches_only_it(sims: list[SimProces
         await until(pilot, lambda: app.board is app.board_at(second))
         await pilot.press("enter")  # its full view
         await until(pilot, lambda: isinstance(app.screen, BoardsScreen) is False)
-        await until(pilot, lambda: second in text(app, "#status-bar"))
+        name = rows(app)[second]["board"]
+        await until(pilot, lambda: text(app, "#status-bar").startswith(f"{name}  ·  ● connected"))
         await pilot.press("plus")
         await until(pilot, lambda: "acknowledged: setpoint=" in text(app, "#status"))
         await pilot.press("escape")  # back to the table, which shows it
@@ -156,3 +163,11 @@ def in_tmux(sims: list[SimCommand], own_runtime_dir: Path) -> None:
     setpoints = sorted(json.loads(run("get", "--port", sim.port, "--json").stdout)["setpoint"]
                        for sim in sims)
     assert setpoints == [SETPOINT, SETPOINT, SETPOINT + 0.5]
+
+
+def test_all_with_a_port_is_one_line_and_nothing_opened() -> None:
+    for extra in (["--port", "/dev/ttyACM0"], ["--sim"], ["--replay", "x.csv"]):
+        got = run("monitor", "--all", *extra)
+        assert got.returncode == 2, got
+        assert got.stderr.count("\n") == 1 and "--all watches every board" in got.stderr
+        assert "Traceback" not in got.stderr

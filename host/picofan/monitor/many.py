@@ -150,6 +150,14 @@ class AllBoardsApp(MonitorApp):
         self.main.query_one(Controls).status("", "ok")
         self.refresh_bindings()  # (the virtual Pico's keys come and go)
 
+    def status_text(self, width: int) -> str:
+        """The single board's two lines, the first naming the board in front."""
+        if self.board is None:
+            return super().status_text(width)
+        name = f"{self.board.name}  ·  "
+        link, rec = super().status_text(max(width - len(name), 40)).split("\n", 1)
+        return f"{(name + link)[:width]}\n{rec}"
+
     def report(self, text: str, kind: str, board: Board | None = None) -> None:
         super().report(text, kind, board)
         about = board or self.board
