@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 from monitor_pilot import SIZE, text, until
-from picofan_cli import PICOFAN, WAIT_S, SimCommand, run
+from picofan_cli import PICOFAN, WAIT_S, SimCommand, run, start
 from polling import until as until_sync
 from terminal import Tmux
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from fanctl.settings import defaults
 from picofan import ports
@@ -163,6 +163,31 @@ def in_tmux(sims: list[SimCommand], own_runtime_dir: Path) -> None:
     setpoints = sorted(json.loads(run("get", "--port", sim.port, "--json").stdout)["setpoint"]
                        for sim in sims)
     assert setpoints == [SETPOINT, SETPOINT, SETPOINT + 0.5]
+
+
+async def test_a_board_another_program_holds_says_who_then_joins(
+        sims: list[SimProcess], tmp_path: Path) -> None:
+    held = sims[2].port
+    logging = start("log", "--port", held, "--quiet", "--log", str(tmp_path / "held.csv"))
+    try:
+        until_sync(lambda: (tmp_path / "held.csv").exists(), "picofan log holding the port")
+        async with monitor_all() as (app, pilot):
+            await until(pilot, lambda: all_connected(app, 2) is False and held in rows(app)
+                        and "busy" in rows(app)[held]["link"])
+            shown = rows(app)
+            assert shown[held]["link"].startswith(f"✗ is busy: held by pid {logging.pid} (")
+            await pilot.press("down", "down", "enter")  # the whole reason, below the table
+            status = app.table.query_one("#boards-status", Static)
+            await until(pilot, lambda: "quit that one" in str(status.render()))
+            assert isinstance(app.screen, BoardsScreen)  # (no full view of a port not open)
+            assert all(shown[sim.port]["link"] == "● connected" for sim in sims[:2])
+            logging.terminate()
+            assert logging.wait(WAIT_S) == 0
+            await until(pilot, lambda: all_connected(app, 3))  # tried again, and in
+    finally:
+        if logging.poll() is None:
+            logging.kill()
+        logging.communicate()
 
 
 def test_all_with_a_port_is_one_line_and_nothing_opened() -> None:

@@ -38,9 +38,16 @@ def row_cells(state: MonitorState) -> tuple[str, str, str, str, str]:
     return temp, fan, setpoint, fault, link
 
 
-def problem_cells(why: str) -> tuple[str, str, str, str, str]:
-    """A port that would not open (busy, forbidden): the reason in its link cell."""
-    return "—", "—", "—", "—", f"✗ {why}"
+PROBLEM_ROOM = 48  # the link cell's characters for why a port would not open
+
+
+def problem_cells(port: str, why: str) -> tuple[str, str, str, str, str]:
+    """A port that would not open (busy, forbidden): the reason in its link cell, its
+    first sentence and cut short (Enter on the row shows it whole)."""
+    short = why.split(". ")[0].replace(port, "").strip()
+    if len(short) > PROBLEM_ROOM:
+        short = short[:PROBLEM_ROOM - 1] + "…"
+    return "—", "—", "—", "—", f"✗ {short}"
 
 
 class BoardsScreen(Screen[None]):
@@ -108,7 +115,7 @@ class BoardsScreen(Screen[None]):
         for board in boards:
             rows[board.port] = (board.name, *row_cells(board.state))
         for port, why in problems.items():
-            rows.setdefault(port, (port, *problem_cells(why)))
+            rows.setdefault(port, (port, *problem_cells(port, why)))
         for port, cells in rows.items():
             if port not in table.rows:
                 table.add_row(*cells, key=port)

@@ -133,8 +133,9 @@ class AllBoardsApp(MonitorApp):
         self.redraw()
 
     def action_boards(self) -> None:
-        self.push_screen("boards")
-        self.redraw()
+        if self.main_shown():  # (the palette offers it over the table too)
+            self.push_screen("boards")
+            self.redraw()
 
     def board_at(self, port: str) -> Board | None:
         return next((b for b in self.boards if b.port == port), None)
