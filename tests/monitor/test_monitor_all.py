@@ -52,6 +52,8 @@ async def monitor_all() -> AsyncIterator[tuple[AllBoardsApp, Pilot[int]]]:
 
 def rows(app: AllBoardsApp) -> dict[str, dict[str, str]]:
     """The table as shown: port -> {column: cell}."""
+    if not app.table.ready:
+        return {}
     table = app.table.query_one(DataTable)
     return {str(key.value): {str(c.value): str(table.get_cell(key, c)) for c in table.columns}
             for key in table.rows}
@@ -176,7 +178,8 @@ async def test_a_board_another_program_holds_says_who_then_joins(
                         and "busy" in rows(app)[held]["link"])
             shown = rows(app)
             assert shown[held]["link"].startswith(f"✗ is busy: held by pid {logging.pid} (")
-            await pilot.press("down", "down", "enter")  # the whole reason, below the table
+            # (rows keep the order they came in: the busy one's may be before a board's)
+            await pilot.press(*["down"] * list(shown).index(held), "enter")  # the whole reason
             status = app.table.query_one("#boards-status", Static)
             await until(pilot, lambda: "quit that one" in str(status.render()))
             assert isinstance(app.screen, BoardsScreen)  # (no full view of a port not open)
