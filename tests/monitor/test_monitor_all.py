@@ -182,6 +182,9 @@ async def test_a_board_another_program_holds_says_who_then_joins(
             await pilot.press(*["down"] * list(shown).index(held), "enter")  # the whole reason
             status = app.table.query_one("#boards-status", Static)
             await until(pilot, lambda: "quit that one" in str(status.render()))
+            assert app.board is None  # the keys have no board there: + changes nothing
+            await pilot.press("plus")
+            assert not any(b.queued() for b in app.boards)
             assert isinstance(app.screen, BoardsScreen)  # (no full view of a port not open)
             assert all(shown[sim.port]["link"] == "● connected" for sim in sims[:2])
             logging.terminate()

@@ -230,7 +230,7 @@ class MonitorApp(App[int]):
             for event in board.device.events(timeout=0.2):
                 text = None if is_telemetry(event) else narrator.describe(event)
                 with self._csv_lock:
-                    if board.csv:
+                    if board.csv and not self.stopping.is_set():  # (closed on the way out)
                         record(board.csv, event, text)
                 board.feed([event])
                 if self.stopping.is_set():

@@ -140,6 +140,8 @@ class BoardsScreen(Screen[None]):
         line.set_class(kind == "error", "error")
 
     def highlighted_port(self) -> str | None:
+        if not self.ready:
+            return None
         table = self.query_one(DataTable)
         if not table.row_count:
             return None

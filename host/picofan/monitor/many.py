@@ -79,7 +79,10 @@ class AllBoardsApp(MonitorApp):
         """(A thread of its own, as the readers: see MonitorApp.read_device.)"""
         while not self.closing.is_set() and not self.stopping.is_set():
             known = {board.port for board in self.boards}
-            for found in self.discover():
+            listed = self.discover()
+            for port in set(self.problems) - {found.device for found in listed}:
+                self.problems.pop(port, None)  # gone: its row with it
+            for found in listed:
                 if found.device in known or self.closing.is_set():
                     continue
                 try:
@@ -107,8 +110,6 @@ class AllBoardsApp(MonitorApp):
         self.problems.pop(board.port, None)
         self.boards.append(board)
         self.read_device(board)
-        if self.board is None:
-            self.show_board(board)
         return True
 
     # -- the board in front ----------------------------------------------------------
@@ -116,11 +117,21 @@ class AllBoardsApp(MonitorApp):
         super().redraw()
         if self.is_running and not self.main_shown():  # (it is brought up to date on return)
             self.table.show(self.boards, dict(self.problems))  # (a copy: discovery adds)
+            self.follow_highlight()  # (a row may have come, or gone, under it)
 
     def on_boards_screen_highlighted(self, message: BoardsScreen.Highlighted) -> None:
-        board = self.board_at(message.port)
+        self.follow_highlight()
+
+    def follow_highlight(self) -> None:
+        """While the table is up, the board in front is the highlighted row's; none
+        on a port that would not open (the keys then have nothing to act on)."""
+        port = self.table.highlighted_port()
+        board = self.board_at(port) if port else None
         if board is not None:
             self.show_board(board)
+        elif self.board is not None:
+            self.board = None
+            self.refresh_bindings()
 
     def on_boards_screen_opened(self, message: BoardsScreen.Opened) -> None:
         board = self.board_at(message.port)
