@@ -30,7 +30,7 @@ def settings_words(prefix: str, **_: Any) -> list[str]:
 
 
 def port_words(prefix: str, **_: Any) -> list[str]:
-    return [c.device for c in ports.candidates() if c.device.startswith(prefix)]
+    return [c.device for c in ports.board_ports() if c.device.startswith(prefix)]
 
 
 def complete(parser: argparse.ArgumentParser) -> None:

@@ -30,6 +30,7 @@ from picofan.narrate import Narrator, record
 
 SCAN_EVERY_S = 0.5  # as the bridge's --all: a new board is logged within half a second
 EARLY_EVENTS = 100  # kept for a board that has not yet said who it is (its hello)
+UNNAMED_WARNING = 20  # events without a hello: say that this port is not being logged
 BOARD_EVENT = "Board"  # the events log's line naming the board the CSV belongs to
 _BOARD_LINE = re.compile(rf"^\S+\t{BOARD_EVENT}\tuid ([0-9a-zA-Z]+)")
 _NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9 _.-]")  # the firmware's own name alphabet
@@ -83,6 +84,7 @@ class Link:
     log: CsvLog | None = None
     label: str = ""
     early: list[Event] = field(default_factory=list)
+    unnamed: int = 0  # events before its hello
 
 
 class AllBoards:
@@ -151,6 +153,10 @@ class AllBoards:
                 self._bind(link, event.message.data)
             if link.log is None:
                 link.early = [*link.early, event][-EARLY_EVENTS:]
+                link.unnamed += 1
+                if link.unnamed == UNNAMED_WARNING:
+                    self.warn(f"{link.port.device}: not logged yet: it has not said who it is "
+                              "(no hello: is picofan's firmware on it, and running?)")
                 return True
             for early in link.early:
                 if not self._record(link, early):

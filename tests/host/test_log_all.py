@@ -6,12 +6,17 @@ going and coming back; two boards with one name; every line readable as it comes
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
+import threading
+import tty
 from pathlib import Path
 
 from picofan_cli import PICOFAN, SimCommand, csv_rows, run, start
 from polling import until
+
+from picofan import ports
 
 
 def registered_uid(runtime: Path, sim: SimCommand) -> str:
@@ -127,3 +132,33 @@ def test_log_all_bad_input_is_one_line_and_makes_nothing(tmp_path: Path) -> None
         assert done.stderr.count("\n") == 1 and says in done.stderr, (args, done.stderr)
         assert done.stdout == ""
         assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
+def test_a_port_that_never_says_who_it_is_is_named_and_not_logged(
+        tmp_path: Path, own_runtime_dir: Path) -> None:
+    # A registered port with something else on it: a pseudo-terminal of this test's,
+    # which answers no hello and sends lines that are not picofan's.
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    device = os.ttyname(slave)
+    os.close(slave)
+    (own_runtime_dir / f"sim-{os.getpid()}.json").write_text(
+        json.dumps({"pid": os.getpid(), "port": device}))
+    logger = start("log", "--all", "--dir", str(tmp_path / "logs"))
+    said: list[str] = []
+    assert logger.stderr
+    reader = threading.Thread(target=lambda: said.extend(logger.stderr or []), daemon=True)
+    reader.start()
+    try:
+        until(lambda: ports.holders(device), "picofan log on the port")
+        for n in range(30):
+            os.write(master, f"not picofan {n}\r\n".encode())
+        warning = f"picofan: {device}: not logged yet: it has not said who it is"
+        until(lambda: any(line.startswith(warning) for line in said), "the warning")
+    finally:
+        logger.send_signal(signal.SIGINT)
+        code = logger.wait(60)
+        reader.join(60)
+        os.close(master)
+    assert code == 0, said
+    assert not (tmp_path / "logs").exists() or not list((tmp_path / "logs").iterdir())

@@ -127,3 +127,13 @@ def test_choose_never_picks_a_virtual_pico_but_names_it(no_usb_ports: list[ListP
         no_usb_ports.append(real)
         assert ports.choose() == "/dev/ttyACM0"
         assert [c.device for c in ports.board_ports()] == ["/dev/ttyACM0", sim.port]
+
+
+def test_picofan_sim_with_a_bad_script_leaves_nothing_behind(own_runtime_dir: Path,
+                                                            tmp_path: Path) -> None:
+    picofan = str(Path(sys.executable).with_name("picofan"))
+    done = subprocess.run([picofan, "sim", "--script", "jump", "--control",
+                           str(tmp_path / "ctl.sock"), "--flash", str(tmp_path / "flash")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "bad --script command 'jump'" in done.stderr
+    assert list(own_runtime_dir.iterdir()) == []  # no registration, no port link

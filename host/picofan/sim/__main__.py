@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         r = pico.reply(cmd)
         if not r["ok"]:
             print(f"picofan sim: bad --script command {cmd!r}: {r['error']}", file=sys.stderr)
+            pico.close()  # its port and link go: nothing left behind
             return 2
     pico.serve_control(control)
     for sig in (signal.SIGTERM, signal.SIGHUP):
