@@ -282,6 +282,13 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     if args.replay and (args.sim or args.port):
         return fail(BAD_INPUT, "--replay shows a saved log: one source at a time, "
                                "without --sim or --port")
+    if args.all:
+        from picofan.monitor.many import run_all
+
+        if args.replay or args.sim or args.port or args.log:
+            return fail(BAD_INPUT, "--all watches every board there is: without --port, "
+                                   "--sim, --replay or --log")
+        return run_all(ports.board_ports, args.timeout)
     if args.log and not args.no_log:
         check_log_path(Path(args.log))
     return run_monitor(args)
@@ -365,6 +372,8 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--replay", metavar="FILE.csv", help="show a saved log instead of a board")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
+    c.add_argument("--all", action="store_true",
+                   help="every board, real and virtual, now or later: a table, one row each")
     c.set_defaults(func=cmd_monitor)
     add_deploy_commands(sub)
     c = sub.add_parser("run", help="flash the firmware, then the live monitor")
@@ -373,7 +382,7 @@ def parser() -> argparse.ArgumentParser:
                    help="reply timeout, seconds")
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
-    c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None)
+    c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None, all=False)
     add_bridge_command(sub)
     c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
     c.add_argument("csv", metavar="FILE.csv")

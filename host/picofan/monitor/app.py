@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -36,6 +36,7 @@ from picofan.client import DeviceError, Event, ReplyTimeout
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
+from picofan.monitor.board import Board, LinkSource, World
 from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
 from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section
@@ -81,17 +82,6 @@ def types_a_character(binding: Binding) -> bool:
     return not modifiers and binding.key not in ("escape", "tab", "enter")
 
 
-class LinkSource(Protocol):
-    """What the monitor reads and steers: a Device, or a Replay of a saved log."""
-
-    @property
-    def closed(self) -> bool: ...
-
-    def events(self, timeout: float | None = None) -> Iterator[Event]: ...
-
-    def request(self, cmd: str, /, **fields: Any) -> dict[str, Any]: ...
-
-
 class MonitorApp(App[int]):
     CSS_PATH = "monitor.tcss"
     AUTO_FOCUS = None  # keys act at once; Tab moves into the inputs
@@ -126,28 +116,22 @@ class MonitorApp(App[int]):
     # What the device last reported; bound into the settings box.
     settings: reactive[dict[str, Any] | None] = reactive(None)
 
-    def __init__(self, device: LinkSource, *, sim: SimProcess | None = None,
+    def __init__(self, device: LinkSource | None, *, sim: SimProcess | None = None,
                  csv: CsvLog | None = None, refresh_s: float = REFRESH_S) -> None:
         super().__init__()
-        self.device = device
-        self.sim = sim
-        self.state = MonitorState()
+        # The board shown and steered; `monitor --all` (boards.py) holds several and
+        # changes it (None: none found yet).
+        self.board: Board | None = Board(device, sim=sim, csv=csv) if device else None
+        self.boards: list[Board] = [self.board] if self.board else []
+        self._no_board = MonitorState()
         self.refresh_s = refresh_s
         self.paused = False
         self.window_i = 0
-        self.pinched = False
-        self.faulted = False
-        self._inbox: list[Event] = []
-        self._inbox_lock = threading.Lock()
         self._csv_lock = threading.Lock()
-        self.csv = csv
+        self.stopping = threading.Event()  # the app is going: the readers stop
         self.last_log: CsvLog | None = csv  # the newest file recorded into
         self.log_folder = csv.path.parent if csv else default_path().parent
         self.source = "sim" if sim else "board"  # what the CSV's rows and file names say
-        # Commands for the device, one in flight at a time; a "set" waiting
-        # behind it takes in later ones (five quick + are one request).
-        self._outbox: list[tuple[str, dict[str, Any]]] = []
-        self._in_flight: tuple[str, dict[str, Any]] | None = None
         self._notes_shown = 0
         self.redraws = 0
         self.stop_signal: int | None = None  # SIGTERM, SIGHUP...: quit at the next redraw
@@ -167,16 +151,34 @@ class MonitorApp(App[int]):
         yield Static(f"terminal too small (need {MIN_SIZE[0]}×{MIN_SIZE[1]})", id="too-small")
 
     @property
+    def device(self) -> LinkSource:
+        assert self.board is not None  # (check_action offers nothing without a board)
+        return self.board.device
+
+    @property
+    def sim(self) -> World | None:
+        return self.board.sim if self.board else None
+
+    @property
+    def state(self) -> MonitorState:
+        return self.board.state if self.board else self._no_board
+
+    @property
+    def csv(self) -> CsvLog | None:
+        return self.board.csv if self.board else None
+
+    @property
     def main(self) -> Screen[Any]:
         """The monitor's own screen (the help and the palette go over it)."""
         return self.screen_stack[0]
 
     def on_mount(self) -> None:
         self.query_one("#messages", RichLog).border_title = "device messages"
-        if isinstance(self.device, Replay):
+        if self.board and isinstance(self.board.device, Replay):
             self.query_one(Controls).disabled = True
-            self.report(f"a replay of {self.device.path.name}: read-only", "ok")
-        self.read_device()
+            self.report(f"a replay of {self.board.device.path.name}: read-only", "ok")
+        for board in self.boards:
+            self.read_device(board)
         self.set_interval(self.refresh_s, self.redraw)
         self.fit(self.size.width, self.size.height)
         self.redraw()
@@ -191,6 +193,8 @@ class MonitorApp(App[int]):
         self.show_status()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.board is None and action not in ("exit", "help"):
+            return False  # no board to act on yet
         if action in SIM_ONLY and self.sim is None:
             return False  # only the virtual Pico has a finger to pinch
         if action in TO_THE_BOARD and isinstance(self.device, Replay):
@@ -210,21 +214,26 @@ class MonitorApp(App[int]):
     def feed(self, events: Iterable[Event]) -> None:
         """Hand link events to the screen (from any thread): the next redraw
         shows them."""
-        with self._inbox_lock:
-            self._inbox.extend(events)
+        assert self.board is not None
+        self.board.feed(list(events))
 
-    @work(thread=True, exclusive=True, group="reader")
-    def read_device(self) -> None:
-        worker = get_current_worker()
+    def read_device(self, board: Board) -> None:
+        """Read the board's events in a thread of its own for as long as the app
+        runs (not a Textual worker: those share a small pool, and one reader per
+        board of `--all` would starve the rest and the commands)."""
+        threading.Thread(target=self._read, args=(board,), name="picofan-monitor-reader",
+                         daemon=True).start()
+
+    def _read(self, board: Board) -> None:
         narrator = Narrator()  # the events log's words, as `picofan log` writes them
-        while not worker.is_cancelled and not self.device.closed:
-            for event in self.device.events(timeout=0.2):
+        while not self.stopping.is_set() and not board.device.closed:
+            for event in board.device.events(timeout=0.2):
                 text = None if is_telemetry(event) else narrator.describe(event)
                 with self._csv_lock:
-                    if self.csv:
-                        record(self.csv, event, text)
-                self.feed([event])
-                if worker.is_cancelled:
+                    if board.csv and not self.stopping.is_set():  # (closed on the way out)
+                        record(board.csv, event, text)
+                board.feed([event])
+                if self.stopping.is_set():
                     return
 
     def stop_from_signal(self, signum: int) -> None:
@@ -237,12 +246,16 @@ class MonitorApp(App[int]):
             return
         if not self.is_running or not self.main.is_mounted:
             return  # a last tick while the app shuts down
-        with self._inbox_lock:
-            events, self._inbox = self._inbox, []
         now = time.monotonic()
-        for event in events:
-            self.state.apply(event, now)
-        self.show()
+        for board in self.boards:
+            for event in board.take():
+                board.state.apply(event, now)
+        if self.board and self.main_shown():
+            self.show()
+
+    def main_shown(self) -> bool:
+        """Whether the single board's screen is in sight (boards.py covers it)."""
+        return True
 
     def show(self) -> None:
         s = self.state
@@ -272,8 +285,8 @@ class MonitorApp(App[int]):
         """Two lines of at most `width` characters: the link, and the recording
         (the port's and the log's paths shortened to fit)."""
         s = self.state
-        if isinstance(self.device, Replay):
-            replay = self.device
+        if self.board and isinstance(self.board.device, Replay):
+            replay = self.board.device
             head = "▶ replay of "
             link = f"{head}{shorten(str(replay.path), max(width - len(head), 12))}"
             span = (f"{replay.first:%Y-%m-%d %H:%M:%S} to {replay.last:%H:%M:%S}  ·  "
@@ -304,10 +317,10 @@ class MonitorApp(App[int]):
 
     def wanted_settings(self) -> dict[str, Any] | None:
         """The settings once every sent and waiting "set" is through."""
-        if self.state.settings is None:
+        if self.board is None or self.state.settings is None:
             return None
         wanted = dict(self.state.settings)
-        for cmd, fields in self.queued():
+        for cmd, fields in self.board.queued():
             if cmd == "set":
                 wanted.update(fields)
         return wanted
@@ -320,39 +333,40 @@ class MonitorApp(App[int]):
         self.queue_command("set", changes)
 
     def queue_command(self, cmd: str, fields: dict[str, Any]) -> None:
-        if cmd == "set" and self._outbox and self._outbox[-1][0] == "set":
-            self._outbox[-1] = ("set", {**self._outbox[-1][1], **fields})
+        """Queue a command for the board in front (whichever is in front when
+        it is answered)."""
+        board = self.board
+        assert board is not None
+        outbox = board.outbox
+        if cmd == "set" and outbox and outbox[-1][0] == "set":
+            outbox[-1] = ("set", {**outbox[-1][1], **fields})
         else:
-            self._outbox.append((cmd, fields))
-        self._send_next()
-        self.report(f"pending: {self.pending_text()}", "pending")
+            outbox.append((cmd, fields))
+        self._send_next(board)
+        self.report(f"pending: {self.pending_text(board)}", "pending", board)
 
-    def pending_text(self) -> str:
+    def pending_text(self, board: Board) -> str:
         """What is on its way, as the device will have it: "setpoint=33.0 save"."""
         sets: dict[str, Any] = {}
         others = []
-        for cmd, fields in self.queued():
+        for cmd, fields in board.queued():
             if cmd == "set":
                 sets.update(fields)
             else:
                 others.append(cmd)
         return " ".join(([changes_text(sets)] if sets else []) + others)
 
-    def queued(self) -> list[tuple[str, dict[str, Any]]]:
-        """The command in flight, then those waiting, in order."""
-        return [*([self._in_flight] if self._in_flight else []), *self._outbox]
-
-    def _send_next(self) -> None:
-        if self._in_flight is None and self._outbox:
-            self._in_flight = self._outbox.pop(0)
-            self.send_command(*self._in_flight)
+    def _send_next(self, board: Board) -> None:
+        if board.in_flight is None and board.outbox:
+            board.in_flight = board.outbox.pop(0)
+            self.send_command(board, *board.in_flight)
 
     @work(thread=True, group="commands")
-    def send_command(self, cmd: str, fields: dict[str, Any]) -> None:
+    def send_command(self, board: Board, cmd: str, fields: dict[str, Any]) -> None:
         reply: dict[str, Any] | None = None
         error: str | None = None
         try:
-            reply = self.device.request(cmd, **fields)
+            reply = board.device.request(cmd, **fields)
         except DeviceError as e:
             error = f"refused by the device: {e.reply['msg']}"
         except (ReplyTimeout, LinkLost) as e:
@@ -360,28 +374,33 @@ class MonitorApp(App[int]):
         except ValueError as e:
             error = f"not sent: {e}"
         if not get_current_worker().is_cancelled:  # (cancelled: the monitor has quit)
-            self.call_from_thread(self.command_done, reply, error)
+            self.call_from_thread(self.command_done, board, reply, error)
 
-    def command_done(self, reply: dict[str, Any] | None, error: str | None) -> None:
-        assert self._in_flight is not None
-        cmd, fields = self._in_flight
-        self._in_flight = None
+    def command_done(self, board: Board, reply: dict[str, Any] | None,
+                     error: str | None) -> None:
+        assert board.in_flight is not None
+        cmd, fields = board.in_flight
+        board.in_flight = None
         if reply is None:
-            self._outbox.clear()  # they were built on this one
-            self.report(error or "", "error")
+            board.outbox.clear()  # they were built on this one
+            self.report(error or "", "error", board)
             return
-        self.state.acked(reply)
-        self.settings = self.state.settings
-        if self._outbox:
-            self._send_next()
+        board.state.acked(reply)
+        if board is self.board:
+            self.settings = board.state.settings
+        if board.outbox:
+            self._send_next(board)
             return
         done = " ".join(f"{k}={reply['settings'][k]}" for k in fields)
         what = "saved on the device" if cmd == "save" else f"acknowledged: {done}"
         self.report(what + ("" if reply.get("saved") else "\nnot saved on the board: press s"),
-                    "ok")
+                    "ok", board)
 
-    def report(self, text: str, kind: str) -> None:
-        self.main.query_one(Controls).status(text, kind)
+    def report(self, text: str, kind: str, board: Board | None = None) -> None:
+        """A command's outcome, under the settings box (of the board in front:
+        boards.py says it for the others)."""
+        if board is None or board is self.board:
+            self.main.query_one(Controls).status(text, kind)
 
     # -- key actions ------------------------------------------------------------------
     def action_exit(self) -> None:
@@ -409,14 +428,16 @@ class MonitorApp(App[int]):
         self.redraw()
 
     def action_record(self) -> None:
+        board = self.board
+        assert board is not None
         with self._csv_lock:
-            if self.csv:
-                self.csv.close()
-                self.csv = None
+            if board.csv:
+                board.csv.close()
+                board.csv = None
             else:
                 try:
                     path = default_path(self.log_folder, source=self.source)
-                    self.csv = self.last_log = open_log(path, self.source)
+                    board.csv = self.last_log = open_log(path, self.source)
                 except LogPathError as e:
                     self.notify(f"cannot record: {e}", severity="error")
         self.redraw()
@@ -453,29 +474,37 @@ class MonitorApp(App[int]):
             self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
         return sections
 
-    @work(thread=True, group="sim")
     def action_pinch(self) -> None:
-        if self.sim_control("pinch" if not self.pinched else "release"):
-            self.pinched = not self.pinched
-            self.call_from_thread(self.notify, "finger on the thermistor" if self.pinched
+        assert self.board is not None  # (check_action)
+        self.pinch(self.board)
+
+    @work(thread=True, group="sim")
+    def pinch(self, board: Board) -> None:
+        if self.sim_control(board, "pinch" if not board.pinched else "release"):
+            board.pinched = not board.pinched
+            self.call_from_thread(self.notify, "finger on the thermistor" if board.pinched
                                   else "finger off the thermistor")
 
-    @work(thread=True, group="sim")
     def action_fault(self) -> None:
-        if self.sim_control("fault open" if not self.faulted else "fault none"):
-            self.faulted = not self.faulted
-            self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
-                                  if self.faulted else "thermistor reconnected")
+        assert self.board is not None  # (check_action)
+        self.fault(self.board)
 
-    def sim_control(self, command: str) -> bool:
+    @work(thread=True, group="sim")
+    def fault(self, board: Board) -> None:
+        if self.sim_control(board, "fault open" if not board.faulted else "fault none"):
+            board.faulted = not board.faulted
+            self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
+                                  if board.faulted else "thermistor reconnected")
+
+    def sim_control(self, board: Board, command: str) -> bool:
         """One command to the virtual Pico's world (from a worker thread); a simulator
         that is gone is one line on the screen, not a crash."""
-        assert self.sim is not None  # check_action offers the keys only then
+        assert board.sim is not None  # check_action offers the keys only then
         try:
-            self.sim.control(command)
+            board.sim.control(command)
         except (OSError, ValueError) as e:
             self.call_from_thread(self.report, f"the virtual Pico did not answer ({e})",
-                                  "error")
+                                  "error", board)
             return False
         return True
 
@@ -493,12 +522,14 @@ class MonitorApp(App[int]):
                                 binding.tooltip, partial(run, *params))
 
     def on_unmount(self) -> None:
+        self.stopping.set()
         self.close_log()
 
     def close_log(self) -> None:
         with self._csv_lock:
-            if self.csv:
-                self.csv.close()
+            for board in self.boards:
+                if board.csv:
+                    board.csv.close()
 
 
 def readings(n: int) -> str:
@@ -518,43 +549,45 @@ def run_replay(path: Path) -> int:
     return 0
 
 
+def run_until_stopped(app: MonitorApp, release: Callable[[], None]) -> None:
+    """Run the app until q, or a signal: SIGTERM, SIGINT stop it as q does; on a
+    hang-up (SIGHUP: the terminal is gone, nothing to restore, and Textual may block
+    writing to it) the log is closed, release() lets go of the boards, and the
+    process leaves at once."""
+    hung_up = threading.Event()
+
+    def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
+        app.stop_from_signal(signum)
+        if signum == signal.SIGHUP:
+            hung_up.set()
+
+    def after_hang_up() -> None:
+        hung_up.wait()
+        app.close_log()
+        release()
+        os._exit(0)
+
+    threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
+    try:
+        with shutdown.calling(on_signal):
+            app.run()
+    finally:
+        with shutdown.shielded():
+            app.close_log()
+
+
 def run_monitor(args: argparse.Namespace) -> int:
     if args.replay:
         return run_replay(Path(args.replay))
     source = "sim" if args.sim else "board"
     log_path = (None if args.no_log else Path(args.log) if args.log
                 else default_path(source=source))
-    app: MonitorApp | None = None
-    hung_up = threading.Event()
-
-    def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
-        if app:
-            app.stop_from_signal(signum)
-        if signum == signal.SIGHUP:
-            hung_up.set()
-
     with session(args) as held:
         # Opened here, not in the app: a log that cannot be written is a clear
         # error before the screen takes over the terminal.
         csv = open_log(log_path, source) if log_path else None
         app = MonitorApp(held.device, sim=held.sim, csv=csv)
-
-        def after_hang_up() -> None:
-            # The terminal is gone (SIGHUP): nothing to restore, and Textual may
-            # block writing to it. Release what would outlive us, and leave.
-            hung_up.wait()
-            assert app is not None
-            app.close_log()
-            held.close()
-            os._exit(0)
-
-        threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
-        try:
-            with shutdown.calling(on_signal):
-                app.run()
-        finally:
-            with shutdown.shielded():
-                app.close_log()
+        run_until_stopped(app, held.close)
     log = app.last_log
     with contextlib.suppress(OSError):  # the terminal may be gone
         print(f"{readings(log.rows)} in {log.path} (events: {events_path(log.path)})"
