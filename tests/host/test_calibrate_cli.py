@@ -179,11 +179,17 @@ def test_a_typo_asks_again_and_the_end_of_input_changes_nothing(sim50, tmp_path:
     nothing_changed(sim50, tmp_path)
 
 
-def test_ctrl_c_while_settling_changes_nothing(sim50, tmp_path: Path):
-    cal = Calibrate(sim50.port, tmp_path)
+def settling(sim: SimProcess, state: Path) -> Calibrate:
+    """`picofan calibrate` waiting for a first point at 20 degC to settle."""
+    cal = Calibrate(sim.port, state)
     cal.said("point 1:")
     cal.type("20")
     cal.said("settling [")
+    return cal
+
+
+def test_ctrl_c_while_settling_changes_nothing(sim50, tmp_path: Path):
+    cal = settling(sim50, tmp_path)
     cal.proc.send_signal(signal.SIGINT)
     assert cal.end(stdin_open=True) == 128 + signal.SIGINT
     assert one_line(cal.err) == "picofan: stopped (SIGINT): nothing changed\n"
@@ -191,10 +197,7 @@ def test_ctrl_c_while_settling_changes_nothing(sim50, tmp_path: Path):
 
 
 def test_an_unplugged_board_while_settling_changes_nothing(sim50, tmp_path: Path):
-    cal = Calibrate(sim50.port, tmp_path)
-    cal.said("point 1:")
-    cal.type("20")
-    cal.said("settling [")
+    cal = settling(sim50, tmp_path)
     assert sim50.control("unplug 3")["ok"]
     assert cal.end(stdin_open=True) == 3
     assert "went away while settling" in one_line(cal.err)
