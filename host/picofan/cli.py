@@ -307,6 +307,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from picofan.calibrate_cli import cmd_calibrate as calibrate
+
+    return calibrate(args)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Flash, then watch: `esphome run` for the Pico."""
     from picofan.deploy.flash import flash
@@ -375,6 +381,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--all", action="store_true",
                    help="every board, real and virtual, now or later: a table, one row each")
     c.set_defaults(func=cmd_monitor)
+    c = device_command("calibrate", "calibrate the thermistor against reference points")
+    c.add_argument("--undo", action="store_true", help="put back the previous calibration")
+    c.set_defaults(func=cmd_calibrate)
     add_deploy_commands(sub)
     c = sub.add_parser("run", help="flash the firmware, then the live monitor")
     add_flash_options(c)
