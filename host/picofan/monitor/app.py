@@ -36,6 +36,7 @@ from picofan.client import DeviceError, Event, ReplyTimeout
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
+from picofan.monitor.calibrate import CalibrateScreen
 from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
 from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section
@@ -53,7 +54,7 @@ REFRESH_S = 0.25
 STEP_C = 0.5  # + and - move the setpoint by this much
 MIN_SIZE = (80, 24)  # columns, rows: everything fits from here up
 SIM_ONLY = ("pinch", "fault")  # actions that need the virtual Pico's world
-TO_THE_BOARD = {"nudge", "save", "record"}  # what a replay cannot do
+TO_THE_BOARD = {"nudge", "save", "record", "calibrate"}  # what a replay cannot do
 SETPOINT_KEYS = Binding.Group("setpoint")
 
 
@@ -122,6 +123,8 @@ class MonitorApp(App[int]):
                 tooltip="virtual Pico: a finger on the thermistor / off again"),
         Binding("f", "fault", "fault",
                 tooltip="virtual Pico: disconnect / reconnect the thermistor"),
+        Binding("t", "calibrate", "calibrate the thermistor", show=False,
+                tooltip="calibrate the thermistor against a reference thermometer"),
     ]
     # What the device last reported; bound into the settings box.
     settings: reactive[dict[str, Any] | None] = reactive(None)
@@ -242,6 +245,10 @@ class MonitorApp(App[int]):
         now = time.monotonic()
         for event in events:
             self.state.apply(event, now)
+        for screen in self.screen_stack:
+            if isinstance(screen, CalibrateScreen):
+                screen.take(events)
+                screen.show(self.state)
         self.show()
 
     def show(self) -> None:
@@ -432,6 +439,10 @@ class MonitorApp(App[int]):
             self.notify(f"screenshot not saved: {e}", severity="error")
             return
         self.notify(f"screenshot saved: {saved}")
+
+    def action_calibrate(self) -> None:
+        if not any(isinstance(s, CalibrateScreen) for s in self.screen_stack):
+            self.push_screen(CalibrateScreen(self.device, self.state))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
