@@ -24,16 +24,14 @@ from textual.widgets import Button, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from fanctl.thermistor import ohms_to_c
-from picofan.calibration import CalibrationError, Fit, History, Point, Settling, fit
+from picofan.calibration import CONVERSION, CalibrationError, Fit, History, Point, Settling, fit
 from picofan.client import DeviceError, Disconnected, Event, Rebooted, ReplyTimeout
 from picofan.link import LinkLost
-from picofan.monitor.controls import changes_text, check
+from picofan.monitor.controls import check
 from picofan.monitor.state import MonitorState
 from picofan.narrate import is_telemetry
 from picofan.values import parse_number
 
-# The settings a calibration may change: what the board's conversion reads.
-CONVERSION = ("model", "r0", "t0", "beta", "sh_a", "sh_b", "sh_c")
 CURVE_AT_C = (-20, 0, 20, 40, 60, 80, 100)  # the curve table's rows (nearest grid point)
 BAR_CELLS = 20
 
@@ -55,7 +53,18 @@ def bar(progress: float, cells: int = BAR_CELLS) -> str:
 
 
 def signed(value: float) -> str:
-    return f"{value:+.2f}"
+    return f"{round(value, 2) + 0.0:+.2f}"  # (+ 0.0: no "-0.00")
+
+
+def degrees(value: float) -> str:
+    return f"{round(value, 2) + 0.0:.2f}"
+
+
+def values_text(changes: Mapping[str, Any]) -> str:
+    """"model=beta r0=10012.3 beta=3961.25": floats to 6 figures, for reading (the
+    board gets them whole)."""
+    return " ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}"
+                    for k, v in changes.items())
 
 
 def points_table(points: list[Point], settings: Mapping[str, Any],
@@ -63,12 +72,12 @@ def points_table(points: list[Point], settings: Mapping[str, Any],
     """Each point: the reference, the board's ohms, what the board reads there now,
     and the fit's residual (fitted minus reference)."""
     table = Table(box=None, padding=(0, 1), header_style="bold")
-    for name in ("#", "ref °C", "ohms", "now °C", "fit − ref"):
+    for name in ("#", "ref °C", "ohms", "now °C", "resid."):
         table.add_column(name, justify="right", no_wrap=True)
     for i, p in enumerate(points):
         residual = signed(residuals[i]) if residuals and i < len(residuals) else "—"
-        table.add_row(str(i + 1), f"{p.reference_c:.2f}", f"{p.ohms:.1f}",
-                      f"{ohms_to_c(p.ohms, settings):.2f}", residual)
+        table.add_row(str(i + 1), degrees(p.reference_c), f"{p.ohms:.1f}",
+                      degrees(ohms_to_c(p.ohms, settings)), residual)
     return table
 
 
@@ -86,10 +95,10 @@ def curve_rows(curve: list[tuple[float, float, float]]) -> list[tuple[float, flo
 
 def curve_table(found: Fit) -> Table:
     table = Table(box=None, padding=(0, 1), header_style="bold")
-    for name in ("ohms", "now °C", "fitted °C", "change"):
+    for name in ("ohms", "now °C", "fit °C", "Δ °C"):
         table.add_column(name, justify="right", no_wrap=True)
     for new_c, now_c, ohms in curve_rows(found.curve):
-        table.add_row(f"{ohms:.0f}", f"{now_c:.2f}", f"{new_c:.2f}", signed(new_c - now_c))
+        table.add_row(f"{ohms:.0f}", degrees(now_c), degrees(new_c), signed(new_c - now_c))
     return table
 
 
@@ -127,7 +136,7 @@ class ConfirmPush(ModalScreen[bool]):
         with Vertical() as box:
             box.border_title = self.question
             box.border_subtitle = "y / Enter: yes · n / Esc: no"
-            yield Static(changes_text(self.changes), id="confirm-changes", markup=False)
+            yield Static(values_text(self.changes), id="confirm-changes", markup=False)
             with Horizontal(id="confirm-buttons"):
                 yield Button("Push and save", id="confirm-yes", variant="warning",
                              compact=True)
@@ -194,9 +203,13 @@ class CalibrateScreen(Screen[None]):
         height: 1fr;
     }
     CalibrateScreen #calib-points, CalibrateScreen #calib-curve {
-        width: 1fr;
         border: round $primary;
-        padding: 0 1;
+    }
+    CalibrateScreen #calib-points {
+        width: 1fr;
+    }
+    CalibrateScreen #calib-curve {
+        width: 38;
     }
     CalibrateScreen #calib-fit {
         height: auto;
@@ -230,8 +243,8 @@ class CalibrateScreen(Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#calib-points").border_title = "points"
-        self.query_one("#calib-curve").border_title = "fitted vs now, -20..100 °C"
+        self.query_one("#calib-points").border_title = "points (resid.: fit − ref)"
+        self.query_one("#calib-curve").border_title = "fit vs now, -20..100 °C"
         self.query_one("#calib-reference", Input).focus()
         self.say("hold the bead at a known temperature beside a reference thermometer; "
                  "type its reading when the bar says stable", "")
@@ -310,7 +323,7 @@ class CalibrateScreen(Screen[None]):
         elif found:
             line.update(f"fit: {found.kind} from {len(self.points)} point"
                         f"{'' if len(self.points) == 1 else 's'}: "
-                        f"{changes_text(found.changes)}  (Ctrl+S: push and save)")
+                        f"{values_text(found.changes)}  (Ctrl+S: push and save)")
         else:
             line.update("fit: take a point first")
         line.set_class(bool(self.refusal), "error")
@@ -407,7 +420,7 @@ class CalibrateScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 self.pushing = True
-                self.say(f"pending: {changes_text(dict(changes))} save", "pending")
+                self.say(f"pending: {values_text(changes)} save", "pending")
                 self.push(dict(changes), dict(conversion(self.state.settings or {})), undo)
             else:
                 self.say("not pushed: nothing changed", "")
@@ -447,7 +460,7 @@ class CalibrateScreen(Screen[None]):
             self.say(error, "error")
             return
         self.say(("undone" if undo else "pushed") + f" and saved on the board: "
-                 f"{changes_text(changes)}", "ok")
+                 f"{values_text(changes)}", "ok")
         self.refit()  # against the board's new curve: the fit's changes are now its own
         self.show(self.state)
 
