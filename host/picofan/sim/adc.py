@@ -30,14 +30,22 @@ class AdcParams:
     r_fixed_tolerance: float = 0.01  # 1 % resistor
     r25_tolerance: float = 0.01  # 1 % thermistor
     beta_tolerance: float = 0.01
+    offset_lsb: tuple[float, float] = (0.0, 20.0)  # the range a board's offset is drawn in
+
+
+def draw_offset_lsb(p: AdcParams, seed: int) -> float:
+    """A board's ADC offset, LSB: one per seed, from its own stream so the parts and the
+    noise drawn from the board's `rng` stay what they were per seed."""
+    return random.Random(f"adc offset {seed}").uniform(*p.offset_lsb)
 
 
 class Rp2040Adc:
     """A 12-bit SAR ADC with noise and the E11 wide codes."""
 
-    def __init__(self, params: AdcParams, rng: random.Random) -> None:
+    def __init__(self, params: AdcParams, rng: random.Random, offset_lsb: float = 0.0) -> None:
         self.p = params
         self.rng = rng
+        self.offset_lsb = offset_lsb
         # Upper edge of every code, in LSB of the ideal input. The wide codes push
         # everything above them; rescale so full scale still lands on code 4095.
         width = [1.0] * CODES
@@ -52,7 +60,7 @@ class Rp2040Adc:
 
     def code(self, ratio: float) -> int:
         """The 12-bit code for an input at `ratio` of the reference."""
-        x = ratio * CODES + self.rng.gauss(0.0, self.p.noise_lsb)
+        x = ratio * CODES + self.offset_lsb + self.rng.gauss(0.0, self.p.noise_lsb)
         return min(CODES - 1, max(0, bisect_right(self.edges, x)))
 
     @staticmethod

@@ -11,6 +11,10 @@ from its control socket (a Unix socket; one reply line of JSON per command):
     fault open|short|stuck|none  break the thermistor (open/short) or freeze the ADC
     stall | unstall              lock the fan's rotor (0 rpm, no tach pulses) / free it
     ambient C | heat W           room temperature, heat-source power
+    bath C | bath off            hold the bead in a stirred bath at C (ice water 0, warm
+                                 water 50): it follows in seconds; off: back in the air
+    reference                    the bead's true temperature, as a reference
+                                 thermometer beside it reads it (reference_c)
     unplug [S]                   pull the USB cable for S seconds (default 1): the
                                  port goes away (once the host has read what was
                                  sent, or after 1 s) and the firmware restarts after
@@ -41,7 +45,7 @@ from typing import Any
 
 from fanctl import protocol, sampler, settings, thermistor
 from picofan import micropython
-from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
+from picofan.sim.adc import AdcParams, Divider, Rp2040Adc, draw_offset_lsb
 from picofan.sim.chip import Chip, Watchdog
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant, PlantParams
@@ -110,7 +114,7 @@ class VirtualPico:
         self.plant = Plant(plant)
         adc_params = adc or AdcParams()
         self.divider = Divider.from_nominal(settings.defaults(), adc_params, self.rng)
-        self.adc = Rp2040Adc(adc_params, self.rng)
+        self.adc = Rp2040Adc(adc_params, self.rng, draw_offset_lsb(adc_params, seed))
         self.port = VirtualSerialPort(link)
         self.cdc = UsbCdc(self.port)
         self.clock = SimClock(speed)
@@ -158,7 +162,7 @@ class VirtualPico:
 
     def _check(self, verb: str, args: list[str]) -> None:
         arity = {"pinch": 0, "release": 0, "fault": 1, "stall": 0, "unstall": 0,
-                 "ambient": 1, "heat": 1,
+                 "ambient": 1, "heat": 1, "bath": 1, "reference": 0,
                  "unplug": (0, 1), "reset": 0, "pause": 0, "resume": 0, "status": 0,
                  "help": 0, "hang": 0, "mark": 0}
         if verb not in arity:
@@ -173,6 +177,8 @@ class VirtualPico:
             _number(args[0], "ambient", -40, 80)
         if verb == "heat":
             _number(args[0], "heat", 0, 200)
+        if verb == "bath" and args[0].lower() != "off":
+            _number(args[0], "bath", -30, 100)
         if verb == "unplug" and args:
             _number(args[0], "seconds", 0, 3600)
 
@@ -195,6 +201,12 @@ class VirtualPico:
             self.plant.p.ambient_c = float(args[0])
         elif verb == "heat":
             self.plant.p.heat_w = float(args[0])
+        elif verb == "bath":
+            # (From the board's last sample on, a tenth of a second at most: the board's
+            # thread alone steps the plant.)
+            self.plant.bath_c = None if args[0].lower() == "off" else float(args[0])
+        elif verb == "reference":  # as of the board's last sample
+            return {"ok": True, "reference_c": round(self.plant.bead_c, 3)}
         elif verb == "unplug":
             self.pending = ("unplug", float(args[0]) if args else 1.0)
         elif verb == "reset":
@@ -227,6 +239,7 @@ class VirtualPico:
             "ms": int(self.clock.ms), "bead_c": round(self.plant.bead_c, 3),
             "body_c": round(self.plant.body_c, 3), "ambient_c": self.plant.p.ambient_c,
             "heat_w": self.plant.p.heat_w, "pinched": self.plant.pinched,
+            "bath_c": self.plant.bath_c,
             "fan": fan.duty > 0, "duty": round(fan.duty, 2), "rpm": round(fan.rpm),
             "stalled": fan.locked, "led": self.led_on, "fault": fault,
             "port": self.port.path, "link": self.port.link, "boots": self.boots,
@@ -470,7 +483,13 @@ class VirtualPico:
     def describe(self) -> dict[str, Any]:
         return {"pty": self.port.path, "link": self.port.link, "speed": self.clock.speed,
                 "seed": self.seed, "uid": self.uid, "flash": str(self.flash),
-                "plant": asdict(self.plant.p)}
+                "plant": asdict(self.plant.p), "parts": self.parts()}
+
+    def parts(self) -> dict[str, Any]:
+        """The parts drawn for this board (what a calibration has to find out)."""
+        d = self.divider
+        return {"r0": d.r0, "t0": d.t0, "beta": d.beta, "r_fixed": d.r_fixed,
+                "adc_offset_lsb": self.adc.offset_lsb}
 
 
 def _number(text: str, name: str, lo: float, hi: float) -> float:
@@ -495,6 +514,8 @@ def console(pico: VirtualPico, stream: Any = None) -> None:
         r = pico.reply(line)
         if "help" in r:
             print(r["help"])
+        elif "reference_c" in r:
+            print(f"reference {r['reference_c']:.3f} C")
         elif r.get("ok"):
             s = r.get("state")
             print(f"ok: bead {s['bead_c']:.2f} C, fan {'ON' if s['fan'] else 'off'} "

@@ -9,7 +9,9 @@ stepped with them:
   convection's h ~ v^n;
 - bead (C_bead = delta * tau): coupled to the air at the body's temperature through
   its dissipation constant delta (larger as the air moves, the same way), to a
-  pinching finger through G_skin, and warmed a little by its own measuring current.
+  pinching finger through G_skin, and warmed a little by its own measuring current;
+  or, held in a stirred bath (`bath C`: ice water, warm water), following the bath with
+  its time constant in stirred water, seconds rather than the body's minutes.
 Constants and their sources: docs/simulator.md."""
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class PlantParams:
     skin_c: float = 34.0  # finger skin temperature
     g_skin_w_per_k: float = 0.016  # bead <-> finger: ~1 s to follow a pinch
     start_c: float = 28.0  # body and bead at power-up: warming toward the setpoint
+    bead_bath_tau_s: float = 1.5  # time constant in stirred water (datasheets: ~1-2 s)
     step_s: float = 0.01  # integration step (well under the fastest time constant)
 
 
@@ -44,6 +47,7 @@ class Plant:
         self.body_c = self.p.start_c
         self.bead_c = self.p.start_c
         self.pinched = False
+        self.bath_c: float | None = None  # the bead held in a stirred bath at this, or not
         self.self_heat_w = 0.0  # set by the divider from the measuring current
         self.t_s = 0.0
 
@@ -71,7 +75,10 @@ class Plant:
             if self.pinched:
                 bead_flow += p.g_skin_w_per_k * (p.skin_c - self.bead_c)
             self.body_c += body_flow * p.body_c_per_j * dt
-            self.bead_c += bead_flow / c_bead * dt
+            if self.bath_c is None:
+                self.bead_c += bead_flow / c_bead * dt
+            else:  # the water carries far more heat than the air, a finger or the current
+                self.bead_c += (self.bath_c - self.bead_c) * min(1.0, dt / p.bead_bath_tau_s)
             self.t_s += dt
 
     def equilibrium_c(self, airflow: float) -> float:
