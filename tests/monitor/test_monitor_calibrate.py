@@ -5,12 +5,14 @@ test says) and against the virtual Pico with its bead held in a bath."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from monitor_pilot import BOOT, commands, hello, line, running, until
+from rich.console import Console
 from scripted_device import ScriptedDevice
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -19,8 +21,10 @@ from textual.widgets import Input, Static
 from fanctl import protocol as wire
 from fanctl.settings import defaults
 from fanctl.thermistor import ohms_to_c
+from picofan.calibration import CONVERSION, History
 from picofan.monitor.app import MonitorApp
 from picofan.monitor.calibrate import CalibrateScreen, ConfirmPush
+from picofan.sim.process import SimProcess
 
 
 @pytest.fixture
@@ -62,6 +66,13 @@ def calibration(app: MonitorApp) -> CalibrateScreen:
 def text(app: MonitorApp, selector: str) -> str:
     """What a widget of the screen on top shows."""
     return str(app.screen.query_one(selector, Static).render())
+
+
+def table(app: MonitorApp, selector: str) -> str:
+    """A table on the screen on top, as text."""
+    console = Console(file=io.StringIO(), width=200)
+    console.print(app.screen.query_one(selector, Static).content)
+    return console.file.getvalue()  # type: ignore[attr-defined]
 
 
 def gauge(app: MonitorApp) -> str:
@@ -174,9 +185,87 @@ async def test_a_refused_fit_is_one_line_and_nothing_is_pushed(
         assert not commands(device, "set")
 
 
-def reply_to(device: ScriptedDevice, cmd: str, settings: dict[str, Any], n: int) -> None:
-    """Answer the n-th `cmd` the host sent (0-based) once it has arrived."""
-    from polling import until as wait
 
-    sent = wait(lambda: commands(device, cmd)[n:n + 1], f"a {cmd} from the monitor")[0]
-    device.send(line(wire.ack(sent["id"], cmd, {"settings": settings, "saved": cmd == "save"})))
+async def in_bath(pilot: Pilot[int], app: MonitorApp, sim: SimProcess, bath_c: float) -> None:
+    """The bead into a stirred bath at bath_c, and the screen's indicator full for the
+    new reading (not still for the last one: its average near the bath)."""
+    sim.control(f"bath {bath_c:g}")
+
+    def settled_there() -> bool:
+        settling = calibration(app).settling
+        return bool(settling and settling.stable and settling.temp_c is not None
+                    and abs(settling.temp_c - bath_c) < 2.0 and "stable" in gauge(app))
+
+    await until(pilot, settled_there)
+
+
+def on_board(app: MonitorApp) -> dict[str, Any]:
+    """The conversion settings the board itself reports now."""
+    return {k: v for k, v in app.device.request("get")["settings"].items() if k in CONVERSION}
+
+
+async def test_three_baths_push_and_save_then_undo(history_home: Path) -> None:
+    """Ice water, room temperature and warm water: three points, a Steinhart-Hart fit,
+    pushed and saved after one confirmation; the board then reads ice water as the
+    reference does. Undo puts the board's old calibration back."""
+    with SimProcess(speed=20, seed=11) as sim:
+        async with running(sim.port, sim, reply_timeout=30) as (app, pilot):
+            await open_screen(pilot, app)
+            factory = on_board(app)
+            uid = app.state.hello["uid"] if app.state.hello else ""
+            read_in_ice = None
+            for bath_c in (0.0, 25.0, 50.0):
+                await in_bath(pilot, app, sim, bath_c)
+                if bath_c == 0.0:
+                    read_in_ice = calibration(app).settling.temp_c  # type: ignore[union-attr]
+                await take(pilot, app, f"{bath_c:g}")
+            # This seed's parts (R25, Beta, the ADC's offset) read ice water 0.2 degC off.
+            assert read_in_ice is not None and abs(read_in_ice) > 0.1, read_in_ice
+            await until(pilot, lambda: text(app, "#calib-fit").startswith(
+                "fit: steinhart from 3 points"))
+            found = calibration(app).found
+            assert found is not None and all(abs(r) < 0.01 for r in found.residuals)
+            curve = table(app, "#calib-curve")
+            assert "fit °C" in curve and "-20.00" in curve and "100.00" in curve, curve
+            assert len(table(app, "#calib-points").splitlines()) == 4  # a header, 3 points
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmPush))
+            assert "model=steinhart" in text(app, "#confirm-changes")
+            assert on_board(app) == factory, "nothing is sent before the confirmation"
+            await pilot.press("y")
+            await until(pilot, lambda: text(app, "#calib-status").startswith(
+                "pushed and saved on the board"))
+            pushed = on_board(app)
+            assert pushed == {**factory, **found.changes}
+            assert app.device.request("save")["saved"], "already in the board's flash"
+            assert History(uid).previous() == factory
+            assert (history_home / "picofan").is_dir()
+            # After: the board reads ice water as the reference thermometer does.
+            await in_bath(pilot, app, sim, 0.0)
+
+            def error_now() -> float:
+                settling = calibration(app).settling
+                assert settling is not None and settling.temp_c is not None
+                return abs(settling.temp_c - sim.control("reference")["reference_c"])
+
+            await until(pilot, lambda: error_now() < 0.05)
+            print(f"ice water, seed 11: read {read_in_ice:+.3f} before, {error_now():.3f} "
+                  "degC off after")
+            # Undo, behind the same confirmation: the old calibration back, and saved.
+            await pilot.press("ctrl+z")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmPush))
+            await pilot.press("n")  # no: nothing changes
+            await until(pilot, lambda: isinstance(app.screen, CalibrateScreen))
+            assert on_board(app) == pushed
+            await pilot.press("ctrl+z")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmPush))
+            await pilot.press("enter")
+            await until(pilot, lambda: text(app, "#calib-status").startswith(
+                "undone and saved on the board"))
+            assert on_board(app) == factory
+            assert History(uid).previous() is None
+            await pilot.press("ctrl+z")
+            await until(pilot, lambda: text(app, "#calib-status").startswith(
+                "nothing to undo"))
+            await pilot.press("escape")
+            await until(pilot, lambda: not isinstance(app.screen, CalibrateScreen))
