@@ -14,6 +14,7 @@ import pytest
 from monitor_pilot import BOOT, commands, hello, line, running, until
 from rich.console import Console
 from scripted_device import ScriptedDevice
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -147,10 +148,14 @@ async def test_settling_then_a_point_and_escape_changes_nothing(device: Scripted
         assert not calibration(app).points
 
 
-async def test_the_palette_opens_it(device: ScriptedDevice) -> None:
+async def test_the_palette_opens_it_and_the_help_lists_its_keys(
+        device: ScriptedDevice) -> None:
     async with running(device.path) as (app, pilot):
         device.send(hello())
         await until(pilot, lambda: app.state.settings is not None)
+        shown = "\n".join(what for _, rows in app.help_sections() for _, what in rows)
+        for binding in CalibrateScreen.BINDINGS:
+            assert isinstance(binding, Binding) and binding.tooltip in shown, binding
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert "calibrate the thermistor (t)" in titles
         await pilot.press("ctrl+p")

@@ -32,12 +32,18 @@ from textual.widgets import Footer, Input, RichLog, Static
 from textual.worker import get_current_worker
 
 from picofan import shutdown
-from picofan.client import DeviceError, Event, ReplyTimeout
-from picofan.link import LinkLost
+from picofan.client import Event
 from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.calibrate import CalibrateScreen
-from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
+from picofan.monitor.controls import (
+    REQUEST_FAILED,
+    Controls,
+    SettingsRequest,
+    changes_text,
+    check,
+    failure_text,
+)
 from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section
 from picofan.monitor.plot import TempPlot
@@ -360,12 +366,8 @@ class MonitorApp(App[int]):
         error: str | None = None
         try:
             reply = self.device.request(cmd, **fields)
-        except DeviceError as e:
-            error = f"refused by the device: {e.reply['msg']}"
-        except (ReplyTimeout, LinkLost) as e:
-            error = f"not acknowledged: {e}"
-        except ValueError as e:
-            error = f"not sent: {e}"
+        except REQUEST_FAILED as e:
+            error = failure_text(e)
         if not get_current_worker().is_cancelled:  # (cancelled: the monitor has quit)
             self.call_from_thread(self.command_done, reply, error)
 
@@ -460,6 +462,9 @@ class MonitorApp(App[int]):
             ("Tab", "into the settings box, and on to the next box"),  # Textual's own keys
             ("Enter", "apply what the boxes hold"),
             *rows(b for b in Controls.BINDINGS if isinstance(b, Binding))]))
+        sections.append(("On the calibration screen (t)", [
+            ("Enter", "take a point: the reference typed, once the bar says stable"),
+            *rows(b for b in CalibrateScreen.BINDINGS if isinstance(b, Binding))]))
         sections.append(("Anywhere", [(self.get_key_display(Binding(
             self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
         return sections

@@ -25,9 +25,8 @@ from textual.worker import get_current_worker
 
 from fanctl.thermistor import ohms_to_c
 from picofan.calibration import CONVERSION, CalibrationError, Fit, History, Point, Settling, fit
-from picofan.client import DeviceError, Disconnected, Event, Rebooted, ReplyTimeout
-from picofan.link import LinkLost
-from picofan.monitor.controls import check
+from picofan.client import Disconnected, Event, Rebooted
+from picofan.monitor.controls import REQUEST_FAILED, check, failure_text
 from picofan.monitor.state import MonitorState
 from picofan.narrate import is_telemetry
 from picofan.values import parse_number
@@ -436,12 +435,8 @@ class CalibrateScreen(Screen[None]):
             self.app.call_from_thread(self.state.acked, reply)
             saved = self.device.request("save")
             self.app.call_from_thread(self.state.acked, saved)
-        except DeviceError as e:
-            error = f"refused by the device: {e.reply['msg']}"
-        except (ReplyTimeout, LinkLost) as e:
-            error = f"not acknowledged: {e}"
-        except ValueError as e:
-            error = f"not sent: {e}"
+        except REQUEST_FAILED as e:
+            error = failure_text(e)
         history = self.history()
         if error is None and history is not None:
             try:
