@@ -256,6 +256,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from picofan.calibrate_cli import cmd_calibrate as calibrate
+
+    return calibrate(args)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Flash, then watch: `esphome run` for the Pico."""
     from picofan.deploy.flash import flash
@@ -315,6 +321,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_monitor)
+    c = device_command("calibrate", "calibrate the thermistor against reference points")
+    c.add_argument("--undo", action="store_true", help="put back the previous calibration")
+    c.set_defaults(func=cmd_calibrate)
     add_deploy_commands(sub)
     c = sub.add_parser("run", help="flash the firmware, then the live monitor")
     add_flash_options(c)

@@ -107,3 +107,11 @@ class Divider:
         r = self.ntc_ohms(t_c)
         i = volts / (r + self.r_fixed)
         return i * i * r
+
+
+def draw_parts(nominal: dict[str, Any], p: AdcParams, seed: int,
+               rng: random.Random) -> tuple[Divider, Rp2040Adc]:
+    """One board's divider and ADC as the virtual Pico draws them for `seed`: the parts
+    from `rng` (the board's random stream, its ADC noise after them), the offset apart."""
+    divider = Divider.from_nominal(nominal, p, rng)
+    return divider, Rp2040Adc(p, rng, draw_offset_lsb(p, seed))

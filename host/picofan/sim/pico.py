@@ -45,7 +45,7 @@ from typing import Any
 
 from fanctl import protocol, sampler, settings, thermistor
 from picofan import micropython
-from picofan.sim.adc import AdcParams, Divider, Rp2040Adc, draw_offset_lsb
+from picofan.sim.adc import AdcParams, draw_parts
 from picofan.sim.chip import Chip, Watchdog
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant, PlantParams
@@ -113,8 +113,7 @@ class VirtualPico:
         self.uid = "%016x" % random.Random(f"unique id {seed}").getrandbits(64)
         self.plant = Plant(plant)
         adc_params = adc or AdcParams()
-        self.divider = Divider.from_nominal(settings.defaults(), adc_params, self.rng)
-        self.adc = Rp2040Adc(adc_params, self.rng, draw_offset_lsb(adc_params, seed))
+        self.divider, self.adc = draw_parts(settings.defaults(), adc_params, seed, self.rng)
         self.port = VirtualSerialPort(link)
         self.cdc = UsbCdc(self.port)
         self.clock = SimClock(speed)
