@@ -274,3 +274,37 @@ async def test_three_baths_push_and_save_then_undo(history_home: Path) -> None:
                 "nothing to undo"))
             await pilot.press("escape")
             await until(pilot, lambda: not isinstance(app.screen, CalibrateScreen))
+
+
+async def test_a_push_the_board_refuses_says_why_and_leaves_no_undo(
+        device: ScriptedDevice) -> None:
+    """The board has the last word: its refusal is shown in its words, and the history
+    keeps no undo for a calibration the board never took."""
+    board = Board(device)
+    async with running(device.path, reply_timeout=3600) as (app, pilot):
+        device.send(hello())
+        await open_screen(pilot, app)
+        await settle(pilot, app, board, 10000.0)
+        await take(pilot, app, "24")
+        await until(pilot, lambda: text(app, "#calib-fit").startswith("fit: offset"))
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmPush))
+        await pilot.press("escape")  # no
+        await until(pilot, lambda: text(app, "#calib-status") == "not pushed: nothing changed")
+        assert not commands(device, "set")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmPush))
+        await pilot.press("y")
+        await until(pilot, lambda: len(commands(device, "set")) == 1)
+        sent = commands(device, "set")[0]
+        assert sent["model"] == "beta" and sent["r0"] != 10000.0
+        # Recorded first: a calibration on its way has its undo on disk.
+        assert History("e6614103e7452d2f").previous() is not None
+        device.send(line(wire.error(sent["id"], "io", "could not write settings: ENOSPC")))
+        await until(pilot, lambda: text(app, "#calib-status").startswith("refused"))
+        assert text(app, "#calib-status") == ("refused by the device: could not write "
+                                              "settings: ENOSPC")
+        assert History("e6614103e7452d2f").previous() is None
+        assert not commands(device, "save")
+        await pilot.press("escape")  # nothing half done: it leaves
+        await until(pilot, lambda: not isinstance(app.screen, CalibrateScreen))

@@ -412,40 +412,49 @@ class CalibrateScreen(Screen[None]):
 
     def confirm(self, question: str, changes: Mapping[str, Any], *, undo: bool) -> None:
         why = check(self.state.settings, dict(changes))
-        if why:
+        history = self.history()
+        if why or history is None:
+            why = why or "no hello from the board yet (its uid keys the undo history)"
             self.say(f"not sent: {why}", "error")
             return
 
         def answered(yes: bool | None) -> None:
-            if yes:
+            if yes and history is not None:
                 self.pushing = True
                 self.say(f"pending: {values_text(changes)} save", "pending")
-                self.push(dict(changes), dict(conversion(self.state.settings or {})), undo)
+                self.push(history, dict(changes), conversion(self.state.settings or {}), undo)
             else:
                 self.say("not pushed: nothing changed", "")
 
         self.app.push_screen(ConfirmPush(question, changes), answered)
 
     @work(thread=True, group="calibrate")
-    def push(self, changes: dict[str, Any], before: dict[str, Any], undo: bool) -> None:
-        """set, then save; then the history, only once the board has both."""
+    def push(self, history: History, changes: dict[str, Any], before: dict[str, Any],
+             undo: bool) -> None:
+        """set, then save. A calibration is recorded first, so one on the board always
+        has its undo on disk (taken back if the board does not have it); an undo is
+        taken off the history once the board has it (as `picofan calibrate`)."""
         error: str | None = None
         try:
-            reply = self.device.request("set", **changes)
-            self.app.call_from_thread(self.state.acked, reply)
-            saved = self.device.request("save")
-            self.app.call_from_thread(self.state.acked, saved)
-        except REQUEST_FAILED as e:
-            error = failure_text(e)
-        history = self.history()
-        if error is None and history is not None:
+            if not undo:
+                history.record(before, conversion({**before, **changes}))
+        except OSError as e:
+            error = f"not sent: the undo history cannot be written ({e})"
+        if error is None:
             try:
-                if undo:
+                reply = self.device.request("set", **changes)
+                self.app.call_from_thread(self.state.acked, reply)
+                saved = self.device.request("save")
+                self.app.call_from_thread(self.state.acked, saved)
+            except REQUEST_FAILED as e:
+                error = failure_text(e)
+            try:
+                # (a failed calibration's record, or an undo the board now has)
+                if (error is None) == undo:
                     history.undone()
-                else:
-                    history.record(before, conversion({**before, **changes}))
             except OSError as e:
-                error = f"pushed and saved, but the undo history was not written: {e}"
+                error = f"{error or 'done on the board'}, but the undo history was not " \
+                        f"updated ({e})"
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.pushed, changes, undo, error)
 
