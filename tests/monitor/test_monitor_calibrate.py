@@ -114,32 +114,36 @@ async def test_settling_then_a_point_and_escape_changes_nothing(device: Scripted
         device.send(hello())
         await open_screen(pilot, app)
         assert "Calibrate the thermistor of e6614103e7452d2f" in text(app, "#calib-title")
-        await pilot.press(*"0", "enter")  # no reading yet: not taken, one line says why
-        await until(pilot, lambda: text(app, "#calib-status").startswith("not taken"))
-        assert "not stable" in text(app, "#calib-status")
+        # Typed before there is a reading: the point waits for the reading to settle.
+        await pilot.press(*"25,2", "enter")
+        await until(pilot, lambda: text(app, "#calib-status").startswith("waiting: 25.2 °C"))
         assert not calibration(app).points
         # A reading that moves never settles; a steady one does, the bar filling.
         for ohms in (12000.0, 11000.0, 10000.0, 9000.0):
             board.tele(ohms)
         await until(pilot, lambda: app.state.lines == 4)
+        assert "then 25.2 °C is taken" in gauge(app)
         seen = await settle(pilot, app, board, 10000.0)
         assert seen[0] < 0.5 and seen[-1] == 1.0 and len(set(seen)) > 3, seen
         assert all(p < 1.0 for p in seen[:-1])
-        assert "10000.0 Ω" in text(app, "#calib-live")
-        box = app.screen.query_one("#calib-reference", Input)
-        assert box.value == "0"  # kept: Enter again takes it once the reading is stable
-        box.value = ""
-        await pilot.press(*"abc", "enter")
-        await until(pilot, lambda: "'abc' is not a number" in text(app, "#calib-status"))
-        box.value = ""
-        await take(pilot, app, "25,2")
+        await until(pilot, lambda: len(calibration(app).points) == 1)
         assert calibration(app).points[0].reference_c == 25.2
         assert calibration(app).points[0].ohms == pytest.approx(10000.0)
+        assert "point 1 taken: 25.2 °C at 10000.0 Ω" in text(app, "#calib-status")
+        assert "10000.0 Ω" in text(app, "#calib-live")
+        await pilot.press(*"abc", "enter")
+        await until(pilot, lambda: "'abc' is not a number" in text(app, "#calib-status"))
         await until(pilot, lambda: text(app, "#calib-fit").startswith("fit: "))
         # A fault restarts the indicator: no point from a broken reading.
+        app.screen.query_one("#calib-reference", Input).value = "30"
         board.tele(None, "open")
         await until(pilot, lambda: "fault" in text(app, "#calib-live"))
         assert "stable" not in gauge(app)
+        await pilot.press("enter")
+        await until(pilot, lambda: "then 30 °C is taken" in gauge(app))
+        await pilot.press("ctrl+r")  # not this one after all
+        await until(pilot, lambda: text(app, "#calib-status") == "30 °C not taken")
+        assert len(calibration(app).points) == 1
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CalibrateScreen))
         assert not commands(device, "set") and not commands(device, "save")

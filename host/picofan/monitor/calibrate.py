@@ -1,6 +1,6 @@
 """The calibration screen (t, or "calibrate the thermistor" in the palette): the
 board's averaged ohms and temperature, a settling indicator, a box for the reference
-thermometer's reading (Enter takes a point once the reading is stable), the points
+thermometer's reading (Enter: the point is taken once the reading is stable), the points
 with their residuals, the fit against the current curve over -20..100 degC or the
 one-line reason it is refused, "push and save" behind one confirmation, and undo.
 Escape leaves it and changes nothing on the board.
@@ -161,7 +161,8 @@ class CalibrateScreen(Screen[None]):
                 tooltip="the fit to the board and into its flash (asks first)"),
         Binding("ctrl+z", "undo", "undo",
                 tooltip="back to the calibration before the last one pushed (asks first)"),
-        Binding("ctrl+r", "drop", "drop point", tooltip="forget the last point taken"),
+        Binding("ctrl+r", "drop", "drop point",
+                tooltip="forget the point waiting to be taken, or else the last one taken"),
     ]
     DEFAULT_CSS = """
     CalibrateScreen {
@@ -224,6 +225,7 @@ class CalibrateScreen(Screen[None]):
         self.found: Fit | None = None
         self.refusal: str | None = None
         self.pushing = False
+        self.waiting: float | None = None  # a reference typed, to take once stable
         self._settling: Settling | None = None
         self._settling_for: dict[str, Any] | None = None  # the conversion it judges by
 
@@ -232,8 +234,8 @@ class CalibrateScreen(Screen[None]):
         yield Static("", id="calib-title", markup=False)
         yield Static("live: waiting for the board", id="calib-live", markup=False)
         yield Static("", id="calib-settling", markup=False)
-        yield Input(placeholder="reference °C (what the thermometer says); Enter takes "
-                    "a point", id="calib-reference", compact=True)
+        yield Input(placeholder="reference °C (what the thermometer says), Enter",
+                    id="calib-reference", compact=True)
         yield Static("", id="calib-status", markup=False)
         with Horizontal(id="calib-tables"):
             yield Static("", id="calib-points")
@@ -245,8 +247,8 @@ class CalibrateScreen(Screen[None]):
         self.query_one("#calib-points").border_title = "points (resid.: fit − ref)"
         self.query_one("#calib-curve").border_title = "fit vs now, -20..100 °C"
         self.query_one("#calib-reference", Input).focus()
-        self.say("hold the bead at a known temperature beside a reference thermometer; "
-                 "type its reading when the bar says stable", "")
+        self.say("hold the bead at a known temperature beside a reference thermometer, "
+                 "type its reading, Enter: taken once the bar says stable", "")
         self.show(self.state)
 
     # -- data in (from the app) -----------------------------------------------------------
@@ -273,6 +275,8 @@ class CalibrateScreen(Screen[None]):
                 settling.add(None if tele["fault"] else tele["ohms"], int(tele["ms"]))
             elif isinstance(event, (Disconnected, Rebooted)):
                 settling.add(None, 0)  # a gap, or a clock started again: start over
+            if self.waiting is not None and settling.stable:
+                self.take_now(self.waiting)
 
     def show(self, state: MonitorState) -> None:
         self.state = state
@@ -302,7 +306,9 @@ class CalibrateScreen(Screen[None]):
                         "by the board's settings (averaged)")
         else:
             live.update(f"live: {tele['ohms']} Ω  ·  averaging…")
-        word = "stable: type the reference, Enter" if settling.stable else "settling"
+        word = ("stable: type the reference, Enter" if settling.stable
+                else "settling" if self.waiting is None
+                else f"settling; then {self.waiting:g} °C is taken")
         gauge.update(f"{bar(settling.progress)} {settling.progress:4.0%}  {word}")
         gauge.set_class(settling.stable, "stable")
 
@@ -356,17 +362,30 @@ class CalibrateScreen(Screen[None]):
         except ValueError as e:
             self.say(f"not taken: {e}", "error")
             return
-        settling = self.settling
-        if settling is None or not settling.stable or settling.ohms is None:
-            self.say("not taken: the reading is not stable yet (wait for the bar)", "error")
-            return
-        self.points.append(Point(reference, settling.ohms))
         event.input.value = ""
+        settling = self.settling
+        if settling is None or not settling.stable:
+            self.waiting = reference
+            self.say(f"waiting: {reference:g} °C is taken once the reading is stable", "pending")
+            self.show_live()
+            return
+        self.take_now(reference)
+
+    def take_now(self, reference: float) -> None:
+        """The point: `reference` and the ohms averaged over the stable window."""
+        settling = self.settling
+        assert settling is not None and settling.ohms is not None
+        self.waiting = None
+        self.points.append(Point(reference, settling.ohms))
         self.say(f"point {len(self.points)} taken: {reference:g} °C at "
                  f"{settling.ohms:.1f} Ω", "ok")
         self.refit()
 
     def action_drop(self) -> None:
+        if self.waiting is not None:
+            self.say(f"{self.waiting:g} °C not taken", "ok")
+            self.waiting = None
+            return
         if not self.points:
             self.say("no point to drop", "error")
             return
