@@ -96,9 +96,16 @@ async def settle(pilot: Pilot[int], app: MonitorApp, board: Board, ohms: float) 
     raise AssertionError(f"never stable: {seen[-5:]}")
 
 
-async def take(pilot: Pilot[int], app: MonitorApp, reference: str) -> None:
+async def take(pilot: Pilot[int], app: MonitorApp, reference: str,
+               board: Board | None = None, ohms: float = 0.0) -> None:
+    """The reference typed, Enter, and the point taken once the reading settles (on
+    the scripted `board`: its telemetry at `ohms` until then)."""
     before = len(calibration(app).points)
     await pilot.press(*reference, "enter")
+    await until(pilot, lambda: calibration(app).waiting is not None
+                or len(calibration(app).points) > before)
+    if board is not None:
+        await settle(pilot, app, board, ohms)
     await until(pilot, lambda: len(calibration(app).points) == before + 1)
 
 
@@ -177,10 +184,8 @@ async def test_a_refused_fit_is_one_line_and_nothing_is_pushed(
     async with running(device.path) as (app, pilot):
         device.send(hello())
         await open_screen(pilot, app)
-        await settle(pilot, app, board, 10000.0)
-        await take(pilot, app, "0")
-        await settle(pilot, app, board, 20000.0)
-        await take(pilot, app, "50")
+        await take(pilot, app, "0", board, 10000.0)
+        await take(pilot, app, "50", board, 20000.0)
         await until(pilot, lambda: text(app, "#calib-fit").startswith("fit refused: "))
         refusal = text(app, "#calib-fit")
         assert "\n" not in refusal and len(refusal) > len("fit refused: ") + 10
@@ -288,8 +293,7 @@ async def test_a_push_the_board_refuses_says_why_and_leaves_no_undo(
     async with running(device.path, reply_timeout=3600) as (app, pilot):
         device.send(hello())
         await open_screen(pilot, app)
-        await settle(pilot, app, board, 10000.0)
-        await take(pilot, app, "24")
+        await take(pilot, app, "24", board, 10000.0)
         await until(pilot, lambda: text(app, "#calib-fit").startswith("fit: offset"))
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmPush))

@@ -306,7 +306,7 @@ class CalibrateScreen(Screen[None]):
                         "by the board's settings (averaged)")
         else:
             live.update(f"live: {tele['ohms']} Ω  ·  averaging…")
-        word = ("stable: type the reference, Enter" if settling.stable
+        word = ("stable" if settling.stable
                 else "settling" if self.waiting is None
                 else f"settling; then {self.waiting:g} °C is taken")
         gauge.update(f"{bar(settling.progress)} {settling.progress:4.0%}  {word}")
@@ -363,13 +363,12 @@ class CalibrateScreen(Screen[None]):
             self.say(f"not taken: {e}", "error")
             return
         event.input.value = ""
-        settling = self.settling
-        if settling is None or not settling.stable:
-            self.waiting = reference
-            self.say(f"waiting: {reference:g} °C is taken once the reading is stable", "pending")
-            self.show_live()
-            return
-        self.take_now(reference)
+        # A window of its own, from now: readings from before the bead reached this
+        # reference (still "stable" at the last one) are not its point.
+        self._settling = None
+        self.waiting = reference
+        self.say(f"waiting: {reference:g} °C is taken once the reading is stable", "pending")
+        self.show_live()
 
     def take_now(self, reference: float) -> None:
         """The point: `reference` and the ohms averaged over the stable window."""
