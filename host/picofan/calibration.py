@@ -191,7 +191,7 @@ def _refuse_bad_curve(points: list[Point], new: dict[str, Any]) -> tuple[float, 
     guess_beta = 3950.0 if len(points) == 1 else (
         math.log(cold.ohms / warm.ohms) / (_inv_t(cold.reference_c) - _inv_t(warm.reference_c)))
     guess_beta = min(max(guess_beta, 1000.0), 10000.0)
-    # Generously past the span's ends (half again the Beta's swing each way).
+    # Generously past the span's ends: three times the ohms at -20, a third of those at 100.
     hi_ohms = curve.c_to_beta_ohms(lo_c, cold.ohms, cold.reference_c, guess_beta) * 3
     lo_ohms = curve.c_to_beta_ohms(hi_c, warm.ohms, warm.reference_c, guess_beta) / 3
     try:
