@@ -32,12 +32,19 @@ from textual.widgets import Footer, Input, RichLog, Static
 from textual.worker import get_current_worker
 
 from picofan import shutdown
-from picofan.client import DeviceError, Event, ReplyTimeout
-from picofan.link import LinkLost
+from picofan.client import Event
 from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
 from picofan.monitor.band import BandPanel
 from picofan.monitor.board import Board, LinkSource, World
-from picofan.monitor.controls import Controls, SettingsRequest, changes_text, check
+from picofan.monitor.calibrate import CalibrateScreen
+from picofan.monitor.controls import (
+    REQUEST_FAILED,
+    Controls,
+    SettingsRequest,
+    changes_text,
+    check,
+    failure_text,
+)
 from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section
 from picofan.monitor.plot import TempPlot
@@ -54,7 +61,7 @@ REFRESH_S = 0.25
 STEP_C = 0.5  # + and - move the setpoint by this much
 MIN_SIZE = (80, 24)  # columns, rows: everything fits from here up
 SIM_ONLY = ("pinch", "fault")  # actions that need the virtual Pico's world
-TO_THE_BOARD = {"nudge", "save", "record"}  # what a replay cannot do
+TO_THE_BOARD = {"nudge", "save", "record", "calibrate"}  # what a replay cannot do
 SETPOINT_KEYS = Binding.Group("setpoint")
 
 
@@ -112,6 +119,8 @@ class MonitorApp(App[int]):
                 tooltip="virtual Pico: a finger on the thermistor / off again"),
         Binding("f", "fault", "fault",
                 tooltip="virtual Pico: disconnect / reconnect the thermistor"),
+        Binding("t", "calibrate", "calibrate the thermistor", show=False,
+                tooltip="calibrate the thermistor against a reference thermometer"),
     ]
     # What the device last reported; bound into the settings box.
     settings: reactive[dict[str, Any] | None] = reactive(None)
@@ -247,9 +256,15 @@ class MonitorApp(App[int]):
         if not self.is_running or not self.main.is_mounted:
             return  # a last tick while the app shuts down
         now = time.monotonic()
+        calibrating = [s for s in self.screen_stack if isinstance(s, CalibrateScreen)]
         for board in self.boards:
-            for event in board.take():
+            events = board.take()
+            for event in events:
                 board.state.apply(event, now)
+            for screen in calibrating:
+                if screen.device is board.device:  # (its board's events, in order)
+                    screen.take(events)
+                    screen.show(board.state)
         if self.board and self.main_shown():
             self.show()
 
@@ -367,12 +382,8 @@ class MonitorApp(App[int]):
         error: str | None = None
         try:
             reply = board.device.request(cmd, **fields)
-        except DeviceError as e:
-            error = f"refused by the device: {e.reply['msg']}"
-        except (ReplyTimeout, LinkLost) as e:
-            error = f"not acknowledged: {e}"
-        except ValueError as e:
-            error = f"not sent: {e}"
+        except REQUEST_FAILED as e:
+            error = failure_text(e)
         if not get_current_worker().is_cancelled:  # (cancelled: the monitor has quit)
             self.call_from_thread(self.command_done, board, reply, error)
 
@@ -454,6 +465,10 @@ class MonitorApp(App[int]):
             return
         self.notify(f"screenshot saved: {saved}")
 
+    def action_calibrate(self) -> None:
+        if not any(isinstance(s, CalibrateScreen) for s in self.screen_stack):
+            self.push_screen(CalibrateScreen(self.device, self.state))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.help_sections()))
 
@@ -470,6 +485,9 @@ class MonitorApp(App[int]):
             ("Tab", "into the settings box, and on to the next box"),  # Textual's own keys
             ("Enter", "apply what the boxes hold"),
             *rows(b for b in Controls.BINDINGS if isinstance(b, Binding))]))
+        sections.append(("On the calibration screen (t)", [
+            ("Enter", "take a point: the reference typed, once the bar says stable"),
+            *rows(b for b in CalibrateScreen.BINDINGS if isinstance(b, Binding))]))
         sections.append(("Anywhere", [(self.get_key_display(Binding(
             self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
         return sections

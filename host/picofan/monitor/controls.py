@@ -18,6 +18,8 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Select, Static
 
 from fanctl import settings as wire_settings
+from picofan.client import DeviceError, ReplyTimeout
+from picofan.link import LinkLost
 from picofan.values import parse_setting
 
 SPEC_ROWS: dict[str, tuple[Any, ...]] = {row[0]: row for row in wire_settings.SPEC}
@@ -61,6 +63,19 @@ def check(current: dict[str, Any] | None, changes: dict[str, Any]) -> str | None
     except wire_settings.Invalid as e:
         return str(e.msg)
     return None
+
+
+# What a command to the device can end in instead of its reply.
+REQUEST_FAILED = (DeviceError, ReplyTimeout, LinkLost, ValueError)
+
+
+def failure_text(e: Exception) -> str:
+    """One line for a command that got no ack (one of REQUEST_FAILED)."""
+    if isinstance(e, DeviceError):
+        return f"refused by the device: {e.reply['msg']}"
+    if isinstance(e, (ReplyTimeout, LinkLost)):
+        return f"not acknowledged: {e}"
+    return f"not sent: {e}"
 
 
 def changes_text(changes: dict[str, Any]) -> str:
