@@ -12,8 +12,11 @@ averaged per sample, converted by fanctl.thermistor), one sample a telemetry sec
 - the fit: picofan.calibration.fit, as pushed;
 - the error at a temperature: the mean of 10 readings (10 s) minus the truth, every
   0.5 degC from 10 to 60.
-A second run without the E11 wide codes (dnl_extra_lsb 0) shows what is left of the
-error after a calibration is theirs: a smooth curve cannot follow 8-LSB steps.
+The firmware moves each read off the E11 wide codes (the setting adc_e11_lsb, 9 LSB by
+default; the virtual Pico's codes are 8 LSB wide). Two more runs show what that buys:
+the same boards with the correction off (adc_e11_lsb 0; a smooth curve cannot follow the
+steps), and an ADC without wide codes (dnl_extra_lsb 0), correction off. Chips differ, so
+two last runs give the firmware's 9 LSB codes 5 and 12 LSB wide.
 
     .venv/bin/python benchmarks/calibration.py [SEEDS]
 """
@@ -74,9 +77,10 @@ def worst_error(board: Board, s: dict[str, Any]) -> float:
     return worst
 
 
-def run(seeds: int, params: AdcParams) -> tuple[list[float], list[float]]:
+def run(seeds: int, params: AdcParams, firmware: dict[str, Any]
+        ) -> tuple[list[float], list[float]]:
     before, after = [], []
-    nominal = settings.defaults()
+    nominal = settings.merge(settings.defaults(), firmware)
     for seed in range(1, seeds + 1):
         board = Board(seed, params)
         before.append(worst_error(board, nominal))
@@ -95,10 +99,20 @@ def main() -> None:
     seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     print(f"calibration: worst |reading - truth| over {SPAN_C[0]:g}..{SPAN_C[1]:g} degC per "
           f"board, {seeds} seeds, 3 points at {', '.join(f'{c:g}' for c in POINTS_C)} degC")
-    for label, params in (("virtual Pico (E11 wide codes, offset, 1 % parts)", AdcParams()),
-                          ("the same without the E11 wide codes",
-                           AdcParams(dnl_extra_lsb=0.0))):
-        before, after = run(seeds, params)
+    no_correction = {"adc_e11_lsb": 0.0}
+    for label, params, firmware in (
+            ("virtual Pico (E11 wide codes, offset, 1 % parts), the firmware's defaults",
+             AdcParams(), {}),
+            ("the same, the firmware's E11 correction off (adc_e11_lsb 0)",
+             AdcParams(), no_correction),
+            ("an ADC without the E11 wide codes, correction off",
+             AdcParams(dnl_extra_lsb=0.0), no_correction),
+            # chips differ: the firmware's 9 LSB against narrower and wider codes
+            ("wide codes 5 LSB wider, the firmware's defaults",
+             AdcParams(dnl_extra_lsb=5.0), {}),
+            ("wide codes 12 LSB wider, the firmware's defaults",
+             AdcParams(dnl_extra_lsb=12.0), {})):
+        before, after = run(seeds, params, firmware)
         print(label)
         print(line("before", before))
         print(line("after", after))
