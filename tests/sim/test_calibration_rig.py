@@ -11,7 +11,7 @@ import picofan_cli
 from polling import until
 
 from device_port import Port
-from fanctl import thermistor
+from fanctl.sampler import Sampler
 from fanctl.settings import defaults
 from picofan.sim.adc import AdcParams, Rp2040Adc, draw_offset_lsb
 from picofan.sim.process import SimProcess
@@ -76,13 +76,16 @@ def test_board_reading_is_off_by_the_parts_and_the_offset(sim: SimProcess, port:
     nominal = defaults()
 
     def board_reads(offset_lsb: float) -> float:
-        # The sim's ADC on its own, averaged long: what the board converts.
+        # The sim's ADC on its own, read by the firmware's sampler (its E11 correction
+        # included) and averaged long: what the board converts.
         adc = Rp2040Adc(AdcParams(), random.Random(0), offset_lsb)
-        n = 4000
-        counts = sum(Rp2040Adc.to_u16(adc.code(ratio)) for _ in range(n)) / n
-        temp, _, _ = thermistor.measure(counts, nominal)
-        assert temp is not None
-        return float(temp)
+        sampler = Sampler(lambda: Rp2040Adc.to_u16(adc.code(ratio)))
+        temps = []
+        for _ in range(125):
+            sampler.sample(nominal)
+            assert sampler.temp is not None
+            temps.append(sampler.temp)
+        return sum(temps) / len(temps)
 
     with_offset, without = board_reads(parts["adc_offset_lsb"]), board_reads(0.0)
     temps = [m["temp"] for m in readings(sim, port, 8)]
