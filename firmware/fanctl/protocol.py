@@ -42,9 +42,12 @@ def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None):
             "id": cmd_id}
 
 
-def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None):
+def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None,
+         wifi="off", rssi=None, mqtt="off"):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
-    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach.
+    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach. wifi: fanctl.wifi's
+    # state ("off" with no wifi.json), rssi in dBm while up; mqtt: the broker session
+    # ("off", "down", "connecting", "up").
     if duty is None:
         duty = 100.0 if fan else 0.0
     return {"type": "tele", "boot": boot, "seq": seq, "ms": ms,
@@ -52,7 +55,8 @@ def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=No
             "ohms": None if ohms is None else round(ohms, 1), "fan": fan,
             "duty": round(duty, 1), "rpm": rpm,
             "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
-            "mode": settings["mode"], "fault": fault}
+            "mode": settings["mode"], "fault": fault, "wifi": wifi, "rssi": rssi,
+            "mqtt": mqtt}
 
 
 def ack(cmd_id, cmd, extra=None):

@@ -27,14 +27,21 @@ _RENAMED = {"ms": "board_ms", "temp": "temp_c", "setpoint": "setpoint_c",
             "hysteresis": "hysteresis_c"}
 TELE_COLUMNS = [_RENAMED.get(name, name) for name in TELE_FIELDS]
 COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS]
-# Columns added since the first picofan logs, and what an older log's row meant by
-# their absence: before protocol 4 the fan was only switched (100 % duty while on) and
-# had no tach. Such logs are read (plot, the monitor's replay), never appended to.
-ADDED_COLUMNS: dict[str, Callable[[dict[str, str]], str]] = {
-    "duty": lambda cells: "100.0" if cells["fan"] == "1" else "0.0",
-    "rpm": lambda cells: "",
+# Columns added since the first picofan logs, each with the protocol that added it and
+# what an older log's row meant by its absence: before protocol 4 the fan was only
+# switched (100 % duty while on) and had no tach; before 5 a board had no Wi-Fi. Such
+# logs are read (plot, the monitor's replay), never appended to.
+ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
+    "duty": (4, lambda cells: "100.0" if cells["fan"] == "1" else "0.0"),
+    "rpm": (4, lambda cells: ""),
+    "wifi": (5, lambda cells: "off"),
+    "rssi": (5, lambda cells: ""),
+    "mqtt": (5, lambda cells: "off"),
 }
-OLDER_COLUMNS = [c for c in COLUMNS if c not in ADDED_COLUMNS]
+# The layouts older picofans wrote, newest first: protocol 4's, then 3's.
+OLDER_LAYOUTS = [[c for c in COLUMNS if ADDED_COLUMNS.get(c, (0,))[0] <= version]
+                 for version in (4, 3)]
+OLDER_COLUMNS = OLDER_LAYOUTS[-1]  # the first picofan logs (protocol 3)
 SOURCES = ("board", "sim")  # a real board over USB, or a virtual Pico
 FSYNC_EVERY_S = 1.0
 
@@ -73,9 +80,10 @@ def _other_columns(path: Path) -> str | None:
         return None  # unreadable: opening it for the log says why
     if header == COLUMNS:
         return None
-    if header == OLDER_COLUMNS:
+    if header in OLDER_LAYOUTS:
+        missing = [c for c in COLUMNS if c not in header]
         return (f"--log {path} is a log from an older picofan (without "
-                f"{', '.join(ADDED_COLUMNS)}): give a new file name")
+                f"{', '.join(missing)}): give a new file name")
     return f"--log {path} holds other columns (not a picofan log): give a new file name"
 
 
@@ -122,12 +130,12 @@ def read_log(path: Path) -> list[Reading]:
 
 
 def read_log_file(path: Path) -> tuple[list[str], list[Reading]]:
-    """read_log, and the columns the file has (COLUMNS, or OLDER_COLUMNS)."""
+    """read_log, and the columns the file has (COLUMNS, or one of OLDER_LAYOUTS)."""
     try:
         with open(path, newline="", encoding="utf-8") as f:
             rows = csv.reader(f)
             header = next(rows, None)
-            if header not in (COLUMNS, OLDER_COLUMNS):
+            if header != COLUMNS and header not in OLDER_LAYOUTS:
                 raise LogReadError(f"{path} is not a picofan log: its first line should "
                                    f"be {','.join(COLUMNS)}")
             readings = [_reading(header, row) for row in rows if len(row) == len(header)]
@@ -145,7 +153,7 @@ _TYPES = dict(wire.MESSAGES["tele"])
 
 def _reading(header: list[str], row: list[str]) -> Reading:
     cells = dict(zip(header, row, strict=True))
-    for column, meant in ADDED_COLUMNS.items():
+    for column, (_, meant) in ADDED_COLUMNS.items():
         if column not in cells:
             cells[column] = meant(cells)
     at = datetime.fromisoformat(cells["host_time"] + cells["utc_offset"])

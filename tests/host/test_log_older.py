@@ -39,7 +39,7 @@ def old_log(tmp_path: Path) -> Path:
 def test_the_recording_is_the_older_layout() -> None:
     header = OLD_LOG.read_text().splitlines()[0].split(",")
     assert header == OLDER_COLUMNS != COLUMNS
-    assert {"duty", "rpm"} == set(COLUMNS) - set(header)
+    assert {"duty", "rpm", "wifi", "rssi", "mqtt"} == set(COLUMNS) - set(header)
 
 
 def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
@@ -48,6 +48,7 @@ def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
     for _, m in readings:
         # a switched fan: full duty while on, and no tach
         assert m["duty"] == (100.0 if m["fan"] else 0.0) and m["rpm"] is None
+        assert (m["wifi"], m["rssi"], m["mqtt"]) == ("off", None, "off")  # USB only then
     assert {m["fan"] for _, m in readings} == {True, False}
     assert [m["fault"] for _, m in readings].count("open") == 4
     assert readings[0][1]["temp"] == 28.151 and readings[0][1]["seq"] == 2
@@ -66,7 +67,8 @@ def test_an_older_log_is_never_appended_to(old_log: Path) -> None:
     done = picofan_cli.run("log", "--sim", "--log", str(old_log), "--count", "1")
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
-    assert "is a log from an older picofan (without duty, rpm): give a new file name" in line
+    assert ("is a log from an older picofan (without duty, rpm, wifi, rssi, mqtt): give a new "
+            "file name") in line
     assert old_log.read_bytes() == before
     assert not old_log.with_suffix(".events.log").exists()  # refused before anything started
 
