@@ -14,7 +14,7 @@
 #   reset_cause() -> str      "power" or "watchdog": why the board last started
 #   unique_id() -> str        the board's own id, 16 hex digits (its flash chip's)
 #   name                      shown in hello
-from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
+from fanctl import FIRMWARE_VERSION, const, control, protocol, settings, wifi
 from fanctl.fan import Fan
 from fanctl.sampler import Sampler
 from fanctl.usb import LineReader, TxQueue
@@ -26,10 +26,14 @@ ERROR = "error"  # the fault name on the wire while an error holds the fan on
 
 
 class App:
-    def __init__(self, board, path=SETTINGS_FILE):
+    def __init__(self, board, path=SETTINGS_FILE, wifi_path=wifi.WIFI_FILE):
         self.board = board
         self.path = path
         self.settings, self.warning = settings.load(path)  # the settings in force
+        # The Wi-Fi config stored (None: USB only), read at boot; a bad file is a
+        # warning and Wi-Fi off. A `wifi` command rewrites the file for the next boot.
+        self.wifi_path = wifi_path
+        self.wifi_config, self.wifi_warning = wifi.load(wifi_path)
         self.stored = None if self.warning else dict(self.settings)  # ...and in the file
         self.controller = control.Controller()
         self.fan = Fan(board)
@@ -69,7 +73,8 @@ class App:
     def hello(self, cmd_id=None):
         self.send(protocol.hello(FIRMWARE_VERSION, self.board.name, self.uid, self.boot,
                                  self.board.reset_cause(), self.settings,
-                                 self.settings == self.stored, self.warning, cmd_id))
+                                 self.settings == self.stored, self.warning, cmd_id,
+                                 wifi.public(self.wifi_config)))
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
@@ -139,13 +144,19 @@ class App:
             self.send(protocol.error(cmd_id, e.code, e.msg))
             return
         except OSError as e:
-            self.send(protocol.error(cmd_id, "io", "could not write settings: %s" % e))
+            self.send(protocol.error(cmd_id, "io", "could not write %s: %s"
+                                     % ("wifi.json" if cmd == "wifi" else "settings", e)))
             return
         self.send(protocol.ack(cmd_id, cmd, extra))
 
     def apply(self, cmd, args):
         if cmd == "ping":
             return {"ms": self.board.ticks_ms()}
+        if cmd == "wifi":
+            return {"wifi": self.store_wifi(args)}
+        if cmd == "get":
+            return {"settings": self.settings, "saved": self.settings == self.stored,
+                    "wifi": wifi.public(self.wifi_config)}
         if cmd in ("set", "reset"):
             self.settings = (settings.merge(self.settings, args) if cmd == "set"
                              else settings.defaults())
@@ -159,6 +170,22 @@ class App:
                 self.stored = dict(self.settings)
             self.warning = None
         return {"settings": self.settings, "saved": self.settings == self.stored}
+
+    def store_wifi(self, args):
+        # {} shows the stored config; {"off": true} removes it; ssid/password/broker(...)
+        # replace it. -> public(config). Takes effect at the next boot.
+        if args:
+            if "off" in args:
+                if args["off"] is not True or len(args) > 1:
+                    raise settings.Invalid("type", "off must be true, and alone")
+                wifi.remove(self.wifi_path)
+                self.wifi_config = None
+            else:
+                config = wifi.check(args)
+                wifi.save(self.wifi_path, config)
+                self.wifi_config = config
+            self.wifi_warning = None
+        return wifi.public(self.wifi_config)
 
     def watchdog(self):
         # Start, retime or stop the hardware watchdog to match the settings.
@@ -184,6 +211,8 @@ class App:
         self.hello()
         if self.warning:
             self.send(protocol.log("warn", self.warning))
+        if self.wifi_warning:
+            self.send(protocol.log("warn", self.wifi_warning))
         self.last_sample_ms = self.next_sample = self.next_tele = self.board.ticks_ms()
         self.watchdog()
 

@@ -4,6 +4,7 @@
 import json
 
 from fake_wlan import BADAUTH, FakeWLAN
+
 from fanctl import wifi
 from fanctl.settings import Invalid
 from support import ScriptedBoard, raises, scratch_path
@@ -186,7 +187,7 @@ def test_access_point_power_cycle():
 
 
 def test_a_join_that_never_ends_times_out():
-    lnk, wlan, board = link(join_ms=10 ** 9)
+    lnk, _wlan, board = link(join_ms=10 ** 9)
     run(lnk, board, wifi.JOIN_TIMEOUT_MS + 500)
     assert lnk.state == "down" and "timed out" in lnk.reason
 
@@ -208,3 +209,87 @@ def test_stop_powers_the_radio_down():
     lnk.stop()
     assert lnk.state == "off" and not wlan.on
     assert run(lnk, board, 5000) == [] and len(wlan.connects) == 1
+
+
+# -- the wifi command and what hello/get show -------------------------------------------
+def wifi_app(wifi_text=None):
+    from fanctl.app import App
+
+    path = scratch_path("wifi.json")
+    if wifi_text is not None:
+        write(path, wifi_text)
+    board = ScriptedBoard()
+    app = App(board, scratch_path("settings.json"), path)
+    app.start()
+    return app, board, path
+
+
+def command(app, msg):
+    from test_app import command as send
+
+    line = json.dumps(msg).encode()
+    return send(app, line), "\n".join(app.board.out)
+
+
+def test_no_wifi_file_is_usb_only():
+    app, board, _ = wifi_app()
+    assert board.messages("hello")[0]["wifi"] is None
+    assert app.wifi_config is None and app.wifi_warning is None
+
+
+def test_wifi_command_stores_and_shows_only_public():
+    app, board, path = wifi_app()
+    board.take()
+    replies, out = command(app, dict(CONFIG, cmd="wifi", id=7))
+    assert SECRET not in out
+    assert replies == [{"type": "ack", "id": 7, "cmd": "wifi",
+                        "wifi": {"ssid": "greenhouse", "broker": "mqtt://192.168.4.2:1884",
+                                 "password_set": True}}]
+    assert wifi.load(path) == (CONFIG, None)
+    got, out = command(app, {"cmd": "get"})
+    assert got[0]["wifi"]["ssid"] == "greenhouse" and SECRET not in out
+    hello, out = command(app, {"cmd": "hello"})
+    assert hello[0]["wifi"]["password_set"] is True and SECRET not in out
+    # The next boot reads it back
+    from fanctl.app import App
+
+    board2 = ScriptedBoard()
+    App(board2, scratch_path("settings.json"), path).start()
+    assert board2.messages("hello")[0]["wifi"]["ssid"] == "greenhouse"
+    assert SECRET not in "\n".join(board2.out)
+
+
+def test_wifi_off_removes_the_file():
+    app, board, path = wifi_app(json.dumps(CONFIG))
+    assert board.messages("hello")[0]["wifi"]["ssid"] == "greenhouse"
+    replies, _ = command(app, {"cmd": "wifi", "off": True})
+    assert replies[0]["type"] == "ack" and replies[0]["wifi"] is None
+    assert wifi.load(path) == (None, None)
+    replies, _ = command(app, {"cmd": "wifi"})
+    assert replies[0]["wifi"] is None
+
+
+def test_refused_wifi_commands_change_nothing_and_never_echo_the_password():
+    app, _board, path = wifi_app(json.dumps(CONFIG))
+    for bad in (dict(CONFIG, password="p" * 65), dict(CONFIG, ssid=""),
+                dict(CONFIG, broker="mqtt://me:" + SECRET + "@host"),
+                {"ssid": "x", "password": SECRET}, {"off": False}, {"off": True, "ssid": "x"},
+                dict(CONFIG, extra=SECRET)):
+        replies, out = command(app, dict(bad, cmd="wifi", id=3))
+        assert len(replies) == 1 and replies[0]["type"] == "error", (bad, replies)
+        assert replies[0]["id"] == 3 and SECRET not in out and "p" * 65 not in out
+        assert wifi.load(path) == (CONFIG, None)
+
+
+def test_bad_wifi_file_is_a_warning_and_wifi_off():
+    app, board, _ = wifi_app('{"ssid": "greenhouse", "password": "' + SECRET + '"')
+    assert board.messages("hello")[0]["wifi"] is None
+    warns = [m["msg"] for m in board.messages("log") if m["level"] == "warn"]
+    assert "wifi.json is not valid JSON: Wi-Fi off" in warns
+    assert SECRET not in "\n".join(board.out)
+    # ...and the loop runs on
+    from support import run_ms
+
+    board.take()
+    run_ms(app, 2000)
+    assert len(board.messages("tele")) == 2
