@@ -8,7 +8,6 @@ import os
 from fanctl import const
 from fanctl.settings import Invalid
 
-WIFI_FILE = "wifi.json"
 MAX_SSID = const(32)  # bytes (802.11)
 MAX_PASSWORD = const(64)  # bytes: a WPA2 passphrase is 8..63, a raw PSK 64 hex digits
 MIN_PASSWORD = const(8)  # ...or "" for an open network
@@ -114,7 +113,7 @@ def public(config):
             "password_set": config["password"] != ""}
 
 
-def load(path=WIFI_FILE):
+def load(path):
     # -> (config or None, warning or None). No file: Wi-Fi off, nothing to say. A bad
     # file: Wi-Fi off and a warning that names what is wrong, never its contents.
     try:
