@@ -180,16 +180,13 @@ class App:
         # {} shows the stored config; {"off": true} removes it; ssid/password/broker(...)
         # replace it. -> public(config). Takes effect at the next boot.
         wifi = _wifi()
-        if args:
-            if "off" in args:
-                if args["off"] is not True or len(args) > 1:
-                    raise settings.Invalid("type", "off must be true, and alone")
-                wifi.remove(self.wifi_path)
-                self.wifi_config = None
-            else:
-                config = wifi.check(args)
-                wifi.save(self.wifi_path, config)
-                self.wifi_config = config
+        config = wifi.request(args)
+        if config is None:
+            wifi.remove(self.wifi_path)
+        elif config:
+            wifi.save(self.wifi_path, config)
+        if config != {}:
+            self.wifi_config = config
             self.wifi_warning = None
         return wifi.public(self.wifi_config)
 

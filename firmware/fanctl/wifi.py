@@ -105,6 +105,16 @@ def check(fields):
     return config
 
 
+def request(fields):
+    # The wifi command's fields -> {} (show what is stored), None (off: remove it) or a
+    # checked config to store; Invalid otherwise. The board's rule, and the host's.
+    if "off" in fields:
+        if fields["off"] is not True or len(fields) > 1:
+            raise Invalid("type", "off must be true, and alone")
+        return None
+    return check(fields) if fields else {}
+
+
 def public(config):
     # What may be shown anywhere (hello, get, the ack, logs): never a password.
     if config is None:

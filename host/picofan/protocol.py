@@ -159,12 +159,11 @@ def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) 
                 e.id = cmd_id
                 raise
     elif cmd == "wifi":
-        if fields and fields != {"off": True}:
-            try:
-                wire_wifi.check(fields)
-            except wire_settings.Invalid as e:
-                e.id = cmd_id
-                raise
+        try:
+            wire_wifi.request(fields)
+        except wire_settings.Invalid as e:
+            e.id = cmd_id
+            raise
     elif fields:
         raise device.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
     # json's spacing, as the board's own json.dumps writes (MAX_LINE counts these bytes).
