@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from picofan_cli import SimCommand
 from polling import until
 
 from picofan.sim import chip as sim_chip
@@ -100,3 +101,22 @@ def test_console_commands_are_checked() -> None:
         assert "ap reboot [S]" in board.command("help")["help"]
     finally:
         board.close()
+
+
+def test_console_as_typed(tmp_path: Path) -> None:
+    # `picofan sim`'s own console, as a person types at it
+    with SimCommand(tmp_path) as sim:
+        assert sim.proc.stdin is not None and sim.proc.stdout is not None
+        replies = []
+        for line in ("wifi down", "wifi up", "ap reboot 600", "ap reboot soon"):
+            sim.proc.stdin.write(line + "\n")
+            sim.proc.stdin.flush()
+            reply = ""
+            while not reply.startswith(("ok:", "error:")):  # past the banner's lines
+                reply = sim.proc.stdout.readline().strip()
+            replies.append(reply)
+        assert replies == ["ok: access point down, board's link down",
+                           "ok: access point up, board's link down",
+                           "ok: access point down, board's link down",
+                           "error: seconds must be a number, not 'soon'"]
+        assert sim.control("status")["state"]["wifi"]["ap"] == "down"

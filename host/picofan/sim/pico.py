@@ -532,6 +532,9 @@ def console(pico: VirtualPico, stream: Any = None) -> None:
             print(r["help"])
         elif "reference_c" in r:
             print(f"reference {r['reference_c']:.3f} C")
+        elif r.get("ok") and line.split()[0].lower() in ("wifi", "ap"):
+            w = r["state"]["wifi"]
+            print(f"ok: access point {w['ap']}, board's link {w['link']}")
         elif r.get("ok"):
             s = r.get("state")
             print(f"ok: bead {s['bead_c']:.2f} C, fan {'ON' if s['fan'] else 'off'} "
