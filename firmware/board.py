@@ -108,5 +108,12 @@ class PicoBoard:
         # The flash chip's 64-bit unique id: what tells two Picos apart on the host.
         return "".join("%02x" % b for b in machine.unique_id())
 
+    def wlan(self):
+        # The station interface, for fanctl.wifi.WifiLink. `network` is imported here,
+        # only when there is a wifi.json: without one the Wi-Fi chip stays unpowered.
+        import network
+
+        return network.WLAN(network.STA_IF)
+
     def reset_cause(self):
         return "watchdog" if machine.reset_cause() == machine.WDT_RESET else "power"

@@ -14,22 +14,31 @@
 #   reset_cause() -> str      "power" or "watchdog": why the board last started
 #   unique_id() -> str        the board's own id, 16 hex digits (its flash chip's)
 #   name                      shown in hello
+import os
+
 from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
 from fanctl.fan import Fan
 from fanctl.sampler import Sampler
 from fanctl.usb import LineReader, TxQueue
 
 SETTINGS_FILE = "settings.json"
+WIFI_FILE = "wifi.json"  # the Wi-Fi credentials and broker (fanctl.wifi), apart from settings
 ERROR_HOLD_MS = const(10000)  # after an unexpected error the fan stays on this long
 ERROR_LOG_EVERY_MS = const(10000)  # a repeating error is logged once per this, with a count
 ERROR = "error"  # the fault name on the wire while an error holds the fan on
 
 
 class App:
-    def __init__(self, board, path=SETTINGS_FILE):
+    def __init__(self, board, path=SETTINGS_FILE, wifi_path=WIFI_FILE):
         self.board = board
         self.path = path
         self.settings, self.warning = settings.load(path)  # the settings in force
+        # The Wi-Fi config stored (None: USB only), read at boot; a bad file is a
+        # warning and Wi-Fi off. A `wifi` command rewrites the file for the next boot.
+        self.wifi_path = wifi_path
+        self.wifi_config = self.wifi_warning = None
+        if _exists(wifi_path):
+            self.wifi_config, self.wifi_warning = _wifi().load(wifi_path)
         self.stored = None if self.warning else dict(self.settings)  # ...and in the file
         self.controller = control.Controller()
         self.fan = Fan(board)
@@ -69,7 +78,8 @@ class App:
     def hello(self, cmd_id=None):
         self.send(protocol.hello(FIRMWARE_VERSION, self.board.name, self.uid, self.boot,
                                  self.board.reset_cause(), self.settings,
-                                 self.settings == self.stored, self.warning, cmd_id))
+                                 self.settings == self.stored, self.warning, cmd_id,
+                                 self.wifi_public()))
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
@@ -139,13 +149,19 @@ class App:
             self.send(protocol.error(cmd_id, e.code, e.msg))
             return
         except OSError as e:
-            self.send(protocol.error(cmd_id, "io", "could not write settings: %s" % e))
+            self.send(protocol.error(cmd_id, "io", "could not write %s: %s"
+                                     % ("wifi.json" if cmd == "wifi" else "settings", e)))
             return
         self.send(protocol.ack(cmd_id, cmd, extra))
 
     def apply(self, cmd, args):
         if cmd == "ping":
             return {"ms": self.board.ticks_ms()}
+        if cmd == "wifi":
+            return {"wifi": self.store_wifi(args)}
+        if cmd == "get":
+            return {"settings": self.settings, "saved": self.settings == self.stored,
+                    "wifi": self.wifi_public()}
         if cmd in ("set", "reset"):
             self.settings = (settings.merge(self.settings, args) if cmd == "set"
                              else settings.defaults())
@@ -159,6 +175,23 @@ class App:
                 self.stored = dict(self.settings)
             self.warning = None
         return {"settings": self.settings, "saved": self.settings == self.stored}
+
+    def store_wifi(self, args):
+        # {} shows the stored config; {"off": true} removes it; ssid/password/broker(...)
+        # replace it. -> public(config). Takes effect at the next boot.
+        wifi = _wifi()
+        config = wifi.request(args)
+        if config is None:
+            wifi.remove(self.wifi_path)
+        elif config:
+            wifi.save(self.wifi_path, config)
+        if config != {}:
+            self.wifi_config = config
+            self.wifi_warning = None
+        return wifi.public(self.wifi_config)
+
+    def wifi_public(self):
+        return None if self.wifi_config is None else _wifi().public(self.wifi_config)
 
     def watchdog(self):
         # Start, retime or stop the hardware watchdog to match the settings.
@@ -184,6 +217,8 @@ class App:
         self.hello()
         if self.warning:
             self.send(protocol.log("warn", self.warning))
+        if self.wifi_warning:
+            self.send(protocol.log("warn", self.wifi_warning))
         self.last_sample_ms = self.next_sample = self.next_tele = self.board.ticks_ms()
         self.watchdog()
 
@@ -253,3 +288,19 @@ class App:
         if self.board.ticks_diff(now, due) >= period:
             due = self.board.ticks_add(now, period)
         return due
+
+
+def _wifi():
+    # fanctl.wifi, imported once there is a wifi.json or a wifi command: a USB-only
+    # board spends no RAM on it (about 7 KB on the unix port).
+    from fanctl import wifi
+
+    return wifi
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+    except OSError:
+        return False
+    return True

@@ -6,15 +6,15 @@ import json
 from fanctl import const
 
 # 2: boot and seq (hello, tele), reset (hello); 3: uid (hello); 4: duty and rpm (tele),
-# the stall fault, the fan settings
-PROTOCOL_VERSION = const(4)
+# the stall fault, the fan settings; 5: the wifi command, wifi (hello, get)
+PROTOCOL_VERSION = const(5)
 MAX_LINE = const(512)  # bytes, newline excluded; longer command lines are refused
 SEQ_MASK = const((1 << 30) - 1)  # telemetry seq wraps here: a small int on the board (no heap)
 MAX_ID = const(32)  # longest string command id, echoed as sent
 
 # Host -> device commands. (The full schema of every message, for validation and the
 # docs, is the host's: picofan.spec.wire.)
-COMMANDS = ("ping", "get", "set", "save", "reset", "hello")
+COMMANDS = ("ping", "get", "set", "save", "reset", "hello", "wifi")
 
 
 class BadCommand(ValueError):
@@ -35,11 +35,12 @@ def encode(msg):
     return json.dumps(msg)
 
 
-def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None):
+def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None, wifi=None):
+    # wifi: fanctl.wifi.public() of the stored Wi-Fi config, None without one
     return {"type": "hello", "fw": fw, "proto": PROTOCOL_VERSION, "board": board, "uid": uid,
             "boot": boot,
             "reset": reset, "settings": settings, "saved": saved, "warning": warning,
-            "id": cmd_id}
+            "wifi": wifi, "id": cmd_id}
 
 
 def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None,
@@ -283,6 +284,6 @@ def decode_command(line):
     if cmd == "set":
         if not msg:
             raise BadCommand("missing", "set needs at least one setting", cmd_id)
-    elif msg:
+    elif msg and cmd != "wifi":  # wifi's fields are fanctl.wifi's to check
         raise BadCommand("unknown_field", "%s takes no fields" % cmd, cmd_id)
     return cmd, cmd_id, msg

@@ -1,4 +1,4 @@
-"""The `picofan` command: ports | ping | get | set | log | monitor | sim, bridge
+"""The `picofan` command: ports | ping | get | set | wifi | log | monitor | sim, bridge
 (picofan.bridge), and flash | run | micropython | repl | reset (picofan.deploy).
 
 Exit codes: 0 ok, 1 the device answered with an error (or a flash failed), 2 bad input on the
@@ -32,6 +32,7 @@ from picofan.narrate import Narrator, record
 from picofan.session import session
 from picofan.uf2 import Uf2Error
 from picofan.values import parse_setting
+from picofan.wifi_cli import add_command as add_wifi_command
 
 OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
 MAX_TIMEOUT_S = 3600.0
@@ -363,6 +364,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--save", action="store_true", help="also store them on the board")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_set)
+    add_wifi_command(device_command)
     c = device_command("log", "stream readings to the terminal and a CSV file")
     c.add_argument("--all", action="store_true",
                    help="every board, now or later (real and virtual), a CSV each in --dir "

@@ -15,6 +15,7 @@ import orjson
 
 from fanctl import protocol as device
 from fanctl import settings as wire_settings
+from fanctl import wifi as wire_wifi
 from picofan.spec import wire
 
 MAX_LINE = 64 * 1024  # a device line longer than this is noise, not a message
@@ -41,8 +42,8 @@ class DeviceText:
 
 
 # Fields a protocol version added, by message: a message without one is older firmware's,
-# not a broken one. (3: the board's uid; 4: the fan's duty and rpm.)
-ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4}
+# not a broken one. (3: the board's uid; 4: the fan's duty and rpm; 5: Wi-Fi.)
+ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4, ("hello", "wifi"): 5}
 OUTDATED = (f"the board's firmware is older than protocol {device.PROTOCOL_VERSION}, which "
             "this picofan reads: its messages are ignored; update it with `picofan flash`")
 
@@ -87,6 +88,13 @@ def validate(msg: dict[str, Any]) -> str | None:
             return f"tele.fault {msg['fault']!r} is not a known fault"
         if msg["fault"] is None and msg["temp"] is None:
             return "tele without temp and without a fault"
+    if isinstance(msg.get("wifi"), dict):
+        shown = msg["wifi"]
+        for name, code in wire.WIFI_PUBLIC:
+            if type(shown.get(name)) not in _TYPES[code]:
+                return f"{kind}.wifi.{name} is missing or has a bad value"
+        if len(shown) != len(wire.WIFI_PUBLIC):
+            return f"{kind}.wifi has unknown fields"
     if kind == "log" and msg["level"] not in wire.LEVELS:
         return f"log.level {msg['level']!r} is not a known level"
     if isinstance(msg.get("settings"), dict):
@@ -150,6 +158,12 @@ def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) 
             except wire_settings.Invalid as e:
                 e.id = cmd_id
                 raise
+    elif cmd == "wifi":
+        try:
+            wire_wifi.request(fields)
+        except wire_settings.Invalid as e:
+            e.id = cmd_id
+            raise
     elif fields:
         raise device.BadCommand("unknown_field", f"{cmd} takes no fields", cmd_id)
     # json's spacing, as the board's own json.dumps writes (MAX_LINE counts these bytes).

@@ -95,3 +95,37 @@ def test_any_json_object_parses_without_exception(msg: dict) -> None:
     except ValueError:
         return
     assert isinstance(parse_line(raw), Message | DeviceText)
+
+
+def test_wifi_in_hello_and_acks_is_checked() -> None:
+    s = defaults()
+    shown = {"ssid": "greenhouse", "broker": "mqtt://10.0.0.2", "password_set": True}
+    hello = wire.hello("0.1.0", "b", "e6614103e7452d2f", "0000b007", "power", s, True, None,
+                       None, shown)
+    assert isinstance(parse_line(line(hello)), Message)
+    assert isinstance(parse_line(line(wire.ack(1, "wifi", {"wifi": shown}))), Message)
+    for bad in ({**shown, "password": "correct horse"}, {**shown, "password_set": "yes"},
+                {"ssid": "greenhouse"}):
+        parsed = parse_line(line({**hello, "wifi": bad}))
+        assert isinstance(parsed, DeviceText) and "hello.wifi" in parsed.reason, bad
+    older = {k: v for k, v in hello.items() if k != "wifi"}
+    parsed = parse_line(line(older))
+    assert isinstance(parsed, DeviceText) and parsed.outdated
+
+
+def test_wifi_command_is_checked_before_sending() -> None:
+    ok = encode_command("wifi", 2, ssid="greenhouse", password="correct horse",
+                        broker="mqtt://10.0.0.2:1883")
+    assert decode_command(ok[:-1])[0] == "wifi"
+    assert decode_command(encode_command("wifi", 3, off=True)[:-1]) == ("wifi", 3, {"off": True})
+    for fields, code in (({"ssid": "greenhouse"}, "missing"),
+                         ({"ssid": "g", "password": "correct horse", "broker": "x"}, "type"),
+                         ({"off": False}, "type"), ({"off": True, "ssid": "g"}, "type")):
+        try:
+            encode_command("wifi", 1, **fields)
+        except ValueError as e:
+            assert (getattr(e, "code", None), getattr(e, "id", None)) == (code, 1), e
+            assert "correct horse" not in str(e)
+        else:
+            raise AssertionError(f"{fields} was encoded")
+    assert schema.ACK_FIELDS["wifi"] == ("wifi",)

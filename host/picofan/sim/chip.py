@@ -5,7 +5,7 @@ The firmware (fanctl) and `chip/simboard.py` run in MicroPython; everything that
 is hardware stays here in the simulator, behind the board edge:
 - requests come on the chip's fd 3 and replies go to its fd 4, one text line each
   (`chip/simboard.py` lists them): ADC reads, pin changes, waits, USB writes,
-  the watchdog;
+  the watchdog, the Wi-Fi link (`wlan.py`);
 - serial input reaches the chip's stdin through a relay that models the USB port:
   a 0x03 byte sends SIGINT (MicroPython raises KeyboardInterrupt on arrival, as
   the rp2 port does) and empties what was waiting;
@@ -254,6 +254,8 @@ class Chip:
             pico.watchdog.feed(clock.ms)
         elif verb == b"S":
             pico.watchdog.running = False
+        elif verb == b"N":  # the radio (network.WLAN): sim/wlan.py
+            reply = pico.wifi.request(args[0], args[1:-1], clock.ms)
         elif verb == b"B":
             reply = [pico.reset_cause, pico.rng.getrandbits(32),
                      1 if clock.speed > 0 else 0, pico.uid]

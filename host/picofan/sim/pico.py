@@ -19,6 +19,10 @@ from its control socket (a Unix socket; one reply line of JSON per command):
                                  port goes away (once the host has read what was
                                  sent, or after 1 s) and the firmware restarts after
     reset                        press reset: the firmware restarts
+    wifi down | wifi up          the board's Wi-Fi network goes out of range (the link
+                                 drops, joins fail) until `wifi up`
+    ap reboot [S]                the access point power-cycles: gone for S seconds
+                                 (default 10), then back
     at S COMMAND                 run COMMAND when the board's clock reaches S seconds
     pause | resume               freeze the board's clock (and the firmware) / go on
     mark                         start counting the loop's timing (status: loop) anew
@@ -51,6 +55,7 @@ from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
 from picofan.sim.usb_cdc import UsbCdc
+from picofan.sim.wlan import AP_REBOOT_S, SimWifi
 
 BANNER = (f"MicroPython v{micropython.VERSION} on {micropython.BUILD_DATE}; "
           "Raspberry Pi Pico W with RP2040 (virtual)",
@@ -118,6 +123,7 @@ class VirtualPico:
         self.cdc = UsbCdc(self.port)
         self.clock = SimClock(speed)
         self.watchdog = Watchdog()
+        self.wifi = SimWifi(seed)
         self.flash = Path(flash_dir or tempfile.mkdtemp(prefix="picofan-flash-"))
         self.flash.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
@@ -163,7 +169,7 @@ class VirtualPico:
         arity = {"pinch": 0, "release": 0, "fault": 1, "stall": 0, "unstall": 0,
                  "ambient": 1, "heat": 1, "bath": 1, "reference": 0,
                  "unplug": (0, 1), "reset": 0, "pause": 0, "resume": 0, "status": 0,
-                 "help": 0, "hang": 0, "mark": 0}
+                 "help": 0, "hang": 0, "mark": 0, "wifi": 1, "ap": (1, 2)}
         if verb not in arity:
             raise ControlError(f"unknown command {verb!r}; try help")
         n = arity[verb]
@@ -180,6 +186,13 @@ class VirtualPico:
             _number(args[0], "bath", -30, 100)
         if verb == "unplug" and args:
             _number(args[0], "seconds", 0, 3600)
+        if verb == "wifi" and args[0].lower() not in ("down", "up"):
+            raise ControlError("wifi down|up")
+        if verb == "ap":
+            if args[0].lower() != "reboot":
+                raise ControlError("ap reboot [S]")
+            if len(args) > 1:
+                _number(args[1], "seconds", 0, 3600)
 
     def _apply(self, verb: str, args: list[str]) -> dict[str, Any]:
         if verb == "pinch":
@@ -212,6 +225,10 @@ class VirtualPico:
             self.pending = ("reset", 0.0)
         elif verb == "hang":
             self.hang_requested = True
+        elif verb == "wifi":
+            self.wifi.set_down(args[0].lower() == "down")
+        elif verb == "ap":
+            self.wifi.ap_reboot(self.clock.ms, float(args[1]) if len(args) > 1 else AP_REBOOT_S)
         elif verb == "mark":
             self.stats = LoopStats()
         elif verb == "pause":
@@ -248,7 +265,7 @@ class VirtualPico:
             "host_attached": self.port.host_attached(),
             "dropped_bytes": self.cdc.dropped_bytes, "paused": not self.running.is_set(),
             "tele_sent": self.tele_sent, "tele_ms_sum": self.tele_ms_sum,
-            "loop": self.stats.report(),
+            "loop": self.stats.report(), "wifi": self.wifi.state(self.clock.ms),
         }
 
     # -- the hardware, as the chip uses it (chip.py) ------------------------------------
@@ -515,6 +532,9 @@ def console(pico: VirtualPico, stream: Any = None) -> None:
             print(r["help"])
         elif "reference_c" in r:
             print(f"reference {r['reference_c']:.3f} C")
+        elif r.get("ok") and line.split()[0].lower() in ("wifi", "ap"):
+            w = r["state"]["wifi"]
+            print(f"ok: access point {w['ap']}, board's link {w['link']}")
         elif r.get("ok"):
             s = r.get("state")
             print(f"ok: bead {s['bead_c']:.2f} C, fan {'ON' if s['fan'] else 'off'} "

@@ -12,7 +12,7 @@ from fanctl import app, fan, sampler, thermistor
 MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "hello": (("fw", "s"), ("proto", "i"), ("board", "s"), ("uid", "s"), ("boot", "s"),
               ("reset", "s"),
-              ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("id", "x?")),
+              ("settings", "o"), ("saved", "b"), ("warning", "s?"), ("wifi", "o?"), ("id", "x?")),
     "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
              ("ohms", "f?"), ("fan", "b"), ("duty", "f"), ("rpm", "i?"), ("setpoint", "f"),
              ("hysteresis", "f"), ("mode", "s"), ("fault", "s?"), ("wifi", "s"),
@@ -22,8 +22,12 @@ MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "log": (("level", "s"), ("msg", "s")),
 }
 # Extra fields on an ack, by command.
-ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved"), "set": ("settings", "saved"),
-              "save": ("settings", "saved"), "reset": ("settings", "saved")}
+ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved", "wifi"),
+              "set": ("settings", "saved"), "save": ("settings", "saved"),
+              "reset": ("settings", "saved"), "wifi": ("wifi",)}
+# The stored Wi-Fi config as the board shows it (hello.wifi, get's and wifi's acks; null
+# without one): fanctl.wifi.public(), never a password.
+WIFI_PUBLIC = (("ssid", "s"), ("broker", "s"), ("password_set", "b"))
 
 # Every fault the board reports in tele.fault, and what it means to a user. The names
 # are the firmware's own constants; every fault drives the fan

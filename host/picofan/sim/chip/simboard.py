@@ -27,6 +27,7 @@ class SimBoard:
         self._room = 0
         self._fan = None
         self._led = None
+        self._wlan = None
         # The board's clock: the simulator's ms at the last reply, plus the time this
         # process has run since (its compute time is charged, unless speed is 0).
         self._v = 0
@@ -139,6 +140,12 @@ class SimBoard:
     def watchdog_stop(self):
         self._tell("S")
 
+    # -- network.WLAN(network.STA_IF): the radio, whose link the simulator controls ----------
+    def wlan(self):
+        if self._wlan is None:
+            self._wlan = SimWLAN(self)
+        return self._wlan
+
     def random32(self):
         return self._rand
 
@@ -147,3 +154,49 @@ class SimBoard:
 
     def unique_id(self):
         return self._uid
+
+
+class SimWLAN:
+    # The network.WLAN subset fanctl.wifi uses. The simulator decides the link
+    # (host/picofan/sim/wlan.py): the SSID and password stay in this process.
+    # Sockets are the host's own and stay real whatever the link says.
+    def __init__(self, board):
+        self._board = board
+        self._on = False
+
+    def active(self, on=None):
+        if on is None:
+            return self._on
+        self._on = bool(on)
+        self._board._ask("N a %d" % self._on)
+        return None
+
+    def config(self, pm=None):
+        if pm is not None:
+            self._board._ask("N p %d" % pm)
+
+    def connect(self, ssid, key):
+        if self._board._ask("N c")[0] != b"1":
+            raise OSError("wifi not active")  # as the Pico W's connect() before active(True)
+
+    def disconnect(self):
+        self._board._ask("N d")
+
+    def status(self, what=None):
+        words = self._board._ask("N s")
+        if what == "rssi":
+            if int(words[0]) != 3:
+                raise OSError("not connected")
+            return int(words[1])
+        if what is not None:
+            raise ValueError("unknown status param")
+        return int(words[0])
+
+    def isconnected(self):
+        return self.status() == 3
+
+    def ifconfig(self):
+        # The address the simulated access point hands out; connections use the host's.
+        if self.status() == 3:
+            return ("192.168.4.23", "255.255.255.0", "192.168.4.1", "192.168.4.1")
+        return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
