@@ -99,6 +99,7 @@ class MQTTClient:
         self.last_error = "not started"  # why it went down; "" since start() until then
         self.inflight = {}  # packet id -> topic (filter) of a QoS 1 publish or a subscribe
         self.received = 0  # PUBLISH packets dispatched
+        self.pings = 0  # PINGRESPs received
         self.skipped = 0  # PUBLISH packets over rx_size, dropped unread
         self.sock = None
         self.poller = None
@@ -401,6 +402,7 @@ class MQTTClient:
             if size:
                 raise _Malformed("PINGRESP")
             self.ping_out = False
+            self.pings += 1
         else:
             raise _Malformed("unexpected packet type %d" % (kind >> 4))
         self._consume(end)
