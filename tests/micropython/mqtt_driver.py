@@ -7,7 +7,7 @@ import json
 import select
 import sys
 
-from fanctl.mqtt import MQTTClient
+from fanctl.mqtt import DNSResolver, MQTTClient
 
 
 def emit(event):
@@ -33,8 +33,8 @@ def command(client, cmd, counts):
         return True
     if do == "stats":
         return {"polls": counts[0], "state": client.state, "error": client.last_error,
-                "inflight": len(client.inflight), "received": client.received, "pings": client.pings,
-                "skipped": client.skipped}
+                "inflight": len(client.inflight), "received": client.received,
+                "pings": client.pings, "skipped": client.skipped}
     if do == "mem":
         gc.collect()
         return {"free": gc.mem_free(), "alloc": gc.mem_alloc()}
@@ -43,6 +43,9 @@ def command(client, cmd, counts):
 
 def main():
     args = json.loads(sys.argv[1])
+    dns = args.pop("dns", None)  # DNSResolver's keyword arguments, for resolve=
+    if dns:
+        args["resolve"] = DNSResolver(**dns)
     gc.collect()
     client = MQTTClient(on_message=on_message, **args)
     stdin = select.poll()
