@@ -406,9 +406,10 @@ class MQTTClient:
         # One read per poll (at most the free part of rx), then every whole packet in it.
         sock = self.sock
         assert sock is not None
-        free = len(self.rx) - self.rx_len
+        have = self.rx_len
         try:
-            n = sock.readinto(self.rx_view[self.rx_len:], free)
+            # (a memoryview slice is a heap object: only when a packet is half in)
+            n = sock.readinto(self.rx_view[have:] if have else self.rx, len(self.rx) - have)
         except OSError as e:
             if e.args[0] in _EAGAIN:
                 return
@@ -582,7 +583,9 @@ class MQTTClient:
             return
         while self.tx_head < self.tx_tail:
             try:
-                n = self.sock.send(self.tx_view[self.tx_head:self.tx_tail])
+                # MicroPython's stream write(buf, offset, length): no slice to allocate
+                n = self.sock.write(self.tx, self.tx_head,  # type: ignore[call-arg]
+                                    self.tx_tail - self.tx_head)
             except OSError as e:
                 if e.args[0] in _EAGAIN:
                     return
