@@ -263,37 +263,42 @@ def device(uid, hello, settings, availability):
     )
 
 
-def _write(out, value):
-    # JSON of a value (pairs: an object) onto the list of text pieces `out`.
+def _write(out, value, close=True):
+    # JSON of a value (pairs: an object) onto the text stream `out`, a little at a time.
     if type(value) is tuple:
         sep = "{"
         for key, item in value:
-            out.append(sep + json.dumps(key) + ":")
+            out.write(sep)
+            json.dump(key, out)
+            out.write(":")
             _write(out, item)
             sep = ","
-        out.append("{}" if sep == "{" else "}")
+        if close:
+            out.write("{}" if sep == "{" else "}")
     elif type(value) is list:
         sep = "["
         for item in value:
-            out.append(sep)
+            out.write(sep)
             _write(out, item)
             sep = ","
-        out.append("[]" if sep == "[" else "]")
+        out.write("[]" if sep == "[" else "]")
     else:
-        out.append(json.dumps(value))
+        json.dump(value, out)
 
 
 def write_discovery(out, uid, hello, settings, availability):
-    # The board's one device-discovery config (retained on config_topic) as JSON text
-    # pieces appended to `out` ("".join(out) is the payload), one entity at a time.
-    _write(out, device(uid, hello, settings, availability))
-    out[-1] = ',"cmps":'  # (the device's closing brace: cmps goes inside)
-    sep = "{"
+    # The board's one device-discovery config (retained on config_topic) as JSON onto
+    # the text stream `out` (io.StringIO: its getvalue() is the payload), one entity at
+    # a time: only the text is ever whole in RAM.
+    _write(out, device(uid, hello, settings, availability), False)
+    sep = ',"cmps":{'
     for key in ENTITIES:
-        out.append(sep + json.dumps(key) + ":")
+        out.write(sep)
+        json.dump(key, out)
+        out.write(":")
         _write(out, component(uid, key, settings))
         sep = ","
-    out.append("}}")
+    out.write("}}")
 
 
 def discovery_changes(settings):

@@ -4,6 +4,7 @@
 # Never waits: every publish goes into the client's bounded buffer or is dropped (the
 # client says which); what must get through (the discovery config, online, the
 # subscriptions) is tried again on the next call until the client takes it.
+import io
 import json
 
 from fanctl import const, ha
@@ -53,10 +54,10 @@ class HomeAssistant:
     def _announce(self):
         client = self.client
         if self.todo & _CONFIG:
-            out = []
+            out = io.StringIO()
             ha.write_discovery(out, self.uid, self.hello, self.settings,
                                [ha.topic(self.uid, "availability")])
-            payload = "".join(out)
+            payload = out.getvalue()
             out = None
             if client.publish(self.config_topic, payload, True, 1):
                 self.todo &= ~_CONFIG
