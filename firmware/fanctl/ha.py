@@ -146,6 +146,8 @@ def _value_tpl(name):
 
 def _number(uid, name, label, unit, step, device_class=None):
     row = _ROW[name]
+    if len(row) != 4:
+        raise KeyError(name)  # (not a number setting)
     pairs = _head(uid, "number", label, name) + (
         ("cmd_t", topic(uid, "set/" + name)), _value_tpl(name), ("min", row[2]),
         ("max", row[3]), ("step", 1 if type(row[1]) is int else step), ("mode", "box"),
@@ -159,8 +161,11 @@ def _number(uid, name, label, unit, step, device_class=None):
 
 
 def _select(uid, name, label, category=None):
+    words = _ROW[name][2]
+    if type(words) is not tuple:
+        raise KeyError(name)  # (not a setting of words)
     pairs = _head(uid, "select", label, name) + (
-        ("cmd_t", topic(uid, "set/" + name)), _value_tpl(name), ("ops", list(_ROW[name][2])))
+        ("cmd_t", topic(uid, "set/" + name)), _value_tpl(name), ("ops", list(words)))
     if category:
         pairs += (("ent_cat", category),)
     return pairs
