@@ -68,7 +68,7 @@ def micropython_table() -> str:
 
 
 def ha_entities_table() -> str:
-    """The entities picofan bridge announces for each board (picofan.bridge.ha)."""
+    """The entities a board has in Home Assistant (fanctl.ha, through picofan.bridge.ha)."""
     from picofan.bridge import ha
 
     rows = ["| entity (`cmps` key) | platform | device class | category | values | from | "
