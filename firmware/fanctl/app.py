@@ -34,7 +34,7 @@ class App:
         self.path = path
         self.settings, self.warning = settings.load(path)  # the settings in force
         # The Wi-Fi config stored (None: USB only), read at boot; a bad file is a
-        # warning and Wi-Fi off. A `wifi` command rewrites the file for the next boot.
+        # warning and Wi-Fi off. A `wifi` command rewrites the file and takes effect at once.
         self.wifi_path = wifi_path
         self.wifi_config = self.wifi_warning = None
         if _exists(wifi_path):
@@ -58,6 +58,7 @@ class App:
         self.error_log_ms = 0  # time until the next error may be logged
         self.blink_ms = 0
         self.watchdog_ms = 0  # the watchdog's timeout in force, 0: not running
+        self.net = None  # fanctl.net.Net while there is a Wi-Fi config (start_net)
         self.last_sample_ms = self.next_sample = self.next_tele = 0  # set by start()
         # Which boot this is, and a per-boot telemetry counter: the host sees
         # restarts and counts lost lines from these alone.
@@ -101,11 +102,18 @@ class App:
 
     def status_led(self, dt_ms):
         # Heartbeat (100 ms on per second) when healthy, fast blink on a fault.
-        self.blink_ms = (self.blink_ms + dt_ms) % 1000
+        # With Wi-Fi: a slow blink (500 ms) while joining, a double heartbeat while the
+        # network or the broker is down; the plain heartbeat once both are up.
+        self.blink_ms = ms = (self.blink_ms + dt_ms) % 1000
+        net = self.net
         if self.fault:
-            self.board.led((self.blink_ms // 100) % 2 == 0)
+            self.board.led((ms // 100) % 2 == 0)
+        elif net is None or net.mqtt == "up":
+            self.board.led(ms < 100)
+        elif net.wifi == "joining":
+            self.board.led(ms < 500)
         else:
-            self.board.led(self.blink_ms < 100)
+            self.board.led(ms < 100 or 200 <= ms < 300)
 
     def fail_safe(self, exc):
         # Whatever went wrong, the fan goes on and telemetry goes on saying so.
@@ -178,7 +186,8 @@ class App:
 
     def store_wifi(self, args):
         # {} shows the stored config; {"off": true} removes it; ssid/password/broker(...)
-        # replace it. -> public(config). Takes effect at the next boot.
+        # replace it. -> public(config). Takes effect at once: the old session (if any)
+        # closes, the new one starts on the next pass of the loop.
         wifi = _wifi()
         config = wifi.request(args)
         if config is None:
@@ -188,7 +197,43 @@ class App:
         if config != {}:
             self.wifi_config = config
             self.wifi_warning = None
+            self.stop_net()
+            self.start_net()
         return wifi.public(self.wifi_config)
+
+    # -- the network (only with a wifi.json) -------------------------------
+    def start_net(self):
+        if self.wifi_config is not None:
+            from fanctl.net import Net  # (never loaded on a USB-only board)
+
+            self.identity = {"fw": FIRMWARE_VERSION, "board": self.board.name}
+            self.net_log_at = None  # when the next network error may be logged (None: now)
+            self.net = Net(self.board, self.wifi_config, self.uid, self.apply, self.note)
+
+    def stop_net(self):
+        net, self.net = self.net, None
+        if net is not None:
+            net.stop()
+
+    def note(self, level, text):
+        self.send(protocol.log(level, text))
+
+    def network(self, tele):
+        # After the sample and the USB telemetry, never before them: bounded work on
+        # Wi-Fi, MQTT and Home Assistant. A fault in it is the network's, not the fan's:
+        # logged (once per ERROR_LOG_EVERY_MS), the fan and sampling go on as they were.
+        try:
+            if tele is not None:
+                self.net.tele(tele, self.settings)
+            self.net.poll(self.identity, self.settings)
+        except Exception as e:
+            now = self.board.ticks_ms()
+            if self.net_log_at is None or self.board.ticks_diff(now, self.net_log_at) >= 0:
+                self.net_log_at = self.board.ticks_add(now, ERROR_LOG_EVERY_MS)
+                try:
+                    self.note("error", "network: %s: %s" % (type(e).__name__, e))
+                except Exception:
+                    pass
 
     def wifi_public(self):
         return None if self.wifi_config is None else _wifi().public(self.wifi_config)
@@ -221,6 +266,11 @@ class App:
             self.send(protocol.log("warn", self.wifi_warning))
         self.last_sample_ms = self.next_sample = self.next_tele = self.board.ticks_ms()
         self.watchdog()
+        try:
+            self.start_net()
+        except Exception as e:  # (a bad broker URL is caught by load; this is the rest)
+            self.net = None
+            self.fail_safe(e)
 
     def tick(self):
         # One pass: take input until the next sample is due, sample and report when due,
@@ -228,6 +278,7 @@ class App:
         # it sampled. Nothing the loop raises stops sampling or telemetry.
         board = self.board
         sampled = False
+        tele = None
         try:
             if self.watchdog_ms:
                 board.watchdog_feed()
@@ -250,12 +301,17 @@ class App:
                 if board.ticks_diff(now, self.next_tele) >= 0:
                     self.next_tele = self._next(self.next_tele, self.settings["interval_ms"],
                                                 now)
-                    self.send(protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
-                                            self.ohms, self.controller.fan, self.settings,
-                                            self.fault, self.fan.duty, self.fan.rpm))
+                    net = self.net
+                    tele = protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
+                                         self.ohms, self.controller.fan, self.settings,
+                                         self.fault, self.fan.duty, self.fan.rpm,
+                                         *((net.wifi, net.rssi, net.mqtt) if net else ()))
+                    self.send(tele)
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)
+        if self.net is not None:
+            self.network(tele)
         try:
             self.out.pump()
             wait = board.ticks_diff(self.next_sample, board.ticks_ms())
@@ -277,6 +333,10 @@ class App:
             self.board.watchdog_stop()
             self.full_power()
             self.board.led(False)
+            try:
+                self.stop_net()
+            except Exception:
+                pass
             try:
                 self.send(protocol.log("info", "stopped; fan left on"))
             except Exception:

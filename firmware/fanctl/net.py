@@ -23,9 +23,10 @@ class Net:
         host, port = wifi.broker_address(config["broker"])
         # A broker by name is looked up without waiting (the DNS server DHCP gave).
         self.dns = None if is_ip(host) else DNSResolver(None, board)
+        self.will = ha.will(uid)
         self.client = MQTTClient(
             "picofan-" + uid, host, port, config.get("user") or None,
-            config.get("broker_password") or None, KEEPALIVE_S, ha.will(uid),
+            config.get("broker_password") or None, KEEPALIVE_S, self.will,
             self._message, board, resolve=self.dns)
         self.ha = HomeAssistant(self.client, uid, apply, board)
         self.retry_ms = RETRY_FIRST_MS
@@ -93,6 +94,12 @@ class Net:
             self.ha.state(msg, settings)
 
     def stop(self):
-        # Wi-Fi off (wifi.json removed): leave cleanly and power the radio down.
-        self.client.close()
+        # Wi-Fi off, or the loop stopped: offline for Home Assistant (a clean DISCONNECT
+        # would drop the will that says so), then leave and power the radio down.
+        client = self.client
+        if client.state == "up":
+            topic, payload, retain, qos = self.will
+            client.publish(topic, payload, retain, qos)
+            client.poll()  # (writes what the socket takes now; never waits)
+        client.close()
         self.link.stop()

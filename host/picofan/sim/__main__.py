@@ -10,10 +10,15 @@ import sys
 import tempfile
 import threading
 
+from fanctl import wifi
+from fanctl.app import WIFI_FILE
+from fanctl.settings import Invalid
 from picofan import ports
 from picofan.sim.chip import micropython
 from picofan.sim.pico import VirtualPico, console
 from picofan.sim.serial_port import PathInUse, ours_or_free
+
+SIM_SSID = "picofan-sim"  # the simulated access point takes any name and any password
 
 
 def parser() -> argparse.ArgumentParser:
@@ -35,6 +40,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--unlisted", action="store_true",
                    help="do not register: other picofan tools (ports, log --all, monitor "
                         "--all, bridge --all) do not find it (a command's own --sim)")
+    p.add_argument("--wifi", action="store_true",
+                   help="Wi-Fi on: the board joins the simulated access point and publishes "
+                        "to Home Assistant over MQTT by itself (with --broker; docs/wifi.md)")
+    p.add_argument("--broker", default=None, metavar="mqtt://HOST[:PORT]",
+                   help="the MQTT broker the board talks to, with --wifi")
     p.add_argument("--ready-json", action="store_true",
                    help="print one JSON line describing the device, then only serve "
                         "(no console): for programs that start the simulator")
@@ -45,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.speed < 0:
         parser().error("--speed must be 0 or more")
+    wifi_config = None
+    if args.wifi != bool(args.broker):
+        parser().error("--wifi and --broker mqtt://HOST[:PORT] go together")
+    if args.wifi:
+        try:
+            wifi_config = wifi.check({"ssid": SIM_SSID, "password": "", "broker": args.broker})
+        except Invalid as e:
+            parser().error(f"--broker: {e.msg}")
     control = args.control or os.path.join(tempfile.gettempdir(),
                                            f"picofan-sim-{os.getpid()}.sock")
     try:
@@ -62,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     except (PathInUse, OSError) as e:
         print(f"picofan sim: {e}", file=sys.stderr)
         return 2
+    if wifi_config is not None:
+        # What `picofan wifi` stores on a board: the firmware reads it at boot.
+        wifi.save(str(pico.flash / WIFI_FILE), wifi_config)
     for cmd in filter(None, (c.strip() for c in (args.script or "").split(";"))):
         r = pico.reply(cmd)
         if not r["ok"]:

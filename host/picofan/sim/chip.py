@@ -41,7 +41,11 @@ if TYPE_CHECKING:
     from picofan.sim.pico import VirtualPico
 
 CHIP_DIR = Path(__file__).resolve().parent / "chip"
-HEAP = "192K"  # about what a Pico W has free for Python after MicroPython's own use
+# About what a Pico W has free for Python after MicroPython's own use (~190 KB), doubled:
+# the unix port is 64-bit, so every object word (and a .py module's bytecode tables) is
+# twice the board's 32-bit one. 192K here ran out with Wi-Fi on (the same firmware needs
+# about 90 KB on the 32-bit WebAssembly build: docs/wifi.md, Memory).
+HEAP = "384K"
 RX_PIPE = 4096  # bytes between the USB port and the firmware's stdin (the smallest pipe)
 # What the rp2 port buffers of input before it stops taking USB packets (its stdin ring
 # and TinyUSB's receive FIFO): beyond this, what the host sends waits in the host.
