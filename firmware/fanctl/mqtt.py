@@ -610,6 +610,11 @@ class MQTTClient:
         self.state = "down"
         self.last_error = why
 
+    def abort(self, why):
+        # The network went (Wi-Fi dropped): close without DISCONNECT, so the broker
+        # publishes the last will, as it would once the keepalive ran out.
+        self._down(why)
+
 
 def _bytes(s):
     return s.encode() if isinstance(s, str) else s

@@ -63,7 +63,7 @@ class Net:
         client = self.client
         if link.state != wifi.UP:
             if client.state != "down":
-                client.close()  # the socket is dead with the link; start clean later
+                client.abort("wifi " + link.state)  # the socket went with the link
                 self.was = "down"
             return
         board = self.board
