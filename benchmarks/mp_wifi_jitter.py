@@ -123,7 +123,10 @@ class TimedApp(App):
 
 class NaiveApp(TimedApp):
     def start_net(self):
-        self.net = NaiveNet(self.wifi_config, self.uid) if self.wifi_config else None
+        App.start_net(self)  # (its bookkeeping) ...
+        if self.net is not None:
+            self.net.stop()
+            self.net = NaiveNet(self.wifi_config, self.uid)  # ...then the naive client
 
 
 def main():
