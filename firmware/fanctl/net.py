@@ -11,6 +11,10 @@ KEEPALIVE_S = const(30)  # the broker drops the session (and says offline) after
 RETRY_FIRST_MS = const(1000)  # after the broker refused or dropped us, wait this long...
 RETRY_MAX_MS = const(60000)  # ...doubling each failure up to this
 OFF = "off"  # the mqtt state with Wi-Fi off
+# The MQTT output buffer: a packet must fit whole, and the largest is the discovery
+# config of a PWM fan with a tach and a 24-character name, 5.9 KB (tests/sim/
+# test_board_on_wifi.py publishes it); with room for a state message queued beside it.
+TX_BYTES = const(8192)
 
 
 class Net:
@@ -27,7 +31,7 @@ class Net:
         self.client = MQTTClient(
             "picofan-" + uid, host, port, config.get("user") or None,
             config.get("broker_password") or None, KEEPALIVE_S, self.will,
-            self._message, board, resolve=self.dns)
+            self._message, board, resolve=self.dns, tx_size=TX_BYTES)
         self.ha = HomeAssistant(self.client, uid, apply, board)
         self.retry_ms = RETRY_FIRST_MS
         self.retry_at = board.ticks_ms()

@@ -142,3 +142,17 @@ def test_a_board_moved_from_the_bridge_to_wifi_keeps_its_entities(
     assert unique_ids(by_board) == unique_ids(by_bridge)
     assert by_board["dev"]["ids"] == by_bridge["dev"]["ids"]
     assert by_board["stat_t"] == by_bridge["stat_t"]
+
+
+def test_a_4_wire_fan_gets_its_entities_on_wifi_too(pico: SimCommand, home: Watcher) -> None:
+    # The largest discovery config there is: a PWM fan with a tach, and a long name.
+    bid = board_id(home)
+    home.wait_text(ha.topic(bid, "availability"), "online")
+    since = home.mark()
+    done = picofan_cli.run("set", "--port", pico.port, "output=pwm", "tach=on",
+                           "name=greenhouse-left-bench")
+    assert done.returncode == 0, done.stderr
+    config = home.wait_json(ha.config_topic(bid), lambda c: "uniq_id" in c["cmps"]["speed"],
+                            since, "a discovery config with the fan entity")
+    assert config["cmps"]["rpm"]["uniq_id"] == f"picofan_{bid}_rpm"
+    assert config["dev"]["name"] == "greenhouse-left-bench"
