@@ -203,12 +203,17 @@ class App:
 
     # -- the network (only with a wifi.json) -------------------------------
     def start_net(self):
+        # A network that cannot start (a plain Pico has no Wi-Fi chip) is one error
+        # line and Wi-Fi off, never a fan fault; the stored config stays for the user.
         if self.wifi_config is not None:
-            from fanctl.net import Net  # (never loaded on a USB-only board)
-
             self.identity = {"fw": FIRMWARE_VERSION, "board": self.board.name}
             self.net_log_at = None  # when the next network error may be logged (None: now)
-            self.net = Net(self.board, self.wifi_config, self.uid, self.apply, self.note)
+            try:
+                from fanctl.net import Net  # (never loaded on a USB-only board)
+
+                self.net = Net(self.board, self.wifi_config, self.uid, self.apply, self.note)
+            except Exception as e:
+                self.network_error(e)
 
     def stop_net(self):
         net, self.net = self.net, None
@@ -218,22 +223,26 @@ class App:
     def note(self, level, text):
         self.send(protocol.log(level, text))
 
-    def network(self, tele):
+    def network(self, net, tele):
         # After the sample and the USB telemetry, never before them: bounded work on
         # Wi-Fi, MQTT and Home Assistant. A fault in it is the network's, not the fan's:
-        # logged (once per ERROR_LOG_EVERY_MS), the fan and sampling go on as they were.
+        # the fan and sampling go on as they were.
         try:
             if tele is not None:
-                self.net.tele(tele, self.settings)
-            self.net.poll(self.identity, self.settings)
+                net.tele(tele, self.settings)
+            net.poll(self.identity, self.settings)
         except Exception as e:
-            now = self.board.ticks_ms()
-            if self.net_log_at is None or self.board.ticks_diff(now, self.net_log_at) >= 0:
-                self.net_log_at = self.board.ticks_add(now, ERROR_LOG_EVERY_MS)
-                try:
-                    self.note("error", "network: %s: %s" % (type(e).__name__, e))
-                except Exception:
-                    pass
+            self.network_error(e)
+
+    def network_error(self, e):
+        # Logged once per ERROR_LOG_EVERY_MS at most.
+        now = self.board.ticks_ms()
+        if self.net_log_at is None or self.board.ticks_diff(now, self.net_log_at) >= 0:
+            self.net_log_at = self.board.ticks_add(now, ERROR_LOG_EVERY_MS)
+            try:
+                self.note("error", "network: %s: %s" % (type(e).__name__, e))
+            except Exception:
+                pass
 
     def wifi_public(self):
         return None if self.wifi_config is None else _wifi().public(self.wifi_config)
@@ -266,11 +275,7 @@ class App:
             self.send(protocol.log("warn", self.wifi_warning))
         self.last_sample_ms = self.next_sample = self.next_tele = self.board.ticks_ms()
         self.watchdog()
-        try:
-            self.start_net()
-        except Exception as e:  # (a bad broker URL is caught by load; this is the rest)
-            self.net = None
-            self.fail_safe(e)
+        self.start_net()
 
     def tick(self):
         # One pass: take input until the next sample is due, sample and report when due,
@@ -310,8 +315,9 @@ class App:
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)
-        if self.net is not None:
-            self.network(tele)
+        net = self.net
+        if net is not None:
+            self.network(net, tele)
         try:
             self.out.pump()
             wait = board.ticks_diff(self.next_sample, board.ticks_ms())

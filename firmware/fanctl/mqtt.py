@@ -397,7 +397,7 @@ class MQTTClient:
               and self._room(2)):
             # Every keepalive/2 whatever else goes out: a broker that is gone shows
             # up within timeout_ms of the next ping even while publishing QoS 0.
-            self._put(b"\xc0\x00")
+            self._put_header(_PINGREQ, 0)
             self.ping_out = True
             self.since = now
 

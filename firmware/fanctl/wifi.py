@@ -37,7 +37,6 @@ OFF = "off"
 JOINING = "joining"
 UP = "up"
 DOWN = "down"
-STATES = (OFF, JOINING, UP, DOWN)
 
 
 def _size(text):

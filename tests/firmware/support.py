@@ -143,6 +143,15 @@ class ScriptedBoard:
     def reset_cause(self):
         return self.cause
 
+    def wlan(self):
+        # A Pico W's station interface: the scripted radio and access point (one per
+        # board, made on first use, as network.WLAN is only imported with Wi-Fi on).
+        if getattr(self, "radio", None) is None:
+            from fake_wlan import FakeWLAN
+
+            self.radio = FakeWLAN(self)
+        return self.radio
+
     def unique_id(self):
         return "e6614103e7452d2f"  # a Pico W's, as machine.unique_id() gives it, in hex
 

@@ -225,10 +225,20 @@ def wifi_app(wifi_text=None):
 
 
 def command(app, msg):
-    from test_app import command as send
+    # -> (the replies, everything the board wrote meanwhile as text)
+    board = app.board
+    board.take()
+    board.send(json.dumps(msg).encode() + b"\n")
+    app.tick()
+    while board.inbox:  # a bounded amount of input per pass
+        app.tick()
+    out = "\n".join(board.out)
+    return [m for m in board.take() if m["type"] in ("ack", "error", "hello")], out
 
-    line = json.dumps(msg).encode()
-    return send(app, line), "\n".join(app.board.out)
+
+def logged(out, level):
+    return [m["msg"] for m in map(json.loads, out.splitlines())
+            if m["type"] == "log" and m["level"] == level]
 
 
 def test_no_wifi_file_is_usb_only():
@@ -257,6 +267,39 @@ def test_wifi_command_stores_and_shows_only_public():
     App(board2, scratch_path("settings.json"), path).start()
     assert board2.messages("hello")[0]["wifi"]["ssid"] == "greenhouse"
     assert SECRET not in "\n".join(board2.out)
+
+
+def test_a_board_without_a_wifi_chip_stores_the_config_and_says_why_in_one_line():
+    # A plain Pico (no W) has no `network` module: the command is still answered, the
+    # reason is one log line, and the fan is not faulted (the network is never the fan's).
+    class PlainPico(ScriptedBoard):
+        def wlan(self):
+            raise ImportError("no module named 'network'")
+
+    from fanctl.app import App
+
+    board = PlainPico()
+    path = scratch_path("wifi.json")
+    app = App(board, scratch_path("settings.json"), path)
+    app.start()
+    board.take()
+    replies, out = command(app, dict(CONFIG, cmd="wifi", id=7))
+    assert [r["type"] for r in replies] == ["ack"] and replies[0]["wifi"]["ssid"] == "greenhouse"
+    errors = logged(out, "error")
+    # ('socket' where the interpreter has none either: MicroPython's WebAssembly build)
+    assert len(errors) == 1 and errors[0].startswith("network: ImportError: no module named")
+    assert SECRET not in out and app.fault is None and app.net is None
+    from support import run_ms
+
+    board.take()
+    run_ms(app, 2000)
+    teles = board.messages("tele")
+    assert len(teles) == 2 and all(t["fault"] is None and t["wifi"] == "off" for t in teles)
+    # ...and so at the next boot, from the stored file
+    board2 = PlainPico()
+    App(board2, scratch_path("settings.json"), path).start()
+    assert [m["msg"] for m in board2.messages("log") if m["level"] == "error"] == errors
+    assert not [m for m in board2.messages("tele") if m["fault"]]
 
 
 def test_wifi_off_removes_the_file():

@@ -97,4 +97,4 @@ def test_an_older_board_is_said_once_per_connection() -> None:
     said = [narrator.describe(e) for e in (Connected("/dev/ttyACM0"), old, old,
                                            Connected("/dev/ttyACM0"), old)]
     assert said[1] == said[4] == OUTDATED and said[2] is None
-    assert "protocol 4" in OUTDATED and "picofan flash" in OUTDATED
+    assert f"protocol {wire.PROTOCOL_VERSION}" in OUTDATED and "picofan flash" in OUTDATED

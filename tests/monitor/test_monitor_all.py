@@ -174,8 +174,15 @@ async def test_a_board_another_program_holds_says_who_then_joins(
     try:
         until_sync(lambda: (tmp_path / "held.csv").exists(), "picofan log holding the port")
         async with monitor_all() as (app, pilot):
-            await until(pilot, lambda: all_connected(app, 2) is False and held in rows(app)
-                        and "busy" in rows(app)[held]["link"])
+            # All three rows in (the keys below count rows): two boards, one busy port.
+            others = [sim.port for sim in sims[:2]]
+
+            def in_place() -> bool:
+                links = {port: row["link"] for port, row in rows(app).items()}
+                return (links.keys() == {held, *others} and "busy" in links[held]
+                        and all(links[port] == "● connected" for port in others))
+
+            await until(pilot, in_place)
             shown = rows(app)
             assert shown[held]["link"].startswith(f"✗ is busy: held by pid {logging.pid} (")
             # (rows keep the order they came in: the busy one's may be before a board's)
@@ -186,7 +193,7 @@ async def test_a_board_another_program_holds_says_who_then_joins(
             await pilot.press("plus")
             assert not any(b.queued() for b in app.boards)
             assert isinstance(app.screen, BoardsScreen)  # (no full view of a port not open)
-            assert all(shown[sim.port]["link"] == "● connected" for sim in sims[:2])
+            assert all(rows(app)[port]["link"] == "● connected" for port in others)
             logging.terminate()
             assert logging.wait(WAIT_S) == 0
             await until(pilot, lambda: all_connected(app, 3))  # tried again, and in
