@@ -199,3 +199,24 @@ def test_stall_typed_at_the_sims_console(tmp_path: Path) -> None:
     assert said[0].startswith("ok: bead ") and "0 rpm, stalled)" in said[0], said
     assert said[1] == "error: stall takes 0 argument(s)\n"
     assert said[2].startswith("ok: bead ") and "stalled" not in said[2], said
+
+
+def test_a_stall_typed_at_the_console_locks_the_rotor_now_not_at_the_last_sample() -> None:
+    # The world changes when the command comes: the edges the fan gave between the
+    # firmware's last look and the lock are still counted (a real rotor turned then),
+    # so the stall timer cannot start before the lock.
+    from picofan.sim.pico import VirtualPico
+
+    pico = VirtualPico(speed=0)
+    try:
+        pico.set_fan(True)
+        for ms in range(0, 5000, 100):  # spun up, the firmware looking every 100 ms
+            pico.clock.to_at_least(ms)
+            pico.tach_count()
+        seen = pico.tach_count()
+        pico.clock.to_at_least(5080.0)  # the lock comes 80 ms after that look
+        pico.command("stall")
+        turned = pico.tach_count() - seen
+        assert turned >= int(steady_rpm(100.0) / 60 * FAN.tach_ppr * 0.08) - 1 > 0, turned
+    finally:
+        pico.close()

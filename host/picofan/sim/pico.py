@@ -195,6 +195,7 @@ class VirtualPico:
                 _number(args[1], "seconds", 0, 3600)
 
     def _apply(self, verb: str, args: list[str]) -> dict[str, Any]:
+        self.plant.advance_to(self.clock.ms / 1000)  # the world changes now, not a sample ago
         if verb == "pinch":
             self.plant.pinched = True
         elif verb == "release":
