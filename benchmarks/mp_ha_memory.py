@@ -1,53 +1,45 @@
-# Runs inside MicroPython (benchmarks/ha_memory.py runs it): the heap a board on Wi-Fi
-# needs for Home Assistant: importing fanctl.ha and fanctl.homeassistant, and building
-# + JSON-writing its discovery config (the biggest thing it publishes). Heap in use
-# (gc.mem_alloc) after a collection around each step. Args: the cases to run.
+# Runs inside MicroPython's unix port (benchmarks/wifi_memory.py runs it): the most
+# heap Home Assistant's largest publish, the discovery config, holds on top of the
+# resident firmware while it is written out piece by piece as fanctl.mqtt takes it (a
+# collection before every piece, the peak of what stays); and, for comparison, the
+# same config held whole as text in an io.StringIO (as it was published before).
+# A 64-bit port: its objects are up to twice the RP2040's. Args: the cases to run.
 import gc
 import io
 import sys
 
-from fanctl import app, settings  # noqa: F401  (what the board has loaded anyway)
-
-gc.collect()
-base = gc.mem_alloc()
-from fanctl import ha, homeassistant  # noqa: E402, F401
-
-gc.collect()
-print("import_ha_homeassistant_bytes", gc.mem_alloc() - base)
+from fanctl import app, ha, settings  # noqa: F401  (app: what the board has loaded anyway)
 
 UID = "e6614103e7452d2f"
 HELLO = {"fw": "0.1.0", "board": "Raspberry Pi Pico W"}
 CASES = {"switch": {}, "pwm_tach": {"output": "pwm", "tach": "on"}}
-for label in sys.argv[1:] or CASES:  # one case a run: no earlier garbage in the figures
-    over = CASES[label]
+
+
+class Peak:
+    def __init__(self, base):
+        self.base = base
+        self.n = self.peak = 0
+
+    def write(self, text):
+        self.n += len(text.encode())
+        gc.collect()
+        self.peak = max(self.peak, gc.mem_alloc() - self.base)
+
+
+for label in sys.argv[1:] or CASES:
     s = settings.defaults()
-    s.update(over)
+    s.update(CASES[label])
     avty = [ha.topic(UID, "availability")]
+    gc.collect()
+    peak = Peak(gc.mem_alloc())
+    ha.write_discovery(peak, UID, HELLO, s, avty)
+    print("discovery_%s_payload_bytes" % label, peak.n)
+    print("discovery_%s_written_peak_bytes" % label, peak.peak)
     gc.collect()
     base = gc.mem_alloc()
     out = io.StringIO()
     ha.write_discovery(out, UID, HELLO, s, avty)
-    gc.collect()
-    pieces = gc.mem_alloc() - base  # the JSON in the stream's buffer
     payload = out.getvalue()
     gc.collect()
-    both = gc.mem_alloc() - base  # the peak: the buffer and the payload
-    out = None
-    gc.collect()
-    print("discovery_%s_payload_bytes" % label, len(payload))
-    print("discovery_%s_stream_live_bytes" % label, pieces)
-    print("discovery_%s_peak_live_bytes" % label, both)
-    print("discovery_%s_payload_live_bytes" % label, gc.mem_alloc() - base)
-    payload = None
-    # The same config held whole as dicts, then dumped (as a bridge-style build would
-    # on the board), for comparison.
-    gc.collect()
-    base = gc.mem_alloc()
-    whole = {}
-    for key in ha.ENTITIES:
-        whole[key] = dict(ha.component(UID, key, s))
-    import json
-    text = json.dumps(whole)
-    gc.collect()
-    print("dicts_%s_peak_live_bytes" % label, gc.mem_alloc() - base)
-    whole = text = None
+    print("discovery_%s_as_text_live_bytes" % label, gc.mem_alloc() - base)
+    out = payload = None

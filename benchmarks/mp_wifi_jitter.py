@@ -140,4 +140,5 @@ def main():
     print("end", net.wifi if net else "off", net.mqtt if net else "off")
 
 
-main()
+if __name__ == "__main__":
+    main()

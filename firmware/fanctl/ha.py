@@ -269,12 +269,13 @@ def device(uid, hello, settings, availability):
 
 
 def _write(out, value, close=True):
-    # JSON of a value (pairs: an object) onto the text stream `out`, a little at a time.
+    # JSON of a value (pairs: an object) onto `out` (anything with write(str): a text
+    # stream, or the MQTT client's payload writer), a little at a time.
     if type(value) is tuple:
         sep = "{"
         for key, item in value:
             out.write(sep)
-            json.dump(key, out)
+            out.write(json.dumps(key))
             out.write(":")
             _write(out, item)
             sep = ","
@@ -288,18 +289,17 @@ def _write(out, value, close=True):
             sep = ","
         out.write("[]" if sep == "[" else "]")
     else:
-        json.dump(value, out)
+        out.write(json.dumps(value))
 
 
 def write_discovery(out, uid, hello, settings, availability):
     # The board's one device-discovery config (retained on config_topic) as JSON onto
-    # the text stream `out` (io.StringIO: its getvalue() is the payload), one entity at
-    # a time: only the text is ever whole in RAM.
+    # `out` (as _write's), one entity at a time: the whole text is never built here.
     _write(out, device(uid, hello, settings, availability), False)
     sep = ',"cmps":{'
     for key in ENTITIES:
         out.write(sep)
-        json.dump(key, out)
+        out.write(json.dumps(key))
         out.write(":")
         _write(out, component(uid, key, settings))
         sep = ","

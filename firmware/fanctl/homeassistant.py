@@ -4,7 +4,6 @@
 # Never waits: every publish goes into the client's bounded buffer or is dropped (the
 # client says which); what must get through (the discovery config, online, the
 # subscriptions) is tried again on the next call until the client takes it.
-import io
 import json
 
 from fanctl import const, ha
@@ -53,16 +52,9 @@ class HomeAssistant:
 
     def _announce(self):
         client = self.client
-        if self.todo & _CONFIG:
-            out = io.StringIO()
-            ha.write_discovery(out, self.uid, self.hello, self.settings,
-                               [ha.topic(self.uid, "availability")])
-            payload = out.getvalue()
-            out = None
-            if client.publish(self.config_topic, payload, True, 1):
-                self.todo &= ~_CONFIG
-                self.shown = ha.discovery_changes(self.settings)
-            payload = None
+        if self.todo & _CONFIG and client.publish(self.config_topic, self._discovery, True, 1):
+            self.todo &= ~_CONFIG
+            self.shown = ha.discovery_changes(self.settings)
         if self.todo & _ONLINE and client.publish(ha.topic(self.uid, "availability"),
                                                   ha.ONLINE, True, 1):
             self.todo &= ~_ONLINE
@@ -73,6 +65,12 @@ class HomeAssistant:
                 self.subscribed += 1
             if self.subscribed == len(filters):
                 self.todo &= ~_SUBSCRIBE
+
+    def _discovery(self, out):
+        # The config written straight into the client's buffer (about 6 KB for a PWM
+        # fan: held whole as text it was the largest thing on the board's heap).
+        ha.write_discovery(out, self.uid, self.hello, self.settings,
+                           [ha.topic(self.uid, "availability")])
 
     def _settings(self, settings):
         self.settings = settings

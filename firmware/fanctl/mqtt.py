@@ -262,22 +262,45 @@ class MQTTClient:
     def publish(self, topic, payload, retain=False, qos=0):
         # Queue one PUBLISH; False (nothing queued) when not up, when it does not fit in
         # the free part of the buffer, or when too many QoS 1 messages wait for acks:
-        # the caller drops it and carries on.
+        # the caller drops it and carries on. payload: str or bytes, or a writer,
+        # write(out) calling out.write(str) piece by piece, run twice (to count its
+        # bytes, which go first, then into the buffer), so a large payload (Home
+        # Assistant's discovery config) is never whole in RAM outside the buffer.
         if self.state != "up" or (qos and len(self.inflight) >= MAX_INFLIGHT):
             return False
         topic = _bytes(topic)
-        payload = _bytes(payload)
-        size = 2 + len(topic) + len(payload) + (2 if qos else 0)
+        if callable(payload):
+            counter = _Writer(None, 0)
+            payload(counter)
+            length = counter.at
+        else:
+            payload = _bytes(payload)
+            length = len(payload)
+        size = 2 + len(topic) + length + (2 if qos else 0)
         first = _PUBLISH | (qos << 1) | (1 if retain else 0)
         if not self._room(1 + _varint_len(size) + size):
             return False
+        start = self.tx_tail
         self._put_header(first, size)
         self._put_str(topic)
+        pid = self._pid() if qos else 0
         if qos:
-            pid = self._pid()
             self._put_u16(pid)
+        if callable(payload):
+            end = self.tx_tail + length
+            out = _Writer(self.tx_view, self.tx_tail, end)
+            try:
+                payload(out)
+            except ValueError:  # it wrote more the second time
+                out.at = -1
+            if out.at != end:  # ...or less: the packet is not sent
+                self.tx_tail = start
+                return False
+            self.tx_tail = end
+        else:
+            self._put(payload)
+        if qos:
             self.inflight[pid] = topic
-        self._put(payload)
         self._write_soon()
         return True
 
@@ -618,6 +641,23 @@ class MQTTClient:
 
 def _bytes(s):
     return s.encode() if isinstance(s, str) else s
+
+
+class _Writer:
+    # What a payload writer writes to: into buf from `at` up to `end` (None: counts).
+    def __init__(self, buf, at, end=0):
+        self.buf = buf
+        self.at = at
+        self.end = end
+
+    def write(self, text):
+        data = _bytes(text)
+        n = len(data)
+        if self.buf is not None:
+            if self.at + n > self.end:
+                raise ValueError("payload longer than counted")
+            self.buf[self.at:self.at + n] = data
+        self.at += n
 
 
 def _varint_len(n):

@@ -15,6 +15,11 @@ UID = "e6614103e7452d2f"  # the scripted board's
 OTHER = "0123456789abcdef"
 
 
+class Pieces:
+    def __init__(self, into):
+        self.write = into.append
+
+
 class RecordingClient:
     # What the glue codes against: publish/subscribe -> bool, state. `room`: how many
     # more calls it takes before its buffer is full (None: no end).
@@ -34,7 +39,11 @@ class RecordingClient:
     def publish(self, topic, payload, retain=False, qos=0):
         if not self._take():
             return False
-        if type(payload) is not str:
+        if callable(payload):  # a writer (fanctl.mqtt's publish): what it writes
+            pieces = []
+            payload(Pieces(pieces))
+            payload = "".join(pieces)
+        elif type(payload) is not str:
             payload = bytes(payload).decode()
         self.published.append((topic, payload, retain, qos))
         return True
