@@ -27,6 +27,7 @@ import io
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -36,6 +37,7 @@ import tarfile
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,8 +48,9 @@ sys.path.insert(0, str(ROOT / "tests/helpers"))
 from picofan.sim.chip import micropython  # noqa: E402
 
 PERIOD_MS = 100  # the firmware's default sample_ms
-UMQTT = ("https://files.pythonhosted.org/packages/bd/cf/697e3418b2f44222b3e848078b1e33ee76"
-         "aedca9b6c2430ca1b1aec1ce1d/micropython-umqtt.simple-1.3.4.tar.gz",
+# micropython-lib's umqtt.simple as PyPI has it: an sdist pip will not download (no
+# setup.py), so its file is found on pip's own default index and checked against this.
+UMQTT = ("micropython-umqtt.simple-1.3.4.tar.gz",
          "b6a2520239e3992c63a7de9370ee9b3d9d27819a90359c521f1c0f7ccab8d12f")
 CACHE = ROOT / "build" / "bench-cache"
 
@@ -57,13 +60,21 @@ def umqtt_dir() -> Path:
     target = CACHE / "umqtt-1.3.4"
     if (target / "umqtt" / "simple.py").exists():
         return target
-    url, sha = UMQTT
-    data = urllib.request.urlopen(url, timeout=60).read()
+    from pip._internal.models.index import PyPI  # pip's default index, as `pip` uses it
+
+    name, sha = UMQTT
+    page = urllib.request.urlopen(f"{PyPI.simple_url}/micropython-umqtt-simple/",
+                                  timeout=60).read().decode()
+    links = [h for h in re.findall(r'href="([^"]+)"', page) if name in h.split("#")[0]]
+    if not links:
+        raise SystemExit(f"{name}: not on the package index")
+    data = urllib.request.urlopen(urllib.parse.urljoin(PyPI.simple_url + "/", links[0]),
+                                  timeout=60).read()
     if hashlib.sha256(data).hexdigest() != sha:
-        raise SystemExit(f"{url}: not the file pinned (sha256 differs)")
+        raise SystemExit(f"{name}: not the file pinned (sha256 differs)")
     (target / "umqtt").mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-        member = tar.extractfile("micropython-umqtt.simple-1.3.4/umqtt/simple.py")
+        member = tar.extractfile(f"{name.removesuffix('.tar.gz')}/umqtt/simple.py")
         assert member is not None
         (target / "umqtt" / "simple.py").write_bytes(member.read())
     (target / "umqtt" / "__init__.py").write_text("")
