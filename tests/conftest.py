@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from mqtt_broker import TestBroker
+from mqtt_watch import Watcher
 
 from device_port import Port
 from picofan import ports
@@ -53,3 +55,19 @@ def port(sim: SimProcess) -> Iterator[Port]:
     p = Port(sim.port)
     yield p
     p.close()
+
+
+# A real MQTT broker on a free port (Mosquitto, else amqtt), and a subscriber in Home
+# Assistant's seat: the bridge's, the MQTT client's and the board-on-Wi-Fi tests'.
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[TestBroker]:
+    b = TestBroker(tmp_path / "broker")
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def home(broker: TestBroker) -> Iterator[Watcher]:
+    w = Watcher(broker.port)
+    yield w
+    w.close()

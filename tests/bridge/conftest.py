@@ -9,22 +9,7 @@ from pathlib import Path
 import pytest
 from bridge_process import BridgeProcess
 from mqtt_broker import TestBroker
-from mqtt_watch import Watcher
 from picofan_cli import SimCommand
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[TestBroker]:
-    b = TestBroker(tmp_path / "broker")
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def home(broker: TestBroker) -> Iterator[Watcher]:
-    w = Watcher(broker.port)
-    yield w
-    w.close()
 
 
 @pytest.fixture

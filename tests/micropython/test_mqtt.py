@@ -20,20 +20,6 @@ CONNACK = b"\x20\x02\x00\x00"
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[TestBroker]:
-    b = TestBroker(tmp_path / "broker")
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def home(broker: TestBroker) -> Iterator[Watcher]:
-    w = Watcher(broker.port)
-    yield w
-    w.close()
-
-
-@pytest.fixture
 def board() -> Iterator[list[MicroPythonClient]]:
     """Clients started with start(kwargs); all ended after the test."""
     started: list[MicroPythonClient] = []

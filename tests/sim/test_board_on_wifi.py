@@ -23,20 +23,6 @@ from fanctl import ha
 
 
 @pytest.fixture
-def broker(tmp_path: Path) -> Iterator[TestBroker]:
-    b = TestBroker(tmp_path / "broker")
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def home(broker: TestBroker) -> Iterator[Watcher]:
-    w = Watcher(broker.port)
-    yield w
-    w.close()
-
-
-@pytest.fixture
 def pico(tmp_path: Path, broker: TestBroker) -> Iterator[SimCommand]:
     (tmp_path / "pico").mkdir()
     with SimCommand(tmp_path / "pico", "--wifi", "--broker", broker.url) as p:
