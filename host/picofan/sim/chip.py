@@ -315,7 +315,10 @@ class Chip:
             room = RX_BUFFER - len(self.rx_pending) - self._rx_buffered()
             if attached and room > 0 and not self.interrupted.is_set():
                 fds.append(port.master)
-            select.select(fds, [], [], 0.002 if room <= 0 else 0.005)
+            try:
+                select.select(fds, [], [], 0.002 if room <= 0 else 0.005)
+            except OSError:  # a descriptor closed meanwhile (an unplug, or the end)
+                continue
 
     def _receive(self, data: bytes) -> None:
         cut = data.find(bytes([CTRL_C]))
