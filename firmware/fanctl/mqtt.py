@@ -293,6 +293,9 @@ class MQTTClient:
                 payload(out)
             except ValueError:  # it wrote more the second time
                 out.at = -1
+            except Exception:  # (no half packet is left in the buffer)
+                self.tx_tail = start
+                raise
             if out.at != end:  # ...or less: the packet is not sent
                 self.tx_tail = start
                 return False

@@ -66,3 +66,25 @@ def test_a_writer_that_does_not_fit_queues_nothing_and_writes_nothing():
 
     assert not client.publish("t", write)
     assert queued(client) == b"" and calls == [1]  # counted only, never written
+
+
+def test_a_writer_that_fails_leaves_no_half_packet_behind():
+    calls = []
+
+    def broken(out):
+        calls.append(1)
+        if len(calls) == 2:
+            out.write("{")
+            raise KeyError("name")
+        out.write(TEXT)
+
+    client = up_client()
+    assert client.publish("t", "first")
+    before = queued(client)
+    try:
+        client.publish("t", broken)
+    except KeyError:
+        pass
+    else:
+        raise AssertionError("the writer's error was swallowed")
+    assert queued(client) == before
