@@ -65,6 +65,7 @@ class ScriptedBoard:
         self.watchdog = None  # its timeout while running
         self.watchdog_feeds = 0
         self.cause = "power"
+        self.radio = None  # the Wi-Fi chip, made by wlan() on first use
 
     # machine.ADC / Pin stand-ins
     def read_u16(self):
@@ -146,7 +147,7 @@ class ScriptedBoard:
     def wlan(self):
         # A Pico W's station interface: the scripted radio and access point (one per
         # board, made on first use, as network.WLAN is only imported with Wi-Fi on).
-        if getattr(self, "radio", None) is None:
+        if self.radio is None:
             from fake_wlan import FakeWLAN
 
             self.radio = FakeWLAN(self)
