@@ -395,7 +395,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None, all=False)
     add_bridge_command(sub)
-    c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
+    c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs matplotlib)")
     c.add_argument("csv", metavar="FILE.csv")
     c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")
     c.set_defaults(func=cmd_plot)

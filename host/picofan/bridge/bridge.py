@@ -168,7 +168,7 @@ class Bridge:
         login = f" as {self.o.login.username} (from {self.o.login.source})" if self.o.login else ""
         rate = f"{self.o.rate:g} state message{'' if self.o.rate == 1 else 's'}/s"
         log.info(f"broker {self.o.broker}{login}; bridge id {self.o.bridge_id}; at most "
-                 f"{rate} per board")
+                 f"{rate} per board; for Home Assistant {ha.HA_MIN_VERSION} or newer")
         self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=30)
         self.mqtt.loop_start()
         self._spawn(self._publish_loop, "picofan-bridge-publisher")

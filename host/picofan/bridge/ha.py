@@ -41,6 +41,10 @@ class _Uid:
         return bool(board_ha.is_uid(text))
 
 
+# Device-based discovery (one config per board) came in this release; an older Home
+# Assistant ignores the config with a warning in its own log and shows nothing.
+HA_MIN_VERSION = "2024.12"
+
 UID = _Uid()  # machine.unique_id(), 16 lowercase hex digits
 # The settings the fan adds, as config entities: name -> (label, unit, step, device
 # class, only with). The board's table, keyed.
