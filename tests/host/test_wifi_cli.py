@@ -81,7 +81,7 @@ def test_set_show_and_off(board: SimCommand, tmp_path: Path) -> None:
     (["--ssid", "greenhouse", "--broker", "http://broker"], "--broker must look like mqtt://"),
     (["--ssid", "greenhouse", "--broker", "mqtt://broker:70000"], "--broker's port must be"),
     (["--ssid", "greenhouse", "--broker", f"mqtt://me:{SECRET}@broker"],
-     "broker URL may not hold a user or password"),
+     "--broker may not hold a user or password: use --user and --broker-password-file"),
     (["--ssid", "greenhouse"], "give both --ssid and --broker"),
     (["--off", "--ssid", "greenhouse"], "--off removes the Wi-Fi config: not with --ssid"),
     (["--ssid", "greenhouse", "--broker", BROKER, "--password-file", "/nonexistent/pw"],
