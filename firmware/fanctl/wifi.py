@@ -90,7 +90,8 @@ def check(fields):
             raise Invalid("unknown_field", "unknown wifi field '%s'" % name)
     for name in FIELDS[:3]:
         if name not in fields:
-            raise Invalid("missing", "wifi needs ssid, broker and password (or open: true; or off: true)")
+            raise Invalid("missing", "wifi needs ssid, broker and password (or open: "
+                                     "true; or off: true)")
     config = {"ssid": _text(fields, "ssid", 1, MAX_SSID, "1 to %d bytes" % MAX_SSID)}
     password = fields["password"]
     if password != "":  # "": an open network (stored so by request)

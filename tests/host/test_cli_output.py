@@ -73,6 +73,7 @@ def test_the_sim_console_has_a_prompt_in_a_terminal(tmp_path: Path) -> None:
     finally:
         term.stop()
     # On a pipe (a program driving it) there is no prompt in the way of its replies.
+    (tmp_path / "piped").mkdir()
     with SimCommand(tmp_path / "piped") as sim:
         assert sim.proc.stdin is not None and sim.proc.stdout is not None
         sim.proc.stdout.readline()  # the control socket line
