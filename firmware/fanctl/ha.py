@@ -146,7 +146,7 @@ def _value_tpl(name):
 
 def _number(uid, name, label, unit, step, device_class=None):
     row = _ROW[name]
-    if len(row) != 4:
+    if len(row) < 4:
         raise KeyError(name)  # (not a number setting)
     pairs = _head(uid, "number", label, name) + (
         ("cmd_t", topic(uid, "set/" + name)), _value_tpl(name), ("min", row[2]),
@@ -385,7 +385,7 @@ def parse_setting(name, text):
     # The value `text` stands for in setting `name`: a number for a number setting, else
     # the text itself (unknown names are left to the settings' check to refuse).
     row = _ROW.get(name)
-    return parse_number(text, name) if row is not None and len(row) == 4 else text
+    return parse_number(text, name) if row is not None and len(row) > 3 else text
 
 
 def parse_value(name, payload):

@@ -56,9 +56,10 @@ def check(path: Path) -> int:
 def bootsel_roots() -> list[Path]:
     if os.environ.get(BOOTSEL_ROOTS_ENV):
         return [Path(p) for p in os.environ[BOOTSEL_ROOTS_ENV].split(os.pathsep) if p]
+    # Without a user name (no USER: cron, a container) only the shared places.
     user = os.environ.get("USER", "")
-    return [Path(p) for p in (f"/media/{user}", f"/run/media/{user}", "/media", "/mnt",
-                              "/Volumes")]
+    mine = (f"/media/{user}", f"/run/media/{user}") if user else ()
+    return [Path(p) for p in (*mine, "/media", "/mnt", "/Volumes")]
 
 
 def find_bootsel() -> Path:

@@ -225,3 +225,16 @@ def test_micropython_copies_the_uf2_then_waits_for_the_port(
         hashlib.sha256(good.read_bytes()).digest()
     assert "waiting for the Pico W to come back as a serial port" in run.stdout
     assert run.returncode != 0 and "no Pico serial port appeared" in run.stderr
+
+
+def test_micropython_names_each_place_it_looked_once(tmp_path: Path) -> None:
+    uf2 = tmp_path / "mp.uf2"
+    uf2.write_bytes(uf2_image())
+    # As make runs with no USER in its environment (cron, a container, sudo -i).
+    env = {k: v for k, v in os.environ.items() if k not in ("USER", "PICOFAN_BOOTSEL_ROOTS")}
+    run = subprocess.run(["make", "-s", "--no-print-directory", "-o", ".venv/.runtime",
+                          "micropython", f"UF2={uf2}"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=180, env=env)
+    assert run.returncode != 0 and "no RPI-RP2 drive is mounted" in run.stderr, run.stderr
+    looked = run.stderr.split("(looked in ", 1)[1].split(")", 1)[0].split(", ")
+    assert "/media" in looked and len(looked) == len(set(looked)), looked
