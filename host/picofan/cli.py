@@ -30,7 +30,7 @@ from picofan.deploy.cli import add_flash_options
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
 from picofan.narrate import Narrator, record
-from picofan.session import session
+from picofan.session import session, virtual
 from picofan.uf2 import Uf2Error
 from picofan.values import parse_setting
 from picofan.wifi_cli import add_command as add_wifi_command
@@ -159,7 +159,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         return log_all(args)
     if args.dir:
         return fail(BAD_INPUT, "--dir goes with --all (one board: --log FILE.csv)")
-    source = "sim" if args.sim else "board"
+    source = "sim" if virtual(args) else "board"
     path = Path(args.log) if args.log else default_path(source=source)
     check_log_path(path)
     log: CsvLog | None = None

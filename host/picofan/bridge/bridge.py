@@ -52,6 +52,7 @@ from picofan.client import (
     Received,
     ReplyTimeout,
 )
+from picofan.identify import clash
 from picofan.link import LinkLost
 from picofan.narrate import describe
 from picofan.protocol import OUTDATED
@@ -126,6 +127,7 @@ class Link:
         self.jobs: queue.Queue[Job | None] = queue.Queue()  # bounded by the bridge
         self.asked_hello = False
         self.said_outdated = False  # (a board too old to bridge: said once per connection)
+        self.said_clash = False  # (its board's id is another port's board's: said once)
 
 
 Message = tuple[str, bytes, int, bool]  # topic, payload, QoS, retain
@@ -313,6 +315,15 @@ class Bridge:
                         f"({hello.get('uid')!r}): not bridged")
             return
         with self._wake:
+            first = self._boards.get(bid)
+            if first is not None and first.link is not None and first.link is not link:
+                # The board on another port has this id: a clone is refused, the first
+                # one stays the device (a board that moved is unbound when its old
+                # port goes, before it shows up on a new one).
+                if not link.said_clash:
+                    link.said_clash = True
+                    log.warning(clash(link.port, bid, first.link.port, "not bridged"))
+                return
             old = link.board
             if old is not None and old.id != bid:  # another board on the same port
                 self._unbind(link)
@@ -321,8 +332,6 @@ class Bridge:
                 board = self._boards[bid] = Board(bid)
                 self._served.add(bid)
                 self._stale.discard(bid)
-            if board.link is not None and board.link is not link:
-                board.link.board = None  # it moved to this port
             came = not board.online
             board.link, link.board = link, board
             board.hello, board.settings, board.online = hello, dict(hello["settings"]), True
