@@ -8,9 +8,8 @@
 # Both chips have the watchdog's CTRL register at the base, its ENABLE at bit 30.
 CHIPS = (
     ("RP2040", 0x40058000, "RPI-RP2", (0xE48BFF56,), "RPI_PICO_W", "Raspberry Pi Pico W"),
-    # An RP2350 image is Arm Secure or RISC-V; picotool may put blocks of the
-    # "absolute" family in front of it (the RP2350-E10 workaround).
-    ("RP2350", 0x400D8000, "RP2350", (0xE48BFF59, 0xE48BFF5A, 0xE48BFF57), "RPI_PICO2_W",
+    # An RP2350 image is Arm Secure or RISC-V.
+    ("RP2350", 0x400D8000, "RP2350", (0xE48BFF59, 0xE48BFF5A), "RPI_PICO2_W",
      "Raspberry Pi Pico 2 W"),
 )
 
