@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from picofan import ports
+
+if TYPE_CHECKING:  # the client is imported only when boards are asked
+    from picofan.identify import Identity
 
 OK, NO_LINK = 0, 3
 HEADER = ("PORT", "KIND", "USB ID", "UID", "NAME", "DESCRIPTION")
@@ -40,9 +43,11 @@ def cmd_ports(args: argparse.Namespace) -> int:
         return OK
     # Each board asked who it is (hello), all at once: one timeout at most.
     found = identify(ports.board_ports(), args.timeout)
+    clashes = first_holders(found)
     if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
         print(json.dumps([{**port_json(i.port), "name": i.name, "uid": i.uid,
-                           "state": i.state, "detail": i.detail} for i in found]))
+                           "state": i.state, "detail": describe(i, clashes),
+                           "clash_with": clashes.get(i.port.device)} for i in found]))
         return OK
     if not found:
         print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005, and no "
@@ -51,8 +56,31 @@ def cmd_ports(args: argparse.Namespace) -> int:
         return NO_LINK
     # what it is, or why it did not say, in DESCRIPTION
     print(table([(i.port.device, kind(i.port), i.port.usb_id, i.uid or "?",
-                  "?" if i.name is None else i.name or "-", i.detail) for i in found]))
+                  "?" if i.name is None else i.name or "-", describe(i, clashes))
+                 for i in found]))
     return OK
+
+
+def first_holders(found: list[Identity]) -> dict[str, str]:
+    """Port -> the port listed before it that claims the same unique id (a cloned
+    flash, or virtual Picos given one --seed): the later one is flagged."""
+    first: dict[str, str] = {}
+    clashes: dict[str, str] = {}
+    for i in found:
+        if i.uid:
+            holder = first.setdefault(i.uid, i.port.device)
+            if holder != i.port.device:
+                clashes[i.port.device] = holder
+    return clashes
+
+
+def describe(i: Identity, clashes: dict[str, str]) -> str:
+    from picofan.identify import clash
+
+    holder = clashes.get(i.port.device)
+    if holder is None or not i.uid:
+        return i.detail
+    return clash(i.port.device, i.uid, holder, "a second board")
 
 
 def port_json(c: ports.Candidate) -> dict[str, Any]:

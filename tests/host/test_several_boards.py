@@ -104,3 +104,22 @@ def test_flash_on_a_virtual_pico_says_it_runs_the_checkouts_firmware(tmp_path: P
     assert done.returncode != 0
     assert done.stderr.count("\n") == 1, done.stderr
     assert "virtual Pico" in done.stderr and "firmware" in done.stderr, done.stderr
+
+
+def test_ports_flags_a_second_board_with_the_same_uid(tmp_path: Path,
+                                                      own_runtime_dir: Path) -> None:
+    with contextlib.ExitStack() as stack:
+        first, clone = sims(stack, tmp_path, "--seed", "9", count=2)
+        uid = registered_uid(own_runtime_dir, first)
+        done = run("ports")
+        listed = run("ports", "--json")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("\t") for line in done.stdout.splitlines()[1:]]
+    by_port = {row[0]: row for row in rows}
+    assert {first.port, clone.port} <= set(by_port)
+    flagged = [row for row in rows if "already has" in row[-1]]
+    assert len(flagged) == 1 and flagged[0][3] == uid  # one of the two, the later one
+    other = first.port if flagged[0][0] == clone.port else clone.port
+    assert other in flagged[0][-1]
+    boards = json.loads(listed.stdout)
+    assert sorted(bool(b["clash_with"]) for b in boards if b["uid"] == uid) == [False, True]
