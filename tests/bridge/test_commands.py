@@ -63,3 +63,27 @@ def test_clearing_a_retained_command_is_not_a_command(bridge: Start, home: Watch
     assert "refused" not in run.log and "ignored a retained" not in run.log
     # Nothing but the press reached the board.
     assert run.log.count("acknowledged") == 1
+
+
+def test_after_a_commands_result_the_state_never_shows_the_old_value(
+        bridge: Start, home: Watcher) -> None:
+    # At the bridge's defaults (at most a state message a second), a board warming: a
+    # state often waits its turn. The board reports at once after a set; the name in
+    # the state is the one it acknowledged (as are the fan's settings).
+    run = bridge("--sim", "1")
+    (bid,) = home.configs(1)
+    first_state(home, bid)
+    topics = ha.Topics(bid)
+    run.control(1, "pinch")
+    for n in range(24):
+        mark = home.mark()
+        home.publish(topics.set_one("name"), f"rack {n}")
+        done = home.wait(topics.result, since=mark)
+        assert done.json()["settings"] == {"name": f"rack {n}"}
+        after = home.seen.index(done) + 1
+        # The next state says so: never a state from before the change after it.
+        assert home.wait_json(topics.state, since=after)["name"] == f"rack {n}", n
+    mark = home.mark()
+    home.publish(topics.set_one("setpoint"), "27.5")
+    done = home.wait(topics.result, since=mark)
+    assert home.wait_json(topics.state, since=home.seen.index(done) + 1)["setpoint"] == 27.5

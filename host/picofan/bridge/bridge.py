@@ -87,6 +87,10 @@ class Board:
     online: bool = False
     config: bytes | None = None
     state: dict[str, Any] | None = None
+    tele: dict[str, Any] | None = None  # the last telemetry line
+    # The settings the board acknowledged, until its telemetry shows them: a line read
+    # after the ack but written before it must not take the state back.
+    confirmed: dict[str, Any] | None = None
     sent_config: bytes | None = None
     sent_availability: str | None = None
     sent_state: dict[str, Any] | None = None
@@ -294,7 +298,8 @@ class Bridge:
                 # The publisher needs waking only for news it is not already timing: a
                 # first unpublished state, or an urgent one (50 lines/s are 50 wakes).
                 timed = board.state != board.sent_state
-                board.state = ha.state(data, board.settings, self.o.bridge_id)
+                board.tele = data
+                self._restate(board)
                 if board.state != board.sent_state and (
                         not timed or ha.urgent(board.sent_state, board.state)):
                     self._wake.notify_all()
@@ -326,6 +331,7 @@ class Bridge:
             came = not board.online
             board.link, link.board = link, board
             board.hello, board.settings, board.online = hello, dict(hello["settings"]), True
+            board.confirmed = None
             self._configure(board)
             self._wake.notify_all()
         if came:
@@ -338,6 +344,21 @@ class Bridge:
         if board is not None and board.link is link:
             board.link, board.online = None, False
         return board
+
+    def _restate(self, board: Board) -> None:
+        # (under the lock) The state from the last telemetry line and the settings the
+        # board acknowledged last: never older than a command's result.
+        tele = board.tele
+        if tele is None:
+            return
+        if board.confirmed is not None:
+            told = {k: board.confirmed[k] for k in ha.TELE_SETTINGS}
+            if tele["boot"] != board.confirmed["boot"] or all(
+                    tele[k] == v for k, v in told.items()):
+                board.confirmed = None  # (its lines show them now, or it restarted)
+            else:
+                tele = {**tele, **told}
+        board.state = ha.state(tele, board.settings, self.o.bridge_id)
 
     def _configure(self, board: Board) -> None:
         # (under the lock) The config changes with the firmware, the name, and the
@@ -444,6 +465,9 @@ class Bridge:
                            "saved": reply["saved"]}
                 with self._wake:
                     board.settings = dict(new)
+                    if board.tele is not None:
+                        board.confirmed = {**new, "boot": board.tele["boot"]}
+                    self._restate(board)
                     self._configure(board)
                     self._wake.notify_all()
         what = result["cmd"] + (f"/{result['name']}" if "name" in result else "")
