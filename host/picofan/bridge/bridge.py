@@ -40,7 +40,13 @@ from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
-from picofan.bridge.broker import RECONNECT_MAX_S, Broker, Credentials, client
+from picofan.bridge.broker import (
+    KEEPALIVE_S,
+    RECONNECT_MAX_S,
+    Broker,
+    Credentials,
+    client,
+)
 from picofan.client import (
     Connected,
     Device,
@@ -166,6 +172,7 @@ class Bridge:
         self.mqtt.on_disconnect = self._on_disconnect
         self.mqtt.on_message = self._on_message
         self.mqtt.on_publish = self._on_publish
+        self.mqtt.on_silent = self._on_silent
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> Bridge:
@@ -173,7 +180,7 @@ class Bridge:
         rate = f"{self.o.rate:g} state message{'' if self.o.rate == 1 else 's'}/s"
         log.info(f"broker {self.o.broker}{login}; bridge id {self.o.bridge_id}; at most "
                  f"{rate} per board")
-        self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=30)
+        self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=KEEPALIVE_S)
         self.mqtt.loop_start()
         self._spawn(self._publish_loop, "picofan-bridge-publisher")
         self.scan()
@@ -300,7 +307,7 @@ class Bridge:
                 timed = board.state != board.sent_state
                 board.tele = data
                 self._restate(board)
-                if board.state != board.sent_state and (
+                if board.state is not None and board.state != board.sent_state and (
                         not timed or ha.urgent(board.sent_state, board.state)):
                     self._wake.notify_all()
                 return
@@ -509,8 +516,13 @@ class Bridge:
             was, self._connected = self._connected, False
             self._backlog.clear()  # what was not written is gone with the connection
             stopping = self._stopping
+        why, self.mqtt.dropped = self.mqtt.dropped or reason, None
         if was and not stopping:
-            log.warning(f"lost the broker at {self.o.broker} ({reason}); reconnecting")
+            log.warning(f"lost the broker at {self.o.broker} ({why}); reconnecting")
+
+    def _on_silent(self, quiet: float) -> None:
+        log.warning(f"the broker at {self.o.broker} has said nothing for {quiet:.0f} s, not "
+                    f"even to a keepalive ping; dropping it at {2 * KEEPALIVE_S} s")
 
     def _on_publish(self, c: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode,
                     properties: Any) -> None:
