@@ -4,12 +4,18 @@ never going back behind a command's result, and a flood of commands."""
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import paho.mqtt.client as mqtt
 import pytest
 from bridge_process import BridgeProcess
+from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
+from paho.mqtt.enums import CallbackAPIVersion
 from polling import until
 
 from picofan.bridge import ha
@@ -87,3 +93,73 @@ def test_after_a_commands_result_the_state_never_shows_the_old_value(
     home.publish(topics.set_one("setpoint"), "27.5")
     done = home.wait(topics.result, since=mark)
     assert home.wait_json(topics.state, since=home.seen.index(done) + 1)["setpoint"] == 27.5
+
+
+FLOOD = 10_000  # commands, each a distinct setpoint
+QUEUE = 8  # a board's commands waiting (docs/home-assistant.md: busy)
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def flood_value(i: int) -> str:
+    return f"{20 + i / 100:.2f}"
+
+
+def rss_mb(pid: int) -> float:
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 1e6
+
+
+def test_a_flood_of_commands_is_refused_busy_and_stays_bounded(
+        bridge: Start, home: Watcher, broker: TestBroker) -> None:
+    run = bridge("--sim", "1")
+    (bid,) = home.configs(1)
+    first_state(home, bid)
+    topics = ha.Topics(bid)
+    start = rss_mb(run.proc.pid)
+    flooder = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="test-flood",
+                          protocol=mqtt.MQTTv311)
+    flooder.connect("127.0.0.1", broker.port)
+    flooder.loop_start()
+    try:
+        mark = home.mark()
+        last = None
+        for i in range(FLOOD):
+            last = flooder.publish(topics.set_one("setpoint"), flood_value(i), qos=1)
+        assert last is not None
+        peak = start
+
+        def flooded() -> bool:
+            nonlocal peak
+            peak = max(peak, rss_mb(run.proc.pid))
+            return last.is_published()
+
+        until(flooded, "the flood on the broker")
+        # Then one more, again until the board takes one: everything before is done.
+        def answered() -> bool:
+            nonlocal peak
+            peak = max(peak, rss_mb(run.proc.pid))
+            home.publish(topics.set_one("setpoint"), "26.5")
+            return any(m.json().get("settings") == {"setpoint": 26.5}
+                       for m in home.on(topics.result, mark))
+
+        until(answered, "the board taking a command after the flood", every_s=0.5)
+    finally:
+        flooder.disconnect()
+        flooder.loop_stop()
+    results = [m.json() for m in home.on(topics.result, mark)]
+    busy = [r for r in results if r.get("code") == "busy"]
+    done = [r for r in results if r["by"] == "board"]
+    print(f"bridge RSS {start:.1f} MB at the start, {peak:.1f} MB at most, "
+          f"{rss_mb(run.proc.pid):.1f} MB after; {len(busy)} busy, {len(done)} done "
+          f"of {FLOOD}")
+    assert busy and done
+    assert all(r["by"] == "bridge" and not r["ok"] for r in busy)
+    # The refusals say why: the board's commands waiting, or the broker's results.
+    assert {r["msg"] for r in busy} <= {f"{QUEUE} commands are waiting for this board",
+                                        "64 results are waiting for the broker"}
+    # The log says so, not once a refusal: its lines count those left out.
+    lines = [ln for ln in run.log.splitlines() if "refused" in ln]
+    left_out = sum(int(n) for n in re.findall(r"(\d+) more refusals before it not logged",
+                                             run.log))
+    assert left_out >= len(busy) - len(lines) and left_out > 0
+    assert len(lines) * 10 < len(lines) + left_out, (len(lines), left_out)
+    assert peak < start + 40, (start, peak)

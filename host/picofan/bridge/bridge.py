@@ -12,8 +12,11 @@ Threads, and what each owns:
 Bounded by construction: a board holds one wanted state (a newer reading replaces an
 unpublished older one: the oldest telemetry is what goes), at most MAX_BACKLOG state
 messages wait in the client for the socket, and a board takes COMMAND_QUEUE commands
-at a time (more are refused, on the result topic). Command replies are never dropped:
-there is at most one per accepted command."""
+at a time (more are refused "busy", on the result topic), and at most MAX_RESULTS
+results wait for the broker, and as many again in the client for its acknowledgement:
+a flood of commands is refused busy, and a refusal with no room is dropped (counted in
+the log, whose refusal lines are rate-limited). A board's own results are never
+dropped: there is at most one per accepted command."""
 
 from __future__ import annotations
 
@@ -47,6 +50,7 @@ from picofan.bridge.broker import (
     Credentials,
     client,
 )
+from picofan.bridge.refusals import RefusalLog
 from picofan.client import (
     Connected,
     Device,
@@ -67,6 +71,7 @@ log = logging.getLogger("picofan.bridge")
 SCAN_EVERY_S = 0.5  # --all: how often the port list is read for boards plugged in
 COMMAND_QUEUE = 8  # commands waiting for one board; more are refused ("busy")
 MAX_BACKLOG = 256  # state messages given to the client and not yet on the socket
+MAX_RESULTS = 64  # results waiting for the client; and in it, waiting for the broker
 GOODBYE_TIMEOUT_S = 2.0  # on a clean exit, how long the offline messages may take
 
 
@@ -152,7 +157,9 @@ class Bridge:
         self._wake = threading.Condition(self._lock)
         self._boards: dict[str, Board] = {}
         self._links: dict[str, Link] = {}
-        self._results: deque[Message] = deque()  # command results: never dropped
+        self._results: deque[Message] = deque()  # command results (MAX_RESULTS)
+        self._results_out: deque[mqtt.MQTTMessageInfo] = deque()  # in the client
+        self._refusal_log = RefusalLog(log)
         self._stale: set[str] = set()  # boards of ours from an earlier run, not here now
         self._served: set[str] = set()  # every board this bridge id has served
         self._served_sent: frozenset[str] | None = None
@@ -415,6 +422,8 @@ class Bridge:
                 problem = ("offline", "the board is not connected")
             elif link.jobs.qsize() >= COMMAND_QUEUE:
                 problem = ("busy", f"{COMMAND_QUEUE} commands are waiting for this board")
+            elif len(self._results) >= MAX_RESULTS:
+                problem = ("busy", f"{MAX_RESULTS} results are waiting for the broker")
             else:
                 # (the fan entity's commands are settings: a set)
                 link.jobs.put(Job(board, "save" if what.kind == "save" else "set", changes,
@@ -425,13 +434,18 @@ class Bridge:
     def _refuse(self, board: Board, what: ha.CommandTopic, payload: bytes, code: str,
                 text: str) -> None:
         shown = ha.shown(payload)
-        log.warning(f"{board.label}: refused {what.kind}{'/' + what.name if what.name else ''} "
-                    f"{shown!r}: {text} ({code}); nothing sent")
         # by: the bridge refused it, so nothing reached the board.
         result: dict[str, Any] = {"ok": False, "by": "bridge", "cmd": what.kind, "code": code,
                                   "msg": text, "payload": shown}
         if what.name:
             result["name"] = what.name
+        with self._wake:
+            self._refusal_log.say(f"{board.label}: refused {what.kind}"
+                                  f"{'/' + what.name if what.name else ''} {shown!r}: {text} "
+                                  f"({code}); nothing sent")
+            if len(self._results) >= MAX_RESULTS:
+                self._refusal_log.unpublished += 1  # (a flood: said in the next line)
+                return
         self._result(board, result)
 
     def _result(self, board: Board, result: dict[str, Any]) -> None:
@@ -515,6 +529,7 @@ class Bridge:
         with self._wake:
             was, self._connected = self._connected, False
             self._backlog.clear()  # what was not written is gone with the connection
+            self._results_out.clear()
             stopping = self._stopping
         why, self.mqtt.dropped = self.mqtt.dropped or reason, None
         if was and not stopping:
@@ -527,8 +542,8 @@ class Bridge:
     def _on_publish(self, c: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode,
                     properties: Any) -> None:
         with self._wake:
-            if len(self._backlog) >= MAX_BACKLOG:
-                self._wake.notify_all()  # room again for a state message
+            if len(self._backlog) >= MAX_BACKLOG or self._results:
+                self._wake.notify_all()  # room again for a state message, or a result
 
     def _on_message(self, c: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         payload = bytes(msg.payload)
@@ -592,6 +607,9 @@ class Bridge:
             with self._lock:
                 self._backlog.extend(info for info, qos in sent
                                      if qos == 0 and info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS)
+                # (results: the QoS 1 messages on a result topic)
+                self._results_out.extend(info for (info, _), m in zip(sent, batch, strict=True)
+                                         if m[2] == 1 and m[0].endswith("/result"))
 
     def _collect(self, now: float) -> tuple[list[Message], float | None]:
         """(under the lock) What to publish now, in order; and how long to wait for the
@@ -609,8 +627,12 @@ class Bridge:
         if not self._status_sent:
             out.append((self.status_topic, ha.ONLINE.encode(), 1, True))
             self._status_sent = True
-        while self._results:
+        while self._results_out and self._published(self._results_out[0]):
+            self._results_out.popleft()
+        room = MAX_RESULTS - len(self._results_out)  # (on_publish wakes us for the rest)
+        while self._results and room > 0:
             out.append(self._results.popleft())
+            room -= 1
         for bid in sorted(self._stale):
             out.append((ha.Topics(bid).availability, ha.OFFLINE.encode(), 1, True))
         self._stale.clear()
