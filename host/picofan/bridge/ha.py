@@ -194,6 +194,11 @@ def state(tele: dict[str, Any], settings: dict[str, Any], via: str) -> dict[str,
     return out
 
 
+# The settings a telemetry line repeats (fanctl.protocol.tele): the rest of the state's
+# settings come from the board's acknowledged settings.
+TELE_SETTINGS = ("setpoint", "hysteresis", "mode")
+
+
 def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """A change HA must see at once (the fan, a fault, the settings, a restart), not
     only a new reading."""
