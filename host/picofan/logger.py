@@ -8,14 +8,19 @@ next column, and a `source` column that tells a virtual Pico's rows from a board
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import io
 import os
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from picofan.client import Event
+from picofan.narrate import fault_change, is_telemetry
 from picofan.spec import wire
 
 # The columns: the host's clock, where the rows came from, then the telemetry fields
@@ -173,6 +178,47 @@ def _reading(header: list[str], row: list[str]) -> Reading:
     return at, msg
 
 
+class LogWriteError(Exception):
+    """The log could not be written (the disk full, or a write error); the message says
+    which file and why. The file ends at its last whole row, as before the write."""
+
+
+def _write_error(path: Path, e: OSError) -> LogWriteError:
+    why = "the disk is full" if e.errno == errno.ENOSPC else f"{e.strerror or e}"
+    return LogWriteError(f"cannot write {path}: {why}; logging stopped (the file ends at "
+                         "its last whole row)")
+
+
+class _Appender:
+    """A file written a whole line at a time, unbuffered: a write that fails part way
+    (a full disk) is cut back off, so the file always ends at a line end."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        self.size = os.fstat(self.fd).st_size
+
+    def write(self, text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(self.fd, data):]
+        except OSError as e:
+            with contextlib.suppress(OSError):  # (truncating frees space: it works when full)
+                os.ftruncate(self.fd, self.size)
+            raise _write_error(self.path, e) from None
+        self.size = os.fstat(self.fd).st_size
+
+    def sync(self) -> None:
+        try:
+            os.fsync(self.fd)
+        except OSError as e:
+            raise _write_error(self.path, e) from None
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
 class CsvLog:
     def __init__(self, path: str | Path, source: str = "board") -> None:
         if source not in SOURCES:
@@ -183,39 +229,69 @@ class CsvLog:
         new = not self.path.exists() or self.path.stat().st_size == 0
         if not new and (why := _other_columns(self.path)):
             raise LogPathError(why)
-        self._file: IO[str] = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
-        self._csv = csv.writer(self._file)
-        self._events: IO[str] = open(events_path(self.path), "a", encoding="utf-8")  # noqa: SIM115
+        made = [p for p in (self.path, events_path(self.path)) if not p.exists()]
+        self._file = _Appender(self.path)
+        self._events = _Appender(events_path(self.path))
         self._synced = time.monotonic()
         self.rows = 0
         self.last: dict[str, Any] | None = None  # the last telemetry message written
+        self.closed = False
         if new:
-            self._csv.writerow(COLUMNS)
-            self._flush(force=True)
+            try:
+                self._row(COLUMNS)
+                self._flush(force=True)
+            except LogWriteError:
+                self.closed = True
+                self._file.close()
+                self._events.close()
+                for p in made:  # nothing left behind: no header, no log
+                    p.unlink(missing_ok=True)
+                raise
+
+    def _row(self, cells: list[Any]) -> None:
+        line = io.StringIO()
+        csv.writer(line).writerow(cells)
+        self._file.write(line.getvalue())
+
+    def record(self, event: Event, text: str | None) -> None:
+        """Telemetry into the CSV (and a fault starting or ending into the events log);
+        anything else worth a line (text: narrate's words for it) into the events log."""
+        if is_telemetry(event):
+            before = self.last
+            self.telemetry(event.at, event.message.data)
+            change = fault_change(before, event.message.data)
+            if change:
+                self.event(event.at, "Fault", change)
+        elif text is not None:
+            self.event(event.at, type(event).__name__, text)
 
     def telemetry(self, at: datetime, msg: dict[str, Any]) -> None:
         row: list[Any] = [*spreadsheet_time(at), self.source]
         for name in TELE_FIELDS:
             v = msg[name]
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)
-        self._csv.writerow(row)
+        self._row(row)
         self.rows += 1
         self.last = msg
         self._flush()
 
     def event(self, at: datetime, kind: str, text: str) -> None:
         self._events.write(f"{at.isoformat(timespec='milliseconds')}\t{kind}\t{text}\n")
-        self._events.flush()
 
     def _flush(self, force: bool = False) -> None:
-        self._file.flush()
+        # Every write is already in the OS's hands (unbuffered); fsync puts it on the disk.
         if force or time.monotonic() - self._synced >= FSYNC_EVERY_S:
-            os.fsync(self._file.fileno())
-            os.fsync(self._events.fileno())
+            self._file.sync()
+            self._events.sync()
             self._synced = time.monotonic()
 
     def close(self) -> None:
-        if not self._file.closed:
+        """Synced and closed (LogWriteError when the last sync fails: closed all the same)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
             self._flush(force=True)
+        finally:
             self._file.close()
             self._events.close()

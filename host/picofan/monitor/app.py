@@ -51,7 +51,7 @@ from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
 from picofan.monitor.replay import Replay
 from picofan.monitor.state import WINDOWS_S, MonitorState
-from picofan.narrate import Narrator, is_telemetry, record
+from picofan.narrate import Narrator, is_telemetry
 from picofan.session import session
 
 if TYPE_CHECKING:
@@ -240,7 +240,7 @@ class MonitorApp(App[int]):
                 text = None if is_telemetry(event) else narrator.describe(event)
                 with self._csv_lock:
                     if board.csv and not self.stopping.is_set():  # (closed on the way out)
-                        record(board.csv, event, text)
+                        board.csv.record(event, text)
                 board.feed([event])
                 if self.stopping.is_set():
                     return
