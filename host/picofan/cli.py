@@ -321,9 +321,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     csv_path = Path(args.csv)
     png_path = Path(args.output) if args.output else csv_path.with_suffix(".png")
     try:
-        n = plot(csv_path, png_path)
+        n, skipped = plot(csv_path, png_path)
     except PlotError as e:
         return fail(BAD_INPUT, str(e))
+    if skipped:  # the good rows are drawn; the person learns what was left out
+        fail(OK, f"{csv_path}: {skipped}")
     print(f"{png_path} ({n} readings)")
     return OK
 

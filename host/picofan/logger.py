@@ -13,12 +13,15 @@ import csv
 import errno
 import io
 import os
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from picofan import protocol
 from picofan.client import Event
 from picofan.narrate import fault_change, is_telemetry
 from picofan.spec import wire
@@ -125,57 +128,157 @@ class LogReadError(Exception):
 
 
 Reading = tuple[datetime, dict[str, Any]]
+MAX_ROW = 4096  # characters: a picofan row is about 200; a longer line is refused unparsed
+YEARS = (1970, 2999)  # a host time outside these is no clock's (and no plot's axis)
+_HOST_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d")
+_INT = re.compile(r"-?\d{1,18}")
+
+
+@dataclass
+class LogFile:
+    """A saved log as read: its columns (COLUMNS, or one of OLDER_LAYOUTS), its good
+    readings, oldest first, and the rows refused (how many, and the first one's line
+    number and reason). A bad row is skipped, not the end of the file: the good rows
+    around it are still the log."""
+
+    path: Path
+    columns: list[str]
+    readings: list[Reading]
+    skipped: int = 0
+    first_bad: str = ""  # "line 12: tele.duty -1000000000.0 is outside 0.0..100.0"
+
+    def skipped_text(self) -> str:
+        """'2 bad rows skipped (line 12: why, the first)', or '' with none."""
+        if not self.skipped:
+            return ""
+        rows = f"{self.skipped} bad row{'' if self.skipped == 1 else 's'}"
+        return f"{rows} skipped ({self.first_bad}{', the first' if self.skipped > 1 else ''})"
 
 
 def read_log(path: Path) -> list[Reading]:
     """The readings of a picofan CSV, oldest first: (host time, the telemetry message
-    as the board sent it). A row cut short by a crash is skipped. A log from an older
-    picofan reads too, its missing columns filled in as it meant them (ADDED_COLUMNS)."""
-    return read_log_file(path)[1]
+    as the board sent it). A row that is not one (cut short by a crash, or edited) is
+    skipped: read_log_file says how many. A log from an older picofan reads too, its
+    missing columns filled in as it meant them (ADDED_COLUMNS)."""
+    return read_log_file(path).readings
 
 
-def read_log_file(path: Path) -> tuple[list[str], list[Reading]]:
-    """read_log, and the columns the file has (COLUMNS, or one of OLDER_LAYOUTS)."""
+def read_log_file(path: Path) -> LogFile:
+    """The log, each row checked as the live parser checks a board's line
+    (protocol.validate), or LogReadError when it is no picofan log or has no good row."""
     try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = csv.reader(f)
-            header = next(rows, None)
+        with open(path, newline="", encoding="utf-8", errors="replace") as f:
+            lines = _lines(f)
+            _, first = next(lines, (1, None))
+            header = _cells(first) if first is not None else None
             if header != COLUMNS and header not in OLDER_LAYOUTS:
                 raise LogReadError(f"{path} is not a picofan log: its first line should "
                                    f"be {','.join(COLUMNS)}")
-            readings = [_reading(header, row) for row in rows if len(row) == len(header)]
+            log = LogFile(path, header, [])
+            for number, line in lines:
+                try:
+                    log.readings.append(_reading(header, line))
+                except _BadRow as e:
+                    log.skipped += 1
+                    log.first_bad = log.first_bad or f"line {number}: {e}"
     except OSError as e:
         raise LogReadError(f"cannot read {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise LogReadError(f"{path}: a row does not read as picofan's ({e})") from None
-    if not readings:
-        raise LogReadError(f"{path} has no readings")
-    return header, readings
+    if not log.readings:
+        raise LogReadError(f"{path} has no readings" + (
+            f": {log.skipped_text()}" if log.skipped else ""))
+    return log
+
+
+class _BadRow(Exception):
+    """A row that is not a reading; the message says why."""
+
+
+def _lines(f: IO[str]) -> Iterator[tuple[int, str | None]]:
+    """(line number, the line; None for one longer than MAX_ROW, never held whole)."""
+    number = 0
+    while line := f.readline(MAX_ROW + 1):
+        number += 1
+        if len(line) > MAX_ROW and not line.endswith("\n"):
+            while line and not line.endswith("\n"):
+                line = f.readline(MAX_ROW)
+            yield number, None
+        else:
+            yield number, line
+
+
+def _cells(line: str) -> list[str] | None:
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return None
+
+
+def _shown(cell: str) -> str:
+    """A cell quoted in a reason: short, and printable whatever it holds."""
+    return repr(cell[:40] + ("…" if len(cell) > 40 else ""))
 
 
 _TYPES = dict(wire.MESSAGES["tele"])
 
 
-def _reading(header: list[str], row: list[str]) -> Reading:
+def _reading(header: list[str], line: str | None) -> Reading:
+    row = _cells(line) if line is not None else None
+    if line is None:
+        raise _BadRow(f"longer than {MAX_ROW} characters")
+    if row is None or len(row) != len(header):
+        raise _BadRow(f"{len(row or [])} cells, not {len(header)} (cut short?)")
+    for cell in row:
+        if not cell.isprintable():
+            raise _BadRow(f"a cell holds control characters: {_shown(cell)}")
     cells = dict(zip(header, row, strict=True))
     for column, (_, meant) in ADDED_COLUMNS.items():
         if column not in cells:
             cells[column] = meant(cells)
-    at = datetime.fromisoformat(cells["host_time"] + cells["utc_offset"])
+    return _host_time(cells), _message(cells)
+
+
+def _host_time(cells: dict[str, str]) -> datetime:
+    text = cells["host_time"] + cells["utc_offset"]
+    try:
+        if not _HOST_TIME.fullmatch(text):
+            raise ValueError
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise _BadRow(f"host_time {_shown(text)} is not a time picofan writes") from None
+    if not YEARS[0] <= at.year <= YEARS[1]:
+        raise _BadRow(f"host_time {_shown(text)} is outside the years {YEARS[0]}..{YEARS[1]}")
+    return at
+
+
+def _message(cells: dict[str, str]) -> dict[str, Any]:
+    """The telemetry message the row records, checked as a board's line is."""
+    if cells["source"] not in SOURCES:
+        raise _BadRow(f"source {_shown(cells['source'])} is not one of {'/'.join(SOURCES)}")
     msg: dict[str, Any] = {"type": "tele"}
     for name, column in zip(TELE_FIELDS, TELE_COLUMNS, strict=True):
         text, kind = cells[column], _TYPES[name]
+        value: Any = text
         if text == "" and kind.endswith("?"):
-            msg[name] = None
+            value = None
         elif kind.startswith("i"):
-            msg[name] = int(text)
+            value = int(text) if _INT.fullmatch(text) else None
         elif kind.startswith("f"):
-            msg[name] = float(text)
+            try:
+                value = float(text)
+            except ValueError:
+                value = None
         elif kind.startswith("b"):
-            msg[name] = text == "1"
-        else:
-            msg[name] = text
-    return at, msg
+            value = {"1": True, "0": False}.get(text)
+        if value is None and text != "":
+            raise _BadRow(f"{column} {_shown(text)} is not a {_KINDS[kind[0]]}")
+        msg[name] = value
+    why = protocol.validate(msg)
+    if why:
+        raise _BadRow(why if len(why) < 120 else why[:120] + "…")
+    return msg
+
+
+_KINDS = {"i": "whole number", "f": "number", "b": "0 or 1", "s": "text"}
 
 
 class LogWriteError(Exception):

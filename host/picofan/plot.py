@@ -33,19 +33,20 @@ class Reading:
     rpm: int | None  # None: no tach
 
 
-def read_log(path: Path) -> tuple[list[Reading], bool]:
-    """The readings of a picofan CSV, and whether it logged the duty (an older picofan's
-    did not); or PlotError naming the file and the problem."""
+def read_log(path: Path) -> tuple[list[Reading], bool, str]:
+    """The readings of a picofan CSV, whether it logged the duty (an older picofan's
+    did not), and the rows skipped as bad (logger.LogFile.skipped_text); or PlotError
+    naming the file and the problem."""
     try:
-        columns, rows = logger.read_log_file(path)
+        log = logger.read_log_file(path)
     except logger.LogReadError as e:
         raise PlotError(str(e)) from None
     out = []
-    for at, m in rows:
+    for at, m in log.readings:
         off_at, on_at = thresholds(m)
         out.append(Reading(at, m["boot"], m["temp"], m["fan"], on_at, off_at, m["fault"],
                            m["duty"], m["rpm"]))
-    return out, "duty" in columns
+    return out, "duty" in log.columns, log.skipped_text()
 
 
 def _spans(readings: list[Reading], on: list[bool]) -> list[tuple[datetime, datetime]]:
@@ -63,9 +64,10 @@ def _spans(readings: list[Reading], on: list[bool]) -> list[tuple[datetime, date
     return spans
 
 
-def plot(csv_path: Path, png_path: Path) -> int:
-    """Draw csv_path into png_path; -> the number of readings drawn."""
-    readings, has_duty = read_log(csv_path)
+def plot(csv_path: Path, png_path: Path) -> tuple[int, str]:
+    """Draw csv_path into png_path; -> the number of readings drawn, and the bad rows
+    skipped ('' with none)."""
+    readings, has_duty, skipped = read_log(csv_path)
     try:
         import matplotlib
 
@@ -117,7 +119,7 @@ def plot(csv_path: Path, png_path: Path) -> int:
             raise PlotError(f"cannot write {png_path}: {e.strerror or e}") from None
     finally:
         plt.close(fig)
-    return len(readings)
+    return len(readings), skipped
 
 
 def _draw_fan(ax: Any, x: list[float], readings: list[Reading]) -> None:

@@ -305,7 +305,8 @@ class MonitorApp(App[int]):
             head = "▶ replay of "
             link = f"{head}{shorten(str(replay.path), max(width - len(head), 12))}"
             span = (f"{replay.first:%Y-%m-%d %H:%M:%S} to {replay.last:%H:%M:%S}  ·  "
-                    f"{readings(replay.readings)}  ·  read-only")
+                    f"{readings(replay.readings)}{skipped_rows(replay.skipped_rows)}  ·  "
+                    "read-only")
             return f"{link[:width]}\n{span[:width]}"
         fw = (f"firmware {s.hello['fw']} on {s.hello['board']}" if s.hello
               else "firmware: waiting for hello")
@@ -554,6 +555,10 @@ def readings(n: int) -> str:
     return f"{n} reading{'' if n == 1 else 's'}"
 
 
+def skipped_rows(n: int) -> str:
+    return f", {n} row{'' if n == 1 else 's'} skipped" if n else ""
+
+
 def run_replay(path: Path) -> int:
     try:
         replay = Replay(path)
@@ -564,6 +569,8 @@ def run_replay(path: Path) -> int:
     with shutdown.calling(app.stop_from_signal):
         app.run()
     print(f"{readings(replay.readings)} replayed from {path}", file=sys.stderr)
+    if replay.skipped:
+        print(f"picofan: {path}: {replay.skipped}", file=sys.stderr)
     return 0
 
 
