@@ -13,16 +13,13 @@ import csv
 import errno
 import io
 import os
-import re
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from picofan import protocol
-from picofan.client import Event
+from picofan.client import Event, Received
 from picofan.narrate import fault_change, is_telemetry
 from picofan.spec import wire
 
@@ -34,10 +31,16 @@ TELE_FIELDS = [name for name, _ in wire.MESSAGES["tele"]]
 _RENAMED = {"ms": "board_ms", "temp": "temp_c", "setpoint": "setpoint_c",
             "hysteresis": "hysteresis_c"}
 TELE_COLUMNS = [_RENAMED.get(name, name) for name in TELE_FIELDS]
-COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS]
-# Columns added since the first picofan logs, each with the protocol that added it and
-# what an older log's row meant by its absence: before protocol 4 the fan was only
-# switched (100 % duty while on) and had no tach; before 5 a board had no Wi-Fi. Such
+# Then the settings in force that say what the readings mean (tele does not carry them):
+# how the fan is driven and how auto mode picks its duty, with the curve's ends; as the
+# board last reported them (its hello, a reply), empty before it has.
+SETTING_COLUMNS = {"output": "output", "control": "control", "curve_low": "curve_low_c",
+                   "curve_high": "curve_high_c"}
+COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS, *SETTING_COLUMNS.values()]
+# Columns added since the first picofan logs, each with the layout that added it and
+# what an older log's row meant by its absence: before layout 4 (protocol 4) the fan
+# was only switched (100 % duty while on) and had no tach; before 5 (protocol 5) a
+# board had no Wi-Fi; before 6 the settings in force were not logged (unknown). Such
 # logs are read (plot, the monitor's replay), never appended to.
 ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
     "duty": (4, lambda cells: "100.0" if cells["fan"] == "1" else "0.0"),
@@ -45,10 +48,11 @@ ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
     "wifi": (5, lambda cells: "off"),
     "rssi": (5, lambda cells: ""),
     "mqtt": (5, lambda cells: "off"),
+    **{column: (6, lambda cells: "") for column in SETTING_COLUMNS.values()},
 }
-# The layouts older picofans wrote, newest first: protocol 4's, then 3's.
+# The layouts older picofans wrote, newest first: 5's, 4's, then 3's.
 OLDER_LAYOUTS = [[c for c in COLUMNS if ADDED_COLUMNS.get(c, (0,))[0] <= version]
-                 for version in (4, 3)]
+                 for version in (5, 4, 3)]
 OLDER_COLUMNS = OLDER_LAYOUTS[-1]  # the first picofan logs (protocol 3)
 SOURCES = ("board", "sim")  # a real board over USB, or a virtual Pico
 FSYNC_EVERY_S = 1.0
@@ -123,164 +127,6 @@ def open_log(path: Path, source: str = "board") -> CsvLog:
         raise LogPathError(f"cannot write the log {path}: {e.strerror or e}") from None
 
 
-class LogReadError(Exception):
-    """A file that does not read as a picofan log; the message names it and says why."""
-
-
-Reading = tuple[datetime, dict[str, Any]]
-MAX_ROW = 4096  # characters: a picofan row is about 200; a longer line is refused unparsed
-YEARS = (1970, 2999)  # a host time outside these is no clock's (and no plot's axis)
-_HOST_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d")
-_INT = re.compile(r"-?\d{1,18}")
-
-
-@dataclass
-class LogFile:
-    """A saved log as read: its columns (COLUMNS, or one of OLDER_LAYOUTS), its good
-    readings, oldest first, and the rows refused (how many, and the first one's line
-    number and reason). A bad row is skipped, not the end of the file: the good rows
-    around it are still the log."""
-
-    path: Path
-    columns: list[str]
-    readings: list[Reading]
-    skipped: int = 0
-    first_bad: str = ""  # "line 12: tele.duty -1000000000.0 is outside 0.0..100.0"
-
-    def skipped_text(self) -> str:
-        """'2 bad rows skipped (line 12: why, the first)', or '' with none."""
-        if not self.skipped:
-            return ""
-        rows = f"{self.skipped} bad row{'' if self.skipped == 1 else 's'}"
-        return f"{rows} skipped ({self.first_bad}{', the first' if self.skipped > 1 else ''})"
-
-
-def read_log(path: Path) -> list[Reading]:
-    """The readings of a picofan CSV, oldest first: (host time, the telemetry message
-    as the board sent it). A row that is not one (cut short by a crash, or edited) is
-    skipped: read_log_file says how many. A log from an older picofan reads too, its
-    missing columns filled in as it meant them (ADDED_COLUMNS)."""
-    return read_log_file(path).readings
-
-
-def read_log_file(path: Path) -> LogFile:
-    """The log, each row checked as the live parser checks a board's line
-    (protocol.validate), or LogReadError when it is no picofan log or has no good row."""
-    try:
-        with open(path, newline="", encoding="utf-8", errors="replace") as f:
-            lines = _lines(f)
-            _, first = next(lines, (1, None))
-            header = _cells(first) if first is not None else None
-            if header != COLUMNS and header not in OLDER_LAYOUTS:
-                raise LogReadError(f"{path} is not a picofan log: its first line should "
-                                   f"be {','.join(COLUMNS)}")
-            log = LogFile(path, header, [])
-            for number, line in lines:
-                try:
-                    log.readings.append(_reading(header, line))
-                except _BadRow as e:
-                    log.skipped += 1
-                    log.first_bad = log.first_bad or f"line {number}: {e}"
-    except OSError as e:
-        raise LogReadError(f"cannot read {path}: {e.strerror or e}") from None
-    if not log.readings:
-        raise LogReadError(f"{path} has no readings" + (
-            f": {log.skipped_text()}" if log.skipped else ""))
-    return log
-
-
-class _BadRow(Exception):
-    """A row that is not a reading; the message says why."""
-
-
-def _lines(f: IO[str]) -> Iterator[tuple[int, str | None]]:
-    """(line number, the line; None for one longer than MAX_ROW, never held whole)."""
-    number = 0
-    while line := f.readline(MAX_ROW + 1):
-        number += 1
-        if len(line) > MAX_ROW and not line.endswith("\n"):
-            while line and not line.endswith("\n"):
-                line = f.readline(MAX_ROW)
-            yield number, None
-        else:
-            yield number, line
-
-
-def _cells(line: str) -> list[str] | None:
-    try:
-        return next(csv.reader([line]), [])
-    except csv.Error:
-        return None
-
-
-def _shown(cell: str) -> str:
-    """A cell quoted in a reason: short, and printable whatever it holds."""
-    return repr(cell[:40] + ("…" if len(cell) > 40 else ""))
-
-
-_TYPES = dict(wire.MESSAGES["tele"])
-
-
-def _reading(header: list[str], line: str | None) -> Reading:
-    row = _cells(line) if line is not None else None
-    if line is None:
-        raise _BadRow(f"longer than {MAX_ROW} characters")
-    if row is None or len(row) != len(header):
-        raise _BadRow(f"{len(row or [])} cells, not {len(header)} (cut short?)")
-    for cell in row:
-        if not cell.isprintable():
-            raise _BadRow(f"a cell holds control characters: {_shown(cell)}")
-    cells = dict(zip(header, row, strict=True))
-    for column, (_, meant) in ADDED_COLUMNS.items():
-        if column not in cells:
-            cells[column] = meant(cells)
-    return _host_time(cells), _message(cells)
-
-
-def _host_time(cells: dict[str, str]) -> datetime:
-    text = cells["host_time"] + cells["utc_offset"]
-    try:
-        if not _HOST_TIME.fullmatch(text):
-            raise ValueError
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise _BadRow(f"host_time {_shown(text)} is not a time picofan writes") from None
-    if not YEARS[0] <= at.year <= YEARS[1]:
-        raise _BadRow(f"host_time {_shown(text)} is outside the years {YEARS[0]}..{YEARS[1]}")
-    return at
-
-
-def _message(cells: dict[str, str]) -> dict[str, Any]:
-    """The telemetry message the row records, checked as a board's line is."""
-    if cells["source"] not in SOURCES:
-        raise _BadRow(f"source {_shown(cells['source'])} is not one of {'/'.join(SOURCES)}")
-    msg: dict[str, Any] = {"type": "tele"}
-    for name, column in zip(TELE_FIELDS, TELE_COLUMNS, strict=True):
-        text, kind = cells[column], _TYPES[name]
-        value: Any = text
-        if text == "" and kind.endswith("?"):
-            value = None
-        elif kind.startswith("i"):
-            value = int(text) if _INT.fullmatch(text) else None
-        elif kind.startswith("f"):
-            try:
-                value = float(text)
-            except ValueError:
-                value = None
-        elif kind.startswith("b"):
-            value = {"1": True, "0": False}.get(text)
-        if value is None and text != "":
-            raise _BadRow(f"{column} {_shown(text)} is not a {_KINDS[kind[0]]}")
-        msg[name] = value
-    why = protocol.validate(msg)
-    if why:
-        raise _BadRow(why if len(why) < 120 else why[:120] + "…")
-    return msg
-
-
-_KINDS = {"i": "whole number", "f": "number", "b": "0 or 1", "s": "text"}
-
-
 class LogWriteError(Exception):
     """The log could not be written (the disk full, or a write error); the message says
     which file and why. The file ends at its last whole row, as before the write."""
@@ -338,6 +184,9 @@ class CsvLog:
         self._synced = time.monotonic()
         self.rows = 0
         self.last: dict[str, Any] | None = None  # the last telemetry message written
+        # The settings as the board last reported them (a hello, a reply), for the
+        # SETTING_COLUMNS; None: not yet.
+        self.settings: dict[str, Any] | None = None
         self.closed = False
         if new:
             try:
@@ -359,6 +208,9 @@ class CsvLog:
     def record(self, event: Event, text: str | None) -> None:
         """Telemetry into the CSV (and a fault starting or ending into the events log);
         anything else worth a line (text: narrate's words for it) into the events log."""
+        if isinstance(event, Received) and isinstance(event.message.data.get("settings"),
+                                                      dict):
+            self.settings = event.message.data["settings"]  # a hello, or a reply
         if is_telemetry(event):
             before = self.last
             self.telemetry(event.at, event.message.data)
@@ -373,6 +225,8 @@ class CsvLog:
         for name in TELE_FIELDS:
             v = msg[name]
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)
+        for name in SETTING_COLUMNS:
+            row.append(self.settings.get(name, "") if self.settings else "")
         self._row(row)
         self.rows += 1
         self.last = msg

@@ -33,7 +33,15 @@ from textual.worker import get_current_worker
 
 from picofan import shutdown
 from picofan.client import Event
-from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
+from picofan.log_read import LogReadError
+from picofan.logger import (
+    CsvLog,
+    LogPathError,
+    LogWriteError,
+    default_path,
+    events_path,
+    open_log,
+)
 from picofan.monitor.band import BandPanel
 from picofan.monitor.board import Board, LinkSource, World
 from picofan.monitor.calibrate import CalibrateScreen
@@ -240,7 +248,14 @@ class MonitorApp(App[int]):
                 text = None if is_telemetry(event) else narrator.describe(event)
                 with self._csv_lock:
                     if board.csv and not self.stopping.is_set():  # (closed on the way out)
-                        board.csv.record(event, text)
+                        try:
+                            board.csv.record(event, text)
+                        except LogWriteError as e:  # the disk full: the readings go on
+                            with contextlib.suppress(LogWriteError):
+                                board.csv.close()
+                            board.csv = None
+                            self.call_from_thread(self.notify, f"recording stopped: {e}",
+                                                  severity="error")
                 board.feed([event])
                 if self.stopping.is_set():
                     return
@@ -398,6 +413,8 @@ class MonitorApp(App[int]):
             self.report(error or "", "error", board)
             return
         board.state.acked(reply)
+        if board.csv and "settings" in reply:  # the settings columns of the rows to come
+            board.csv.settings = reply["settings"]
         if board is self.board:
             self.settings = board.state.settings
         if board.outbox:
@@ -450,7 +467,8 @@ class MonitorApp(App[int]):
                 try:
                     path = default_path(self.log_folder, source=self.source)
                     board.csv = self.last_log = open_log(path, self.source)
-                except LogPathError as e:
+                    board.csv.settings = board.state.settings
+                except (LogPathError, LogWriteError) as e:
                     self.notify(f"cannot record: {e}", severity="error")
         self.redraw()
 
@@ -477,11 +495,24 @@ class MonitorApp(App[int]):
         def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
             return [(self.get_key_display(b), b.tooltip or b.description) for b in bindings]
 
-        keys = [b for b in self.app_bindings() if action_name(b)[0] not in SIM_ONLY]
+        # A replay lists what applies to a file: nothing that goes to a board.
+        replay = isinstance(self.device, Replay)
+        left_out = SIM_ONLY + tuple(TO_THE_BOARD) if replay else SIM_ONLY
+        keys = [b for b in self.app_bindings() if action_name(b)[0] not in left_out]
         sections = [("Keys", rows(keys))]
         if self.sim is not None:
             sections.append(("Virtual Pico", rows(b for b in self.app_bindings()
                                                   if action_name(b)[0] in SIM_ONLY)))
+        if not replay:
+            sections += self.board_sections(rows)
+        sections.append(("Anywhere", [(self.get_key_display(Binding(
+            self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
+        return sections
+
+    def board_sections(self, rows: Callable[[Iterable[Binding]], list[tuple[str, str]]],
+                       ) -> list[Section]:
+        """The help's sections about steering a board: its settings box, calibrating."""
+        sections: list[Section] = []
         sections.append(("In the settings box", [
             ("Tab", "into the settings box, and on to the next box"),  # Textual's own keys
             ("Enter", "apply what the boxes hold"),
@@ -489,8 +520,6 @@ class MonitorApp(App[int]):
         sections.append(("On the calibration screen (t)", [
             ("Enter", "take a point: the reference typed, once the bar says stable"),
             *rows(b for b in CalibrateScreen.BINDINGS if isinstance(b, Binding))]))
-        sections.append(("Anywhere", [(self.get_key_display(Binding(
-            self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
         return sections
 
     def action_pinch(self) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from picofan.client import Connected, Event, Rebooted, Received
-from picofan.logger import read_log_file
+from picofan.log_read import read_log_file
 from picofan.protocol import Message
 
 
