@@ -2,7 +2,8 @@
 (picofan.bridge), and flash | run | micropython | repl | reset (picofan.deploy).
 
 Exit codes: 0 ok, 1 the device answered with an error (or a flash failed), 2 bad input on the
-command line (nothing was sent), 3 no board / no reply / link trouble;
+command line (nothing was sent), 3 no board / no reply / link trouble, 4 the log could
+not be written (the disk full: the CSV ends at its last whole row);
 128 + the signal's number when a signal stopped ping, get or set (log and
 monitor stop on Ctrl-C, SIGTERM and SIGHUP as asked: 0); 141 (128 + SIGPIPE) when the
 reader of the output went away before it was written (`| head`). With --json a failure
@@ -28,14 +29,22 @@ from picofan.deploy import DeployError
 from picofan.deploy.cli import add_commands as add_deploy_commands
 from picofan.deploy.cli import add_flash_options
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
-from picofan.narrate import Narrator, record
+from picofan.logger import (
+    CsvLog,
+    LogPathError,
+    LogWriteError,
+    check_log_path,
+    default_path,
+    events_path,
+    open_log,
+)
+from picofan.narrate import Narrator
 from picofan.session import session, virtual
 from picofan.uf2 import Uf2Error
 from picofan.values import parse_setting
 from picofan.wifi_cli import add_command as add_wifi_command
 
-OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
+OK, DEVICE_ERROR, BAD_INPUT, NO_LINK, LOG_FAILED = 0, 1, 2, 3, 4
 __all__ = ["fail", "main", "show"]  # fail and show: for the other commands' modules
 MAX_TIMEOUT_S = 3600.0
 MAX_DURATION_S = 366 * 86400.0  # a year: beyond it a wait would overflow the OS's timers
@@ -163,6 +172,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     path = Path(args.log) if args.log else default_path(source=source)
     check_log_path(path)
     log: CsvLog | None = None
+    failed: LogWriteError | None = None
     try:
         # The board first: no files are left behind when there is none.
         with session(args) as held:
@@ -180,19 +190,24 @@ def cmd_log(args: argparse.Namespace) -> int:
                 if event is None:
                     continue
                 text = narrator.describe(event)
-                record(log, event, text)
+                log.record(event, text)
                 if not args.quiet and text and not show(text):
                     break  # stdout is gone: `| head` has what it wanted
                 if args.count and log.rows >= args.count:
                     break
     except KeyboardInterrupt:  # Ctrl-C, and SIGTERM, SIGHUP, SIGQUIT (shutdown.Stopped)
         pass
+    except LogWriteError as e:
+        failed = e
     finally:
         if log:
             with shutdown.shielded():
-                log.close()
+                try:
+                    log.close()
+                except LogWriteError as e:
+                    failed = failed or e
                 show(f"{count(log.rows, 'reading')} in {log.path}", sys.stderr)
-    return OK
+    return fail(LOG_FAILED, str(failed)) if failed else OK
 
 
 def log_all(args: argparse.Namespace) -> int:
@@ -211,15 +226,20 @@ def log_all(args: argparse.Namespace) -> int:
     boards = AllBoards(folder, timeout=args.timeout, warn=stderr_line,
                        say=(lambda text: True) if args.quiet else show)
     show(f"logging every board into {folder}/, a CSV each; Ctrl-C to stop", sys.stderr)
+    failed: LogWriteError | None = None
     try:
         boards.run(args.duration)
     except KeyboardInterrupt:  # Ctrl-C, and SIGTERM, SIGHUP, SIGQUIT (shutdown.Stopped)
         pass
+    except LogWriteError as e:  # one disk for the folder: every board's log stops
+        failed = e
     finally:
         with shutdown.shielded():
-            for path, rows in boards.close().items():
+            done, close_failed = boards.close()
+            for path, rows in done.items():
                 show(f"{count(rows, 'reading')} in {path}", sys.stderr)
-    return OK
+    failed = failed or close_failed
+    return fail(LOG_FAILED, str(failed)) if failed else OK
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
@@ -246,9 +266,11 @@ def cmd_plot(args: argparse.Namespace) -> int:
     csv_path = Path(args.csv)
     png_path = Path(args.output) if args.output else csv_path.with_suffix(".png")
     try:
-        n = plot(csv_path, png_path)
+        n, skipped = plot(csv_path, png_path)
     except PlotError as e:
         return fail(BAD_INPUT, str(e))
+    if skipped:  # the good rows are drawn; the person learns what was left out
+        fail(OK, f"{csv_path}: {skipped}")
     print(f"{png_path} ({count(n, 'reading')})")
     return OK
 

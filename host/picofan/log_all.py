@@ -26,8 +26,8 @@ from picofan import ports
 from picofan.client import Device, Event, Received, now
 from picofan.identify import clash
 from picofan.link import LinkLost
-from picofan.logger import CsvLog, LogPathError, events_path, open_log
-from picofan.narrate import Narrator, record
+from picofan.logger import CsvLog, LogPathError, LogWriteError, events_path, open_log
+from picofan.narrate import Narrator
 
 SCAN_EVERY_S = 0.5  # as the bridge's --all: a new board is logged within half a second
 EARLY_EVENTS = 100  # kept for a board that has not yet said who it is (its hello)
@@ -171,7 +171,7 @@ class AllBoards:
     def _record(self, link: Link, event: Event) -> bool:
         assert link.log is not None
         text = link.narrator.describe(event)
-        record(link.log, event, text)
+        link.log.record(event, text)
         return text is None or self.say(f"{link.label}: {text}")
 
     def _bind(self, link: Link, hello: dict[str, Any]) -> None:
@@ -222,16 +222,21 @@ class AllBoards:
                                                          f"{stem}.csv is another board's"))
         return None
 
-    def close(self) -> dict[Path, int]:
-        """Every port closed, every log flushed and closed: readings per file."""
+    def close(self) -> tuple[dict[Path, int], LogWriteError | None]:
+        """Every port closed, every log synced and closed: readings per file, and the
+        first log that could not be written to the end (the rest are closed all the same)."""
         for link in list(self.links.values()):
             link.device.close()
         self.links.clear()
         done = {}
+        failed = None
         for log in self.logs.values():
-            log.close()
+            try:
+                log.close()
+            except LogWriteError as e:
+                failed = failed or e
             done[log.path] = log.rows
-        return done
+        return done, failed
 
 
 def stderr_line(text: str) -> None:

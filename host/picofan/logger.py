@@ -8,14 +8,19 @@ next column, and a `source` column that tells a virtual Pico's rows from a board
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import errno
+import io
 import os
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from picofan.client import Event, Received
+from picofan.narrate import fault_change, is_telemetry
 from picofan.spec import wire
 
 # The columns: the host's clock, where the rows came from, then the telemetry fields
@@ -26,10 +31,16 @@ TELE_FIELDS = [name for name, _ in wire.MESSAGES["tele"]]
 _RENAMED = {"ms": "board_ms", "temp": "temp_c", "setpoint": "setpoint_c",
             "hysteresis": "hysteresis_c"}
 TELE_COLUMNS = [_RENAMED.get(name, name) for name in TELE_FIELDS]
-COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS]
-# Columns added since the first picofan logs, each with the protocol that added it and
-# what an older log's row meant by its absence: before protocol 4 the fan was only
-# switched (100 % duty while on) and had no tach; before 5 a board had no Wi-Fi. Such
+# Then the settings in force that say what the readings mean (tele does not carry them):
+# how the fan is driven and how auto mode picks its duty, with the curve's ends; as the
+# board last reported them (its hello, a reply), empty before it has.
+SETTING_COLUMNS = {"output": "output", "control": "control", "curve_low": "curve_low_c",
+                   "curve_high": "curve_high_c"}
+COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS, *SETTING_COLUMNS.values()]
+# Columns added since the first picofan logs, each with the layout that added it and
+# what an older log's row meant by its absence: before layout 4 (protocol 4) the fan
+# was only switched (100 % duty while on) and had no tach; before 5 (protocol 5) a
+# board had no Wi-Fi; before 6 the settings in force were not logged (unknown). Such
 # logs are read (plot, the monitor's replay), never appended to.
 ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
     "duty": (4, lambda cells: "100.0" if cells["fan"] == "1" else "0.0"),
@@ -37,10 +48,11 @@ ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
     "wifi": (5, lambda cells: "off"),
     "rssi": (5, lambda cells: ""),
     "mqtt": (5, lambda cells: "off"),
+    **{column: (6, lambda cells: "") for column in SETTING_COLUMNS.values()},
 }
-# The layouts older picofans wrote, newest first: protocol 4's, then 3's.
+# The layouts older picofans wrote, newest first: 5's, 4's, then 3's.
 OLDER_LAYOUTS = [[c for c in COLUMNS if ADDED_COLUMNS.get(c, (0,))[0] <= version]
-                 for version in (4, 3)]
+                 for version in (5, 4, 3)]
 OLDER_COLUMNS = OLDER_LAYOUTS[-1]  # the first picofan logs (protocol 3)
 SOURCES = ("board", "sim")  # a real board over USB, or a virtual Pico
 FSYNC_EVERY_S = 1.0
@@ -115,62 +127,45 @@ def open_log(path: Path, source: str = "board") -> CsvLog:
         raise LogPathError(f"cannot write the log {path}: {e.strerror or e}") from None
 
 
-class LogReadError(Exception):
-    """A file that does not read as a picofan log; the message names it and says why."""
+class LogWriteError(Exception):
+    """The log could not be written (the disk full, or a write error); the message says
+    which file and why. The file ends at its last whole row, as before the write."""
 
 
-Reading = tuple[datetime, dict[str, Any]]
+def _write_error(path: Path, e: OSError) -> LogWriteError:
+    why = "the disk is full" if e.errno == errno.ENOSPC else f"{e.strerror or e}"
+    return LogWriteError(f"cannot write {path}: {why}; logging stopped (the file ends at "
+                         "its last whole row)")
 
 
-def read_log(path: Path) -> list[Reading]:
-    """The readings of a picofan CSV, oldest first: (host time, the telemetry message
-    as the board sent it). A row cut short by a crash is skipped. A log from an older
-    picofan reads too, its missing columns filled in as it meant them (ADDED_COLUMNS)."""
-    return read_log_file(path)[1]
+class _Appender:
+    """A file written a whole line at a time, unbuffered: a write that fails part way
+    (a full disk) is cut back off, so the file always ends at a line end."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        self.size = os.fstat(self.fd).st_size
 
-def read_log_file(path: Path) -> tuple[list[str], list[Reading]]:
-    """read_log, and the columns the file has (COLUMNS, or one of OLDER_LAYOUTS)."""
-    try:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = csv.reader(f)
-            header = next(rows, None)
-            if header != COLUMNS and header not in OLDER_LAYOUTS:
-                raise LogReadError(f"{path} is not a picofan log: its first line should "
-                                   f"be {','.join(COLUMNS)}")
-            readings = [_reading(header, row) for row in rows if len(row) == len(header)]
-    except OSError as e:
-        raise LogReadError(f"cannot read {path}: {e.strerror or e}") from None
-    except (ValueError, UnicodeDecodeError) as e:
-        raise LogReadError(f"{path}: a row does not read as picofan's ({e})") from None
-    if not readings:
-        raise LogReadError(f"{path} has no readings")
-    return header, readings
+    def write(self, text: str) -> None:
+        data = memoryview(text.encode("utf-8"))
+        try:
+            while data:
+                data = data[os.write(self.fd, data):]
+        except OSError as e:
+            with contextlib.suppress(OSError):  # (truncating frees space: it works when full)
+                os.ftruncate(self.fd, self.size)
+            raise _write_error(self.path, e) from None
+        self.size = os.fstat(self.fd).st_size
 
+    def sync(self) -> None:
+        try:
+            os.fsync(self.fd)
+        except OSError as e:
+            raise _write_error(self.path, e) from None
 
-_TYPES = dict(wire.MESSAGES["tele"])
-
-
-def _reading(header: list[str], row: list[str]) -> Reading:
-    cells = dict(zip(header, row, strict=True))
-    for column, (_, meant) in ADDED_COLUMNS.items():
-        if column not in cells:
-            cells[column] = meant(cells)
-    at = datetime.fromisoformat(cells["host_time"] + cells["utc_offset"])
-    msg: dict[str, Any] = {"type": "tele"}
-    for name, column in zip(TELE_FIELDS, TELE_COLUMNS, strict=True):
-        text, kind = cells[column], _TYPES[name]
-        if text == "" and kind.endswith("?"):
-            msg[name] = None
-        elif kind.startswith("i"):
-            msg[name] = int(text)
-        elif kind.startswith("f"):
-            msg[name] = float(text)
-        elif kind.startswith("b"):
-            msg[name] = text == "1"
-        else:
-            msg[name] = text
-    return at, msg
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 class CsvLog:
@@ -183,39 +178,77 @@ class CsvLog:
         new = not self.path.exists() or self.path.stat().st_size == 0
         if not new and (why := _other_columns(self.path)):
             raise LogPathError(why)
-        self._file: IO[str] = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
-        self._csv = csv.writer(self._file)
-        self._events: IO[str] = open(events_path(self.path), "a", encoding="utf-8")  # noqa: SIM115
+        made = [p for p in (self.path, events_path(self.path)) if not p.exists()]
+        self._file = _Appender(self.path)
+        self._events = _Appender(events_path(self.path))
         self._synced = time.monotonic()
         self.rows = 0
         self.last: dict[str, Any] | None = None  # the last telemetry message written
+        # The settings as the board last reported them (a hello, a reply), for the
+        # SETTING_COLUMNS; None: not yet.
+        self.settings: dict[str, Any] | None = None
+        self.closed = False
         if new:
-            self._csv.writerow(COLUMNS)
-            self._flush(force=True)
+            try:
+                self._row(COLUMNS)
+                self._flush(force=True)
+            except LogWriteError:
+                self.closed = True
+                self._file.close()
+                self._events.close()
+                for p in made:  # nothing left behind: no header, no log
+                    p.unlink(missing_ok=True)
+                raise
+
+    def _row(self, cells: list[Any]) -> None:
+        line = io.StringIO()
+        csv.writer(line).writerow(cells)
+        self._file.write(line.getvalue())
+
+    def record(self, event: Event, text: str | None) -> None:
+        """Telemetry into the CSV (and a fault starting or ending into the events log);
+        anything else worth a line (text: narrate's words for it) into the events log."""
+        if isinstance(event, Received) and isinstance(event.message.data.get("settings"),
+                                                      dict):
+            self.settings = event.message.data["settings"]  # a hello, or a reply
+        if is_telemetry(event):
+            before = self.last
+            self.telemetry(event.at, event.message.data)
+            change = fault_change(before, event.message.data)
+            if change:
+                self.event(event.at, "Fault", change)
+        elif text is not None:
+            self.event(event.at, type(event).__name__, text)
 
     def telemetry(self, at: datetime, msg: dict[str, Any]) -> None:
         row: list[Any] = [*spreadsheet_time(at), self.source]
         for name in TELE_FIELDS:
             v = msg[name]
             row.append("" if v is None else int(v) if isinstance(v, bool) else v)
-        self._csv.writerow(row)
+        for name in SETTING_COLUMNS:
+            row.append(self.settings.get(name, "") if self.settings else "")
+        self._row(row)
         self.rows += 1
         self.last = msg
         self._flush()
 
     def event(self, at: datetime, kind: str, text: str) -> None:
         self._events.write(f"{at.isoformat(timespec='milliseconds')}\t{kind}\t{text}\n")
-        self._events.flush()
 
     def _flush(self, force: bool = False) -> None:
-        self._file.flush()
+        # Every write is already in the OS's hands (unbuffered); fsync puts it on the disk.
         if force or time.monotonic() - self._synced >= FSYNC_EVERY_S:
-            os.fsync(self._file.fileno())
-            os.fsync(self._events.fileno())
+            self._file.sync()
+            self._events.sync()
             self._synced = time.monotonic()
 
     def close(self) -> None:
-        if not self._file.closed:
+        """Synced and closed (LogWriteError when the last sync fails: closed all the same)."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
             self._flush(force=True)
+        finally:
             self._file.close()
             self._events.close()

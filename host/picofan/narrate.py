@@ -16,7 +16,6 @@ from picofan.client import (
     Received,
     noise_text,
 )
-from picofan.logger import CsvLog
 from picofan.protocol import OUTDATED
 from picofan.spec import wire
 
@@ -107,16 +106,3 @@ class Narrator:
                 self._warning = None
                 return None
         return describe(event)
-
-
-def record(log: CsvLog, event: Event, text: str | None) -> None:
-    """Telemetry into the CSV (and a fault starting or ending into the events log);
-    anything else worth a line into the events log."""
-    if is_telemetry(event):
-        before = log.last
-        log.telemetry(event.at, event.message.data)
-        change = fault_change(before, event.message.data)
-        if change:
-            log.event(event.at, "Fault", change)
-    elif text is not None:
-        log.event(event.at, type(event).__name__, text)

@@ -1,5 +1,6 @@
 """`picofan plot FILE.csv`: a saved log as a PNG, drawn as the monitor draws it:
-the temperature, the fan's ON and OFF thresholds, the periods the fan ran, faults,
+the temperature, the temperatures that steer the fan (the ON and OFF thresholds, the
+curve's ends or the PID's setpoint), the periods the fan ran, faults,
 and the board's restarts; below them the fan's duty (and its rpm, with a tach) when the
 log has them (an older picofan's logs do not). Needs matplotlib (the `plot` extra:
 `pip install '.[plot]'` in a clone)."""
@@ -13,8 +14,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from fanctl.control import thresholds
-from picofan import logger
+from picofan import log_read
+from picofan.monitor.state import GUIDES, control_of, guides
 
 
 class PlotError(Exception):
@@ -27,26 +28,28 @@ class Reading:
     boot: str
     temp: float | None
     fan: bool
-    on_at: float
-    off_at: float
+    on_at: float  # the guides (monitor.state.guides): the upper...
+    off_at: float  # ...and the lower temperature
+    control: str  # how auto mode picked the duty ("hysteresis" when the log does not say)
     fault: str | None
     duty: float  # percent as driven
     rpm: int | None  # None: no tach
 
 
-def read_log(path: Path) -> tuple[list[Reading], bool]:
-    """The readings of a picofan CSV, and whether it logged the duty (an older picofan's
-    did not); or PlotError naming the file and the problem."""
+def read_log(path: Path) -> tuple[list[Reading], bool, str]:
+    """The readings of a picofan CSV, whether it logged the duty (an older picofan's
+    did not), and the rows skipped as bad (log_read.LogFile.skipped_text); or PlotError
+    naming the file and the problem."""
     try:
-        columns, rows = logger.read_log_file(path)
-    except logger.LogReadError as e:
+        log = log_read.read_log_file(path)
+    except log_read.LogReadError as e:
         raise PlotError(str(e)) from None
     out = []
-    for at, m in rows:
-        off_at, on_at = thresholds(m)
-        out.append(Reading(at, m["boot"], m["temp"], m["fan"], on_at, off_at, m["fault"],
-                           m["duty"], m["rpm"]))
-    return out, "duty" in columns
+    for at, m in log.readings:
+        off_at, on_at = guides(m, m.get("settings"))
+        out.append(Reading(at, m["boot"], m["temp"], m["fan"], on_at, off_at,
+                           control_of(m.get("settings")), m["fault"], m["duty"], m["rpm"]))
+    return out, "duty" in log.columns, log.skipped_text()
 
 
 def _spans(readings: list[Reading], on: list[bool]) -> list[tuple[datetime, datetime]]:
@@ -64,9 +67,10 @@ def _spans(readings: list[Reading], on: list[bool]) -> list[tuple[datetime, date
     return spans
 
 
-def plot(csv_path: Path, png_path: Path) -> int:
-    """Draw csv_path into png_path; -> the number of readings drawn."""
-    readings, has_duty = read_log(csv_path)
+def plot(csv_path: Path, png_path: Path) -> tuple[int, str]:
+    """Draw csv_path into png_path; -> the number of readings drawn, and the bad rows
+    skipped ('' with none)."""
+    readings, has_duty, skipped = read_log(csv_path)
     try:
         import matplotlib
 
@@ -87,10 +91,13 @@ def plot(csv_path: Path, png_path: Path) -> int:
         fig, ax = plt.subplots(figsize=(11, 5), dpi=100)
     ax.xaxis_date(tz=times[0].tzinfo)  # the log's own local time
     try:
+        # The guides of the control in force at the end (as the monitor labels them).
+        upper, lower = GUIDES.get(readings[-1].control, GUIDES["hysteresis"])
         ax.step(x, [r.on_at for r in readings], where="post", color="tab:red", lw=1,
-                label="fan on ≥")
-        ax.step(x, [r.off_at for r in readings], where="post", color="tab:blue", lw=1,
-                label="fan off ≤")
+                label=upper)
+        if lower:
+            ax.step(x, [r.off_at for r in readings], where="post", color="tab:blue", lw=1,
+                    label=lower)
         # None leaves a gap in the line: no temperature during a fault
         ax.plot(x, [r.temp if r.temp is not None else float("nan") for r in readings],
                 color="tab:green", lw=1.5, label="temperature °C")
@@ -120,7 +127,7 @@ def plot(csv_path: Path, png_path: Path) -> int:
             raise PlotError(f"cannot write {png_path}: {e.strerror or e}") from None
     finally:
         plt.close(fig)
-    return len(readings)
+    return len(readings), skipped
 
 
 def _draw_fan(ax: Any, x: list[float], readings: list[Reading]) -> None:

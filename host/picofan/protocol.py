@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +52,7 @@ OUTDATED = (f"the board's firmware is older than protocol {device.PROTOCOL_VERSI
 _TYPES: dict[str, tuple[type, ...]] = {"i": (int,), "f": (int, float), "b": (bool,),
                                        "s": (str,), "o": (dict,), "x": (int, str)}
 # Each message's fields as (name, accepted types, may be null), from the wire spec.
-# (No finiteness check: the decoder refuses NaN, Infinity and overflowing numbers.)
+# (The decoder refuses NaN and Infinity already; a saved log's numbers are checked here.)
 _SPEC = {kind: tuple((name, _TYPES[code.rstrip("?")], code.endswith("?")) for name, code in fields)
          for kind, fields in wire.MESSAGES.items()}
 _MISSING = object()
@@ -80,7 +81,13 @@ def validate(msg: dict[str, Any]) -> str | None:
         if type(v) not in types and not (v is None and nullable):
             return f"{kind} without {name!r}" if v is _MISSING else (
                 f"{kind}.{name} has a bad value {v!r}")
+        if type(v) is float and not math.isfinite(v):
+            return f"{kind}.{name} has a bad value {v!r}"
     if kind == "tele":
+        for name, (lo, hi) in wire.TELE_RANGES.items():
+            v = msg[name]
+            if v is not None and not lo <= v <= hi:
+                return f"tele.{name} {v!r} is outside {lo}..{hi}"
         why = _band_problem(msg["setpoint"], msg["hysteresis"], msg["mode"])
         if why:
             return why

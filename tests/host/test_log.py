@@ -328,3 +328,23 @@ def test_a_switched_fans_duty_is_0_or_100(tmp_path: Path) -> None:
             done = picofan_cli.run("log", "--port", sim.port, "--count", "2", "--log", str(path))
             assert done.returncode == 0, done.stderr
             assert [(r["fan"], r["duty"], r["rpm"]) for r in csv_rows(path)] == [want] * 2
+
+
+def test_the_csv_carries_the_settings_in_force(tmp_path: Path) -> None:
+    """How the fan is driven and how auto mode picks its duty, with the curve's ends: what
+    plot and the monitor's replay need to draw the right guides."""
+    path = tmp_path / "run.csv"
+    with SimCommand(tmp_path) as sim:
+        done = picofan_cli.run("set", "--port", sim.port, "output=pwm", "control=curve",
+                               "curve_low=26", "curve_high=36")
+        assert done.returncode == 0, done.stderr
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "2", "--log", str(path))
+        assert done.returncode == 0, done.stderr
+        done = picofan_cli.run("set", "--port", sim.port, "control=pid")
+        assert done.returncode == 0, done.stderr
+        done = picofan_cli.run("log", "--port", sim.port, "--count", "2", "--log", str(path))
+        assert done.returncode == 0, done.stderr
+    settings = [(r["output"], r["control"], r["curve_low_c"], r["curve_high_c"])
+                for r in csv_rows(path)]
+    assert settings == [("pwm", "curve", "26.0", "36.0")] * 2 + [("pwm", "pid", "26.0",
+                                                                  "36.0")] * 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import picofan_cli
@@ -21,7 +22,8 @@ from terminal import Tmux
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
-from picofan.logger import COLUMNS, OLDER_COLUMNS, read_log
+from picofan.log_read import read_log
+from picofan.logger import COLUMNS, OLDER_COLUMNS, OLDER_LAYOUTS, CsvLog
 from picofan.protocol import OUTDATED, DeviceText, Message, parse_line
 
 DATA = Path(__file__).parent / "data"
@@ -39,7 +41,8 @@ def old_log(tmp_path: Path) -> Path:
 def test_the_recording_is_the_older_layout() -> None:
     header = OLD_LOG.read_text().splitlines()[0].split(",")
     assert header == OLDER_COLUMNS != COLUMNS
-    assert {"duty", "rpm", "wifi", "rssi", "mqtt"} == set(COLUMNS) - set(header)
+    assert {"duty", "rpm", "wifi", "rssi", "mqtt", "output", "control", "curve_low_c",
+            "curve_high_c"} == set(COLUMNS) - set(header)
 
 
 def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
@@ -49,6 +52,7 @@ def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
         # a switched fan: full duty while on, and no tach
         assert m["duty"] == (100.0 if m["fan"] else 0.0) and m["rpm"] is None
         assert (m["wifi"], m["rssi"], m["mqtt"]) == ("off", None, "off")  # USB only then
+        assert "settings" not in m  # the settings in force were not logged then
     assert {m["fan"] for _, m in readings} == {True, False}
     assert [m["fault"] for _, m in readings].count("open") == 4
     assert readings[0][1]["temp"] == 28.151 and readings[0][1]["seq"] == 2
@@ -67,8 +71,8 @@ def test_an_older_log_is_never_appended_to(old_log: Path) -> None:
     done = picofan_cli.run("log", "--sim", "--log", str(old_log), "--count", "1")
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
-    assert ("is a log from an older picofan (without duty, rpm, wifi, rssi, mqtt): give a new "
-            "file name") in line
+    assert ("is a log from an older picofan (without duty, rpm, wifi, rssi, mqtt, output, "
+            "control, curve_low_c, curve_high_c): give a new file name") in line
     assert old_log.read_bytes() == before
     assert not old_log.with_suffix(".events.log").exists()  # refused before anything started
 
@@ -133,3 +137,24 @@ def test_log_says_once_that_an_older_board_needs_flashing(tmp_path: Path) -> Non
     events = path.with_suffix(".events.log").read_text()
     assert events.count(OUTDATED) == 1
     assert [r["seq"] for r in csv_rows(path)] == ["0"]
+
+
+def test_a_log_without_the_settings_columns_reads_and_plots(tmp_path: Path) -> None:
+    """The layout picofan wrote before the settings in force were logged (protocol 5)."""
+    newer = tmp_path / "newer.csv"
+    log = CsvLog(newer)
+    start = datetime(2026, 11, 23, 14, 0, 0).astimezone()
+    for i in range(10):
+        log.telemetry(start + timedelta(seconds=i),
+                      wire.tele("aaaa0001", i, 1000 * i, 29.0, 30000, 9000.0, False, defaults(),
+                                None))
+    log.close()
+    older = tmp_path / "older.csv"
+    rows = [line.split(",")[:-4] for line in newer.read_text().splitlines()]
+    older.write_text("".join(",".join(row) + "\n" for row in rows))
+    assert rows[0] == OLDER_LAYOUTS[0]
+    readings = read_log(older)
+    assert len(readings) == 10 and all("settings" not in m for _, m in readings)
+    done = picofan_cli.run("plot", str(older))
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "(10 readings)" in done.stdout

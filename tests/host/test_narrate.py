@@ -11,7 +11,7 @@ from fanctl import protocol as wire
 from fanctl.settings import defaults
 from picofan.client import Connected, Disconnected, Noise, Received
 from picofan.logger import CsvLog
-from picofan.narrate import Narrator, describe, record
+from picofan.narrate import Narrator, describe
 from picofan.protocol import OUTDATED, DeviceText, Message, parse_line
 from picofan.spec.wire import FAULTS
 
@@ -78,7 +78,7 @@ def test_faults_starting_and_ending_go_to_the_events_log_in_words(tmp_path: Path
     log = CsvLog(tmp_path / "run.csv")
     for event in (tele(duty=40.0, rpm=900), tele("stall", 100.0, 0), tele("stall", 100.0, 0),
                   tele("open", 100.0, 0, None), tele(duty=40.0, rpm=910)):
-        record(log, event, None)
+        log.record(event, None)
     log.close()
     assert log.rows == 5
     said = [line.split("\t")[1:] for line in

@@ -8,14 +8,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import picofan_cli
+import pytest
 from PIL import Image
 
 from fanctl import protocol as wire
-from fanctl.settings import defaults
+from fanctl.settings import defaults, merge
 from picofan.logger import CsvLog
 
 GREEN, ORANGE_SHADE, RED_SHADE = (44, 160, 44), (255, 241, 217), (245, 201, 202)
 PURPLE, BROWN = (148, 103, 189), (140, 86, 75)  # the duty, the rpm
+RED, BLUE = (214, 39, 40), (31, 119, 180)  # the guides: upper, lower
 
 
 def has_colour(image: Image.Image, rgb: tuple[int, int, int], tol: int = 6) -> bool:
@@ -99,3 +101,54 @@ def test_plot_refuses_what_it_cannot_draw(tmp_path: Path) -> None:
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and reason in lines[0], (args, done.stderr)
     assert sorted(p.name for p in tmp_path.glob("*.png")) == []
+
+
+def guide_rows(image: Image.Image, rgb: tuple[int, int, int]) -> list[int]:
+    """The pixel rows where a horizontal line of this colour runs (a guide; the
+    legend's short samples are left out)."""
+    pixels = image.convert("RGB").load()
+    assert pixels is not None
+    width, height = image.size
+    return [y for y in range(height)
+            if sum(1 for x in range(width) if pixels[x, y] == rgb) > width // 3]
+
+
+def green_span(image: Image.Image, row: int) -> int:
+    """How many pixel rows the temperature line spans, within the plot's frame (the
+    columns where the guide on `row` runs: the legend, right of it, left out)."""
+    pixels = image.convert("RGB").load()
+    assert pixels is not None
+    frame = [x for x in range(image.size[0]) if pixels[x, row] == RED]
+    rows = [y for y in range(image.size[1]) for x in range(min(frame), max(frame) + 1)
+            if pixels[x, y] == GREEN]
+    return max(rows) - min(rows)
+
+
+@pytest.mark.parametrize(("control", "apart"), [("hysteresis", 2.0), ("curve", 10.0),
+                                                ("pid", None)])
+def test_plot_draws_the_guides_of_the_control_in_force(tmp_path: Path, control: str,
+                                                       apart: float | None) -> None:
+    """The temperature rises 1 °C; the guides are the band's edges (2 °C apart), the
+    curve's ends (10 °C apart here) or the PID's setpoint (one line)."""
+    path = tmp_path / "run.csv"
+    s = merge(defaults(), {"control": control, "output": "pwm", "curve_low": 25.0,
+                           "curve_high": 35.0})
+    log = CsvLog(path)
+    log.settings = s
+    start = datetime(2026, 11, 23, 14, 0, 0).astimezone()
+    for i in range(60):
+        log.telemetry(start + timedelta(seconds=i),
+                      wire.tele("aaaa0001", i, 1000 * i, 29.5 + i / 59, 30000, 9000.0, True,
+                                s, None, 50.0))
+    log.close()
+    done = picofan_cli.run("plot", str(path))
+    assert done.returncode == 0, done.stderr
+    image = Image.open(tmp_path / "run.png")
+    upper, lower = guide_rows(image, RED), guide_rows(image, BLUE)
+    assert upper, "no upper guide"
+    if apart is None:
+        assert not lower, "a lower guide under PID"
+        return
+    assert lower, "no lower guide"
+    ratio = (min(lower) - max(upper)) / green_span(image, upper[0])
+    assert apart * 0.8 < ratio < apart * 1.25, ratio

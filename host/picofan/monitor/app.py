@@ -33,7 +33,15 @@ from textual.worker import get_current_worker
 
 from picofan import shutdown
 from picofan.client import Event
-from picofan.logger import CsvLog, LogPathError, LogReadError, default_path, events_path, open_log
+from picofan.log_read import LogReadError
+from picofan.logger import (
+    CsvLog,
+    LogPathError,
+    LogWriteError,
+    default_path,
+    events_path,
+    open_log,
+)
 from picofan.monitor.band import BandPanel
 from picofan.monitor.board import Board, LinkSource, World
 from picofan.monitor.calibrate import CalibrateScreen
@@ -51,7 +59,7 @@ from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
 from picofan.monitor.replay import Replay
 from picofan.monitor.state import WINDOWS_S, MonitorState
-from picofan.narrate import Narrator, is_telemetry, record
+from picofan.narrate import Narrator, is_telemetry
 from picofan.session import session, virtual
 
 REFRESH_S = 0.25
@@ -237,7 +245,14 @@ class MonitorApp(App[int]):
                 text = None if is_telemetry(event) else narrator.describe(event)
                 with self._csv_lock:
                     if board.csv and not self.stopping.is_set():  # (closed on the way out)
-                        record(board.csv, event, text)
+                        try:
+                            board.csv.record(event, text)
+                        except LogWriteError as e:  # the disk full: the readings go on
+                            with contextlib.suppress(LogWriteError):
+                                board.csv.close()
+                            board.csv = None
+                            self.call_from_thread(self.notify, f"recording stopped: {e}",
+                                                  severity="error")
                 board.feed([event])
                 if self.stopping.is_set():
                     return
@@ -302,7 +317,8 @@ class MonitorApp(App[int]):
             head = "▶ replay of "
             link = f"{head}{shorten(str(replay.path), max(width - len(head), 12))}"
             span = (f"{replay.first:%Y-%m-%d %H:%M:%S} to {replay.last:%H:%M:%S}  ·  "
-                    f"{readings(replay.readings)}  ·  read-only")
+                    f"{readings(replay.readings)}{skipped_rows(replay.skipped_rows)}  ·  "
+                    "read-only")
             return f"{link[:width]}\n{span[:width]}"
         fw = (f"firmware {s.hello['fw']} on {s.hello['board']}" if s.hello
               else "firmware: waiting for hello")
@@ -394,6 +410,8 @@ class MonitorApp(App[int]):
             self.report(error or "", "error", board)
             return
         board.state.acked(reply)
+        if board.csv and "settings" in reply:  # the settings columns of the rows to come
+            board.csv.settings = reply["settings"]
         if board is self.board:
             self.settings = board.state.settings
         if board.outbox:
@@ -446,7 +464,8 @@ class MonitorApp(App[int]):
                 try:
                     path = default_path(self.log_folder, source=self.source)
                     board.csv = self.last_log = open_log(path, self.source)
-                except LogPathError as e:
+                    board.csv.settings = board.state.settings
+                except (LogPathError, LogWriteError) as e:
                     self.notify(f"cannot record: {e}", severity="error")
         self.redraw()
 
@@ -473,11 +492,24 @@ class MonitorApp(App[int]):
         def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
             return [(self.get_key_display(b), b.tooltip or b.description) for b in bindings]
 
-        keys = [b for b in self.app_bindings() if action_name(b)[0] not in SIM_ONLY]
+        # A replay lists what applies to a file: nothing that goes to a board.
+        replay = isinstance(self.device, Replay)
+        left_out = SIM_ONLY + tuple(TO_THE_BOARD) if replay else SIM_ONLY
+        keys = [b for b in self.app_bindings() if action_name(b)[0] not in left_out]
         sections = [("Keys", rows(keys))]
         if self.sim is not None:
             sections.append(("Virtual Pico", rows(b for b in self.app_bindings()
                                                   if action_name(b)[0] in SIM_ONLY)))
+        if not replay:
+            sections += self.board_sections(rows)
+        sections.append(("Anywhere", [(self.get_key_display(Binding(
+            self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
+        return sections
+
+    def board_sections(self, rows: Callable[[Iterable[Binding]], list[tuple[str, str]]],
+                       ) -> list[Section]:
+        """The help's sections about steering a board: its settings box, calibrating."""
+        sections: list[Section] = []
         sections.append(("In the settings box", [
             ("Tab", "into the settings box, and on to the next box"),  # Textual's own keys
             ("Enter", "apply what the boxes hold"),
@@ -485,8 +517,6 @@ class MonitorApp(App[int]):
         sections.append(("On the calibration screen (t)", [
             ("Enter", "take a point: the reference typed, once the bar says stable"),
             *rows(b for b in CalibrateScreen.BINDINGS if isinstance(b, Binding))]))
-        sections.append(("Anywhere", [(self.get_key_display(Binding(
-            self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
         return sections
 
     def action_pinch(self) -> None:
@@ -551,6 +581,10 @@ def readings(n: int) -> str:
     return f"{n} reading{'' if n == 1 else 's'}"
 
 
+def skipped_rows(n: int) -> str:
+    return f", {n} row{'' if n == 1 else 's'} skipped" if n else ""
+
+
 def run_replay(path: Path) -> int:
     try:
         replay = Replay(path)
@@ -561,6 +595,8 @@ def run_replay(path: Path) -> int:
     with shutdown.calling(app.stop_from_signal):
         app.run()
     print(f"{readings(replay.readings)} replayed from {path}", file=sys.stderr)
+    if replay.skipped:
+        print(f"picofan: {path}: {replay.skipped}", file=sys.stderr)
     return 0
 
 

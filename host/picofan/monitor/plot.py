@@ -8,16 +8,13 @@ import math
 
 from textual_plotext import PlotextPlot
 
-from picofan.monitor.state import Point
+from picofan.monitor.state import GUIDES, Point
 
 WINDOW_NAMES = {60: "1 min", 600: "10 min", 3600: "1 h"}
 NICE_STEPS = (1.0, 2.0, 2.5, 5.0, 10.0)  # tick steps, times a power of ten
 ROWS_PER_TICK = 2  # a temperature label on every other row of a tall chart...
 LABEL_EVERY_ROW_BELOW = 10  # ...and on every row of a short one (a finer scale)
 EDGE_ROWS = 5  # the plot's rows that are not the chart: title, frame, x labels
-# The guide lines' labels (upper, lower) under each control; pid draws one line.
-GUIDES = {"hysteresis": ("fan on ≥", "fan off ≤"), "curve": ("100 % at", "0 % at"),
-          "pid": ("setpoint", None)}
 
 
 def nice_step(least: float) -> float:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from picofan.client import Connected, Event, Rebooted, Received
-from picofan.logger import read_log
+from picofan.log_read import read_log_file
 from picofan.protocol import Message
 
 
@@ -20,8 +20,11 @@ class Replay:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        rows = read_log(path)  # LogReadError: the monitor never starts
+        log = read_log_file(path)  # LogReadError: the monitor never starts
+        rows = log.readings
         self.readings = len(rows)
+        self.skipped = log.skipped_text()  # the bad rows left out ('' with none)
+        self.skipped_rows = log.skipped
         self.first, self.last = rows[0][0], rows[-1][0]  # host times of the first and last
         self._pending: list[Event] = [Connected(port=str(path), at=rows[0][0])]
         boot = rows[0][1]["boot"]

@@ -32,6 +32,11 @@ class Point:
     control: str = "hysteresis"  # how auto mode picked the duty then
 
 
+# The guides' labels (upper, lower) under each control; pid draws one line.
+GUIDES = {"hysteresis": ("fan on ≥", "fan off ≤"), "curve": ("100 % at", "0 % at"),
+          "pid": ("setpoint", None)}
+
+
 def control_of(settings: dict[str, Any] | None) -> str:
     """The control in force ("hysteresis" when the board has not said: a replay)."""
     return str(settings.get("control", "hysteresis")) if settings else "hysteresis"
@@ -103,9 +108,11 @@ class MonitorState:
             self.tele = m
             self.lines += 1
             self.newest_at = event.at.timestamp()
-            low, high = guides(m, self.settings)
+            # A replay's reading carries the settings its log recorded beside it.
+            settings = m.get("settings", self.settings)
+            low, high = guides(m, settings)
             point = Point(m["ms"] / 1000, m["temp"], m["fan"], low, high, m["fault"],
-                          duty_of(m), m.get("rpm"), control_of(self.settings))
+                          duty_of(m), m.get("rpm"), control_of(settings))
             if self.history and point.t < self.history[-1].t:
                 self.history.clear()  # the clock went back in one boot: its 12.4-day wrap
             if self.history and point.t - self.history[-1].t < 1.0:

@@ -4,7 +4,7 @@ against it and docs/generate.py prints it; the board's side (builders, decoder) 
 fanctl.protocol, and tests hold the two together. (The firmware tests import it on
 MicroPython too: no __future__ or typing imports.)"""
 
-from fanctl import app, fan, sampler, thermistor
+from fanctl import app, control, fan, sampler, settings, thermistor
 
 # Field types: "i" int, "f" number, "b" bool, "s" str, "o" object,
 # "x" a command id echoed as sent (an int or a short string); "?" = may be null.
@@ -21,6 +21,14 @@ MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "error": (("id", "x?"), ("code", "s"), ("msg", "s")),
     "log": (("level", "s"), ("msg", "s")),
 }
+# The bounds of tele's numbers, inclusive: a value outside them is no board's (a
+# temperature outside the plausible range any t_min..t_max allows is the range fault,
+# with temp null; the ADC reads 16 bits; rssi is a signed byte of dBm).
+_LIMITS = {row[0]: row for row in settings.SPEC}
+TELE_RANGES = {"seq": (0, 2 ** 53), "ms": (0, 2 ** 53), "raw": (0, 65535),
+               "temp": (_LIMITS["t_min"][2], _LIMITS["t_max"][3]),  # type: ignore[misc]
+               "ohms": (0.0, 1e12),
+               "duty": (0.0, control.FULL), "rpm": (0, 2 ** 31), "rssi": (-128, 127)}
 # Extra fields on an ack, by command.
 ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved", "wifi"),
               "set": ("settings", "saved"), "save": ("settings", "saved"),
