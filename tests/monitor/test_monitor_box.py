@@ -103,8 +103,7 @@ async def test_plus_is_not_offered_for_a_curve_and_says_why(sim_fast: SimProcess
         assert "s save" in footer(app)
         await pilot.press("plus")
         await until(pilot, lambda: "not sent" in text(app, "#status"))
-        assert text(app, "#status") == ("not sent: control curve does not use the setpoint "
-                                        "(set curve_low and curve_high)")
+        assert text(app, "#status") == "not sent: control curve ignores the setpoint"
         assert app.query_one("#status").has_class("error")
         await pilot.press("minus")
         assert app.device.request("get")["settings"]["setpoint"] == 30.0

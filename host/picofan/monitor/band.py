@@ -44,7 +44,7 @@ def setpoint_unused(settings: dict[str, Any] | None) -> str | None:
     """Why the setpoint steers nothing under these settings (a curve: its ends do), or
     None."""
     if control_of(settings) == "curve":
-        return "control curve does not use the setpoint (set curve_low and curve_high)"
+        return "control curve ignores the setpoint"  # (its ends steer: curve_low, _high)
     return None
 
 
