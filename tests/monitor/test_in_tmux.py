@@ -80,7 +80,8 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     wait_for("firmware 0.1.0 on virtual Pico W")
     # (the whole screen: it is drawn a part at a time)
     shown = TERM.wait_for("fan off", "duty 0 %", "^p palette", "seconds ago", timeout=60)
-    assert "°C" in shown and "setpoint 30.00 °C" in shown
+    assert "°C" in shown and "setpoint 30.00 °C, band 2.00" in shown
+    assert re.search(r"│ setpoint 30 +band 2 ", shown)  # the boxes' prompts: the board's
     assert "rpm —" in shown  # the switched fan has no tach wire
     assert "⅃ ⢕⢕ duty %" in shown  # the duty's series, on the plot's right-hand axis
     # The footer shows every key that works here, whole, as the README shows it.
@@ -114,6 +115,10 @@ def test_make_demo_pinch_and_push_a_setpoint(demo: None) -> None:
     assert "to 100 % at 40.00 °C" in shown and "mode auto, curve" in shown
     keys("Escape")  # out of the box: the keys act again (and Esc then r is not Alt+r)
     screen_shows(lambda s: "esc leave box" not in s)
+    # On a curve the setpoint steers nothing: + and - are not offered, and + says why.
+    assert "+ - setpoint" not in TERM.screen().splitlines()[23]
+    keys("+")
+    wait_for("│ not sent: control curve ignores the setpoint ")  # (one line)
     # r stops recording; r again starts a new file: the exit message names that one.
     keys("r")
     wait_for("○ not recording (r)")

@@ -118,6 +118,21 @@ async def test_setpoint_on_the_second_board_reaches_only_it(sims: list[SimProces
         assert f'"setpoint": {setpoint}' in got.stdout, (port, got.stdout)
 
 
+async def test_the_board_recording_is_marked_in_its_row(sims: list[SimProcess], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # (r records into logs/ here)
+    async with monitor_all() as (app, pilot):
+        await until(pilot, lambda: all_connected(app, 3))
+        order = list(rows(app))
+        assert [rows(app)[port]["rec"] for port in order] == ["", "", ""]
+        await pilot.press("down", "r")  # the second board records
+        await until(pilot, lambda: rows(app)[order[1]]["rec"] == "● rec")
+        assert [rows(app)[port]["rec"] for port in (order[0], order[2])] == ["", ""]
+        assert len(list((tmp_path / "logs").glob("*.csv"))) == 1
+        await pilot.press("r")  # and stops
+        await until(pilot, lambda: rows(app)[order[1]]["rec"] == "")
+
+
 @pytest.mark.slow  # real time, in a real terminal
 def test_in_tmux_unplug_open_push_and_back(tmp_path: Path, own_runtime_dir: Path) -> None:
     """docs/monitor.md's: three `picofan sim`, then `picofan monitor --all` in tmux: what a

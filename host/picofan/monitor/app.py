@@ -42,7 +42,7 @@ from picofan.logger import (
     events_path,
     open_log,
 )
-from picofan.monitor.band import BandPanel
+from picofan.monitor.band import BandPanel, setpoint_unused
 from picofan.monitor.board import Board, LinkSource, World
 from picofan.monitor.calibrate import CalibrateScreen
 from picofan.monitor.controls import (
@@ -54,7 +54,7 @@ from picofan.monitor.controls import (
     failure_text,
 )
 from picofan.monitor.fan import FanPanel
-from picofan.monitor.help import HelpScreen, Section
+from picofan.monitor.help import HelpScreen, Section, monitor_sections
 from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
 from picofan.monitor.replay import Replay
@@ -127,8 +127,8 @@ class MonitorApp(App[int]):
         Binding("t", "calibrate", "calibrate the thermistor", show=False,
                 tooltip="calibrate the thermistor against a reference thermometer"),
     ]
-    # What the device last reported; bound into the settings box.
-    settings: reactive[dict[str, Any] | None] = reactive(None)
+    # What the device last reported; bound into the settings box, and the keys offered.
+    settings: reactive[dict[str, Any] | None] = reactive(None, bindings=True)
 
     def __init__(self, device: LinkSource | None, *, sim: World | None = None,
                  csv: CsvLog | None = None, refresh_s: float = REFRESH_S) -> None:
@@ -213,6 +213,8 @@ class MonitorApp(App[int]):
             return False  # only the virtual Pico has a finger to pinch
         if action in TO_THE_BOARD and isinstance(self.device, Replay):
             return False  # a replay is read-only, and its readings are in their file
+        if action == "nudge" and setpoint_unused(self.wanted_settings()):
+            return False  # (a press says why: key_plus)
         # In a text box a plain key types: the footer does not offer it there.
         return not (action in self.typed_actions and isinstance(self.focused, Input))
 
@@ -437,7 +439,18 @@ class MonitorApp(App[int]):
         if wanted is None:
             self.report("no settings from the device yet", "error")
             return
+        if why := setpoint_unused(wanted):
+            self.report(f"not sent: {why}", "error")
+            return
         self.request_settings({"setpoint": round(wanted["setpoint"] + delta, 2)})
+
+    def key_plus(self) -> None:
+        """+ or - that check_action did not offer: on a curve, one line says why."""
+        why = setpoint_unused(self.wanted_settings())
+        if why and not isinstance(self.device, Replay):
+            self.report(f"not sent: {why}", "error")
+
+    key_minus = key_plus
 
     def action_save(self) -> None:
         self.queue_command("save", {})
@@ -489,35 +502,15 @@ class MonitorApp(App[int]):
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[Section]:
-        def rows(bindings: Iterable[Binding]) -> list[tuple[str, str]]:
-            return [(self.get_key_display(b), b.tooltip or b.description) for b in bindings]
-
         # A replay lists what applies to a file: nothing that goes to a board.
         replay = isinstance(self.device, Replay)
         left_out = SIM_ONLY + tuple(TO_THE_BOARD) if replay else SIM_ONLY
-        keys = [b for b in self.app_bindings() if action_name(b)[0] not in left_out]
-        sections = [("Keys", rows(keys))]
-        if self.sim is not None:
-            sections.append(("Virtual Pico", rows(b for b in self.app_bindings()
-                                                  if action_name(b)[0] in SIM_ONLY)))
-        if not replay:
-            sections += self.board_sections(rows)
-        sections.append(("Anywhere", [(self.get_key_display(Binding(
-            self.COMMAND_PALETTE_BINDING, "")), "the command palette: every action by name")]))
-        return sections
-
-    def board_sections(self, rows: Callable[[Iterable[Binding]], list[tuple[str, str]]],
-                       ) -> list[Section]:
-        """The help's sections about steering a board: its settings box, calibrating."""
-        sections: list[Section] = []
-        sections.append(("In the settings box", [
-            ("Tab", "into the settings box, and on to the next box"),  # Textual's own keys
-            ("Enter", "apply what the boxes hold"),
-            *rows(b for b in Controls.BINDINGS if isinstance(b, Binding))]))
-        sections.append(("On the calibration screen (t)", [
-            ("Enter", "take a point: the reference typed, once the bar says stable"),
-            *rows(b for b in CalibrateScreen.BINDINGS if isinstance(b, Binding))]))
-        return sections
+        keys = self.app_bindings()
+        sim = [b for b in keys if action_name(b)[0] in SIM_ONLY]
+        return monitor_sections(self.get_key_display,
+                                [b for b in keys if action_name(b)[0] not in left_out],
+                                sim if self.sim is not None else [],
+                                Binding(self.COMMAND_PALETTE_BINDING, ""), board=not replay)
 
     def action_pinch(self) -> None:
         assert self.board is not None  # (check_action)

@@ -21,7 +21,7 @@ def band_text(tele: dict[str, Any], settings: dict[str, Any] | None = None) -> s
     a hysteresis band), in mode on or off the mode itself (the rest sets nothing)."""
     control = control_of(settings)
     setpoint = f"setpoint {tele['setpoint']:.2f} °C"
-    band = f"{setpoint} ± {tele['hysteresis'] / 2:.2f}"
+    band = f"{setpoint}, band {tele['hysteresis']:.2f}"  # (the band's whole width)
     mode = tele["mode"]
     if mode == "off":
         return f"{band}\nfan held off: mode off"
@@ -38,6 +38,14 @@ def band_text(tele: dict[str, Any], settings: dict[str, Any] | None = None) -> s
         return f"{setpoint} (PID)\n{gains}\n{limits}\nmode auto, pid"
     off_at, on_at = thresholds(tele)
     return f"{band}\nfan ON at ≥ {on_at:.2f} °C\nfan OFF at ≤ {off_at:.2f} °C\nmode auto"
+
+
+def setpoint_unused(settings: dict[str, Any] | None) -> str | None:
+    """Why the setpoint steers nothing under these settings (a curve: its ends do), or
+    None."""
+    if control_of(settings) == "curve":
+        return "control curve ignores the setpoint"  # (its ends steer: curve_low, _high)
+    return None
 
 
 class BandPanel(Vertical):

@@ -1,7 +1,7 @@
 """The boards table of `picofan monitor --all`: one row per board (name,
-temperature, fan, setpoint, fault, link). The highlighted row is the board the
-keys and commands act on; Enter opens its full view (the single-board monitor's
-own screen, under this one)."""
+temperature, fan, setpoint, fault, link, and `● rec` while r records it). The
+highlighted row is the board the keys and commands act on; Enter opens its full
+view (the single-board monitor's own screen, under this one)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Static
 from picofan.monitor.board import Board
 from picofan.monitor.state import MonitorState, duty_of
 
-COLUMNS = ("board", "temperature", "fan", "setpoint", "fault", "link")
+COLUMNS = ("board", "temperature", "fan", "setpoint", "fault", "link", "rec")
 
 
 def row_cells(state: MonitorState) -> tuple[str, str, str, str, str]:
@@ -41,13 +41,13 @@ def row_cells(state: MonitorState) -> tuple[str, str, str, str, str]:
 PROBLEM_ROOM = 48  # the link cell's characters for why a port would not open
 
 
-def problem_cells(port: str, why: str) -> tuple[str, str, str, str, str]:
+def problem_cells(port: str, why: str) -> tuple[str, ...]:
     """A port that would not open (busy, forbidden): the reason in its link cell, its
     first sentence and cut short (Enter on the row shows it whole)."""
     short = why.split(". ")[0].replace(port, "").strip()
     if len(short) > PROBLEM_ROOM:
         short = short[:PROBLEM_ROOM - 1] + "…"
-    return "—", "—", "—", "—", f"✗ {short}"
+    return "—", "—", "—", "—", f"✗ {short}", ""
 
 
 class BoardsScreen(Screen[None]):
@@ -113,7 +113,8 @@ class BoardsScreen(Screen[None]):
         table = self.query_one(DataTable)
         rows: dict[str, tuple[str, ...]] = {}
         for board in boards:
-            rows[board.port] = (board.name, *row_cells(board.state))
+            rows[board.port] = (board.name, *row_cells(board.state),
+                                "● rec" if board.csv else "")
         for port, why in problems.items():
             rows.setdefault(port, (port, *problem_cells(port, why)))
         for port, cells in rows.items():

@@ -3,7 +3,9 @@ time, picked by name, its box made from the settings table (words: a list of
 them; numbers: a text box, its limits beside it). A change is checked by the
 firmware's own rules before it is sent, then shown as pending until the device
 acknowledges or refuses it. The inputs never drive the display: the device's
-replies and telemetry do."""
+replies and telemetry do. An Apply sends what was typed or picked for it and
+empties the boxes: each box's prompt is the board's value, as last reported, so
+nothing typed for one Apply goes out again with the next."""
 
 from __future__ import annotations
 
@@ -43,6 +45,13 @@ def limits_text(name: str) -> str:
 
 def shown(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# The first row's number boxes: the setting each sets, and its name on the screen
+# (`hysteresis` is the band's whole width: on at setpoint + band/2, off at − band/2).
+BOXES = {"setpoint": "setpoint", "hysteresis": "band"}
+BAND_HELP = ("band °C", "the hysteresis band's whole width: the fan goes on at "
+             "setpoint + band/2, off at setpoint − band/2")
 
 
 MODES = choices("mode") or ()
@@ -94,8 +103,8 @@ class Controls(Vertical):
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="row"):
-            yield Input(placeholder="setpoint °C", id="setpoint", compact=True)
-            yield Input(placeholder="hyst. °C", id="hysteresis", compact=True)
+            for name, label in BOXES.items():
+                yield Input(placeholder=f"{label} °C", id=name, compact=True)
             # (no type-to-search: three choices, and the keys keep working over the list)
             yield Select([(m, m) for m in MODES], id="mode", prompt="mode", compact=True,
                          type_to_search=False)
@@ -146,6 +155,17 @@ class Controls(Vertical):
     def watch_settings(self) -> None:
         if self.is_mounted:
             self.show_fan_setting()
+            for name, label in BOXES.items():
+                now = self.settings.get(name) if self.settings else None
+                box = self.query_one(f"#{name}", Input)
+                box.placeholder = f"{label} °C" if now is None else f"{label} {shown(now)}"
+
+    def emptied(self) -> None:
+        """Sent: every box back to its prompt (the board's value)."""
+        for name in BOXES:
+            self.query_one(f"#{name}", Input).value = ""
+        self.query_one("#mode", Select).clear()
+        self.picked()
 
     def show_fan_setting(self) -> None:
         """The picked setting's box (a list of words, or a text box for a number)
@@ -165,7 +185,7 @@ class Controls(Vertical):
     def changes_from_inputs(self) -> dict[str, Any]:
         """What the boxes ask for (ValueError: a box holds no number)."""
         changes: dict[str, Any] = {}
-        for name in ("setpoint", "hysteresis"):
+        for name in BOXES:
             text = self.query_one(f"#{name}", Input).value
             if text.strip():
                 changes[name] = parse_setting(name, text)
@@ -197,6 +217,7 @@ class Controls(Vertical):
             self.status(f"not sent: {why}", "error")
             return
         self.post_message(SettingsRequest(changes))
+        self.emptied()
 
     def status(self, text: str, kind: str) -> None:
         widget = self.query_one("#status", Static)

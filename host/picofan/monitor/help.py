@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -14,7 +14,32 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from picofan.monitor.calibrate import CalibrateScreen
+from picofan.monitor.controls import BAND_HELP, Controls
+
 Section = tuple[str, list[tuple[str, str]]]  # a title, and (key, what it does) rows
+
+
+def monitor_sections(display: Callable[[Binding], str], keys: list[Binding],
+                     sim_keys: list[Binding], palette: Binding, *,
+                     board: bool = True) -> list[Section]:
+    """The monitor's help: its keys (`display` shows a binding's key), the virtual
+    Pico's (none for a real board), and, for a board (not a replayed file), the
+    settings box's and the calibration screen's."""
+    def rows(bindings: Iterable[BindingType]) -> list[tuple[str, str]]:
+        return [(display(b), b.tooltip or b.description) for b in bindings
+                if isinstance(b, Binding)]
+
+    steering: list[Section] = [
+        ("In the settings box", [
+            ("Tab", "into the settings box, and on to the next box"),  # Textual's own
+            ("Enter", "apply what the boxes hold"), BAND_HELP, *rows(Controls.BINDINGS)]),
+        ("On the calibration screen (t)", [
+            ("Enter", "take a point: the reference typed, once the bar says stable"),
+            *rows(CalibrateScreen.BINDINGS)])]
+    return [("Keys", rows(keys)), *([("Virtual Pico", rows(sim_keys))] if sim_keys else []),
+            *(steering if board else []),
+            ("Anywhere", [(display(palette), "the command palette: every action by name")])]
 
 
 def key_table(sections: Iterable[Section]) -> Group:

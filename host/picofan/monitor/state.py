@@ -12,6 +12,7 @@ from typing import Any
 from fanctl.control import thresholds
 from fanctl.fan import KICK_JUMP, STALL
 from picofan.client import Connected, Disconnected, Event, Rebooted, Received
+from picofan.monitor.faults import FaultNotes
 from picofan.narrate import Narrator, is_telemetry
 
 WINDOWS_S = (60, 600, 3600)  # the plot's selectable spans: 1 min, 10 min, 1 h
@@ -85,6 +86,7 @@ class MonitorState:
     # Device ms of the newest kick-start seen begin (see kick_start()).
     kick_from: int | None = None
     narrator: Narrator = field(default_factory=Narrator)  # the messages' words
+    faults: FaultNotes = field(default_factory=FaultNotes)  # faults starting and ending
 
     def apply(self, event: Event, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now
@@ -105,6 +107,8 @@ class MonitorState:
         kind, m = event.message.type, event.message.data
         if kind == "tele":
             self._kick_from(self.tele, m)
+            for text in self.faults.lines(self.tele, m, event.at):
+                self.note(event, text)
             self.tele = m
             self.lines += 1
             self.newest_at = event.at.timestamp()
