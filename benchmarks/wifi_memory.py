@@ -1,5 +1,5 @@
 """The whole firmware's heap with Wi-Fi on, and an estimate of what it leaves free on a
-Pico W (issue 17's goal: at least 100 KB).
+Pico W (the goal: at least 100 KB).
 
 1. MicroPython's unix port (64-bit, real sockets), Mosquitto (else amqtt) on 127.0.0.1:
    the App USB only; with Wi-Fi on and no broker listening (the session down); and

@@ -228,7 +228,7 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set", b'{"setpoint": 28}garbage', "json"),
     ("save", b"please", "type"),
     ("save", b"\xff", "type"),
-    # the fan's settings (issue 15), on a board at the defaults: output switch
+    # the fan's settings, on a board at the defaults: output switch
     ("set/output", b"fast", "type"),
     ("set/output", b"PWM", "type"),
     ("set/control", b"pid", "range"),  # curve and pid need output pwm

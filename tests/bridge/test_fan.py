@@ -1,4 +1,4 @@
-"""A 4-wire fan in Home Assistant (issue 15), end to end as test_bridge.py: the bridge as
+"""A 4-wire fan in Home Assistant, end to end as test_bridge.py: the bridge as
 a person runs it, a virtual Pico as the board, a real broker, and Home Assistant's seat
 sending what its entities send. The output setting brings the fan entity and its
 settings (and the tach the rpm sensor), under the same unique ids, and takes them away

@@ -56,7 +56,7 @@ def test_the_config_is_json_of_a_size_a_board_can_hold() -> None:
         config = ha.discovery("e6614c311b2f5c37", HELLO, board_settings, ["a", "b"])
         payload = ha.encode(config)
         assert json.loads(payload) == config
-        # Issue 17's board publishes the same from its RAM (a Pico W has ~150 KB free):
+        # A board on Wi-Fi publishes the same from its RAM (a Pico W has ~150 KB free):
         # about 3 KB, and 6 KB with every fan entity.
         assert len(payload) < 8000
         assert "°C" in payload.decode()  # as itself, not escaped

@@ -99,7 +99,7 @@ def test_csv_holds_exactly_the_telemetry_sent(tmp_path: Path) -> None:
     assert "MicroPython banner line" in events  # device text: in the side file, not the CSV
 
 
-# -- `picofan sim` through the picofan command (issue 11, item 12) ------------------
+# -- `picofan sim` through the picofan command ------------------
 
 def test_sim_help_shows_the_simulators_own_options() -> None:
     done = picofan_cli.run("sim", "--help")
@@ -126,7 +126,7 @@ def test_sim_bad_option_is_one_line_and_exit_2() -> None:
     assert "speed" in done.stderr and "Traceback" not in done.stderr
 
 
-# -- bad input: one line, exit 2, nothing sent (issue 11, item 10) -------------------
+# -- bad input: one line, exit 2, nothing sent -------------------
 
 def one_clear_line(stderr: str) -> str:
     lines = stderr.strip().splitlines()
@@ -212,7 +212,7 @@ def test_log_with_no_board_leaves_no_files(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-# -- a refusal is never a lost link (issue 11, item 11) ------------------------------
+# -- a refusal is never a lost link ------------------------------
 
 # Every number and word setting, valid, with the longest spellings: the `set` line is 513
 # bytes.

@@ -170,7 +170,7 @@ def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> Non
     assert f"readings in {path}" in err
 
 
-# -- stopped by a signal: nothing left behind (issue 11, item 5) ---------------------
+# -- stopped by a signal: nothing left behind ---------------------
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT,
                                     signal.SIGQUIT], ids=lambda s: signal.Signals(s).name)
@@ -198,7 +198,7 @@ def test_log_sim_stopped_by_a_signal_stops_its_virtual_pico(signum: int, tmp_pat
     assert f"{len(csv_rows(path))} readings in {path}" in err  # the summary, also on a signal
 
 
-# -- a port that streams without newlines (issue 11, item 6) -------------------------
+# -- a port that streams without newlines -------------------------
 
 def peak_rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -247,7 +247,7 @@ def test_a_stream_without_newlines_is_bounded_and_reported_once(tmp_path: Path) 
     assert "Traceback" not in err
 
 
-# -- the CSV, for spreadsheets and pandas (issue 12, item 9) --------------------------
+# -- the CSV, for spreadsheets and pandas --------------------------
 def test_a_sim_run_is_marked_and_its_csv_reads_in_a_spreadsheet(tmp_path: Path) -> None:
     # The default path, as a user runs it: logs/ in the working folder.
     started = datetime.now().astimezone()
@@ -293,7 +293,7 @@ def test_appending_to_a_csv_with_other_columns_is_refused(tmp_path: Path) -> Non
     assert path.read_text() == old
 
 
-# -- the fan's duty and rpm (issue 15) ------------------------------------------------
+# -- the fan's duty and rpm ------------------------------------------------
 
 def test_the_csv_carries_the_duty_and_the_rpm_after_the_fan(tmp_path: Path) -> None:
     path = tmp_path / "run.csv"

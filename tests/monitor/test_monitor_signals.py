@@ -1,6 +1,6 @@
 """`picofan monitor --sim` in a real terminal (a pty it holds as its controlling
 terminal), stopped by `kill` or by the terminal closing: the virtual Pico and
-its folder must go with it (issue 11, item 5)."""
+its folder must go with it."""
 
 from __future__ import annotations
 

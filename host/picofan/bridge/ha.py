@@ -1,7 +1,7 @@
 """A board as Home Assistant sees it over MQTT, the host's side. The definitions (topics,
 the device-discovery config, the state payload, reading the command payloads) live in
-the firmware's fanctl.ha, shared with a board that publishes by itself over Wi-Fi
-(issue 17): the same unique ids and the same config either way. This module adds what
+the firmware's fanctl.ha, shared with a board that publishes by itself over Wi-Fi:
+the same unique ids and the same config either way. This module adds what
 only the host needs: typed wrappers (dicts where the board writes pairs), orjson, and
 the bridge's own topics. docs/home-assistant.md explains the choices.
 

@@ -3,7 +3,7 @@
 One model for both simulators (the virtual Pico, sim/pico.py, and the CPython rig,
 sim/board.py); the plant (sim/plant.py) steps it and cools with its airflow.
 
-The wiring, as the contract for issue 15 gives it:
+The wiring:
 - GPIO2 as a digital output: high powers the fan fully (100 %), low leaves it
   unpowered (the switch output: a transistor in the fan's supply);
 - GPIO2 as PWM: an inverting open-drain stage pulls the fan's PWM line low while
