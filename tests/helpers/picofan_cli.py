@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from picofan import ports
 from picofan.sim.process import ControlClient
 
 # The console script next to the interpreter running the tests (.venv/bin/picofan).
@@ -24,6 +25,15 @@ def run(*args: str, timeout: float = 120.0, **kw: Any) -> subprocess.CompletedPr
     """`picofan ARGS`, to the end; its stdout and stderr as text."""
     return subprocess.run([PICOFAN, *args], capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, check=False, **kw)
+
+
+def as_a_real_board(folder: Path) -> dict[str, str]:
+    """The environment of a picofan that cannot see the virtual Picos' registrations
+    (an empty folder of its own): to it, a virtual Pico's port is a port like a real
+    board's, the stand-in for a real board where the board's side is what is tested."""
+    empty = folder / "no-registrations"
+    empty.mkdir(exist_ok=True)
+    return {**os.environ, ports.RUNTIME_DIR_ENV: str(empty)}
 
 
 def start(*args: str, **kw: Any) -> subprocess.Popen[str]:

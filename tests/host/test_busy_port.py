@@ -1,5 +1,6 @@
 """A port another program holds: every picofan command that needs the board says
-who holds it, in one line from one place (picofan.ports.why_not_open), and exits 3
+who holds it (the virtual Pico stands in for a real board: its registration is out of
+sight), in one line from one place (picofan.ports.why_not_open), and exits 3
 having changed nothing."""
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ def holder(sim: SimProcess) -> Iterator[subprocess.Popen[str]]:
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
 def test_a_busy_port_names_its_holder(sim: SimProcess, holder: subprocess.Popen[str],
                                       command: tuple[str, ...], tmp_path: Path) -> None:
-    done = picofan_cli.run(*command, "--port", sim.port, cwd=tmp_path)
+    here = tmp_path / "here"
+    here.mkdir()
+    done = picofan_cli.run(*command, "--port", sim.port, cwd=here,
+                           env=picofan_cli.as_a_real_board(tmp_path))
     assert done.returncode == 3, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, done.stderr
     assert f"{sim.port} is busy: held by pid {holder.pid} (" in lines[0]
     assert "quit that one" in lines[0]
     assert "Errno" not in lines[0]  # not pyserial's raw words
-    assert list(tmp_path.iterdir()) == []  # no log started
+    assert list(here.iterdir()) == []  # no log started

@@ -18,6 +18,7 @@ from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
+from picofan.cli_output import count
 
 
 def test_log_sim_streams_for_the_whole_duration(tmp_path: Path) -> None:
@@ -26,7 +27,7 @@ def test_log_sim_streams_for_the_whole_duration(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = csv_rows(path)
     assert len(rows) >= 7, (len(rows), done.stderr)  # a reading a second for 8 s
-    assert f"{len(rows)} readings in {path}" in done.stderr
+    assert f"{count(len(rows), 'reading')} in {path}" in done.stderr
 
 
 def test_log_count_stops_after_exactly_that_many(tmp_path: Path) -> None:
@@ -167,7 +168,7 @@ def test_log_without_duration_or_count_runs_until_stopped(tmp_path: Path) -> Non
             raise
     assert log.returncode == 0, err
     assert "Traceback" not in err
-    assert f"readings in {path}" in err
+    assert re.search(rf"\d+ readings? in {re.escape(str(path))}", err), err
 
 
 # -- stopped by a signal: nothing left behind ---------------------
@@ -195,7 +196,7 @@ def test_log_sim_stopped_by_a_signal_stops_its_virtual_pico(signum: int, tmp_pat
     assert list(temp.iterdir()) == [], "its temporary folder was left behind"
     assert log.returncode == 0, err
     assert "Traceback" not in err
-    assert f"{len(csv_rows(path))} readings in {path}" in err  # the summary, also on a signal
+    assert f"{count(len(csv_rows(path)), 'reading')} in {path}" in err  # also on a signal
 
 
 # -- a port that streams without newlines -------------------------
@@ -272,9 +273,9 @@ def test_a_sim_run_is_marked_and_its_csv_reads_in_a_spreadsheet(tmp_path: Path) 
 
 
 def test_a_board_run_is_named_as_before(tmp_path: Path) -> None:
-    with SimCommand(tmp_path) as sim:  # a separate virtual Pico: to `log`, a port like any
+    with SimCommand(tmp_path) as sim:  # a real board's stand-in: its registration unseen
         done = picofan_cli.run("log", "--port", sim.port, "--count", "1", "--quiet",
-                               cwd=tmp_path)
+                               cwd=tmp_path, env=picofan_cli.as_a_real_board(tmp_path))
     assert done.returncode == 0, done.stderr
     [path] = (tmp_path / "logs").glob("*.csv")
     assert path.name.startswith("picofan-2"), path.name
