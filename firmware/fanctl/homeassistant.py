@@ -19,11 +19,13 @@ class HomeAssistant:
     # client: the MQTT client (publish(topic, payload, retain, qos) -> bool,
     # subscribe(filter, qos) -> bool, state "up" when connected); uid: hello's uid;
     # apply(cmd, args): the App's, "set" with settings or "save" with none -> {"settings",
-    # "saved"}, raising fanctl.settings.Invalid or OSError; ticks: ticks_ms/ticks_diff.
+    # "saved"}, raising fanctl.settings.Invalid or OSError; ticks: ticks_ms/ticks_diff;
+    # log(level, text): one line on USB.
     # The client's last will must be ha.will(uid): offline, retained.
-    def __init__(self, client, uid, apply, ticks, prefix=ha.DISCOVERY_PREFIX,
+    def __init__(self, client, uid, apply, ticks, log, prefix=ha.DISCOVERY_PREFIX,
                  period_ms=ha.STATE_PERIOD_MS):
         self.client = client
+        self.log = log
         self.uid = uid
         self.apply = apply
         self.ticks = ticks
@@ -109,8 +111,11 @@ class HomeAssistant:
         what = ha.command_topic(topic)
         if what is None or what[0] != self.uid or self.settings is None:
             return
-        if retain and payload:
-            return  # a replay from the broker (mosquitto_pub -r), not a press
+        why = ha.not_a_command(topic, payload, retain)
+        if why is not None:
+            if why:
+                self.log("warn", why)
+            return
         kind, name = what[1], what[2]
         try:
             if kind == "save":

@@ -32,7 +32,7 @@ class Net:
             "picofan-" + uid, host, port, config.get("user") or None,
             config.get("broker_password") or None, KEEPALIVE_S, self.will,
             self._message, board, resolve=self.dns, tx_size=TX_BYTES)
-        self.ha = HomeAssistant(self.client, uid, apply, board)
+        self.ha = HomeAssistant(self.client, uid, apply, board, log)
         self.retry_ms = RETRY_FIRST_MS
         self.retry_at = board.ticks_ms()
         self.was = "down"  # the session's state at the last poll
@@ -51,7 +51,7 @@ class Net:
     def mqtt(self):
         return self.client.state if self.link.state == wifi.UP else OFF
 
-    def _message(self, topic, payload, retain=False):
+    def _message(self, topic, payload, retain):
         self.ha.on_message(topic, payload, retain)
 
     def poll(self, hello, settings):

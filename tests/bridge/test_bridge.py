@@ -181,7 +181,6 @@ def test_a_setpoint_from_mqtt_reaches_that_board_only(bridge: Start, home: Watch
 # Every kind of bad payload, on each command topic: (topic suffix, payload, code).
 BAD: list[tuple[str, bytes, str]] = [
     ("set/setpoint", b"abc", "type"),
-    ("set/setpoint", b"", "type"),
     ("set/setpoint", b"nan", "type"),
     ("set/setpoint", b"NaN", "type"),
     ("set/setpoint", b"inf", "type"),
@@ -201,7 +200,6 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set/hysteresis", b"0", "range"),
     ("set/hysteresis", b"50", "range"),
     ("set/mode", b"fast", "type"),
-    ("set/mode", b"", "type"),
     ("set/mode", b"\xc3\xa9", "encoding"),
     ("set/name", b"x" * 25, "type"),
     ("set/name", b"rack/2", "type"),
@@ -209,7 +207,6 @@ BAD: list[tuple[str, bytes, str]] = [
     ("set/fan_speed", b"50", "unknown_field"),
     ("set/interval_ms", b"20.5", "type"),
     ("set", b"{", "json"),
-    ("set", b"", "json"),
     ("set", b"[]", "not_object"),
     ("set", b"28", "not_object"),
     ("set", b'"setpoint"', "not_object"),
@@ -251,7 +248,6 @@ BAD: list[tuple[str, bytes, str]] = [
     ("fan/percentage", b"\xff", "encoding"),
     ("fan/percentage", b"9" * 4000, "too_long"),
     ("fan/power", b"on", "type"),
-    ("fan/power", b"", "type"),
     ("fan/preset", b"eco", "type"),
     ("fan/speed", b"50", "unknown_cmd"),
     ("fan/percentage", b"40", "range"),
@@ -346,7 +342,13 @@ def test_a_retained_command_is_not_replayed(bridge: Start, home: Watcher,
     home.publish(ha.Topics(bid).set_one("mode"), "off")  # a live one is applied
     state(home, bid, lambda s: s["mode"] == "off", mark)
     assert {m.json()["setpoint"] for m in home.on(ha.Topics(bid).state, mark)} == {30.0}
-    home.publish(ha.Topics(bid).set_one("setpoint"), "", retain=True)  # (cleared)
+    # Cleared (mosquitto_pub -r -n): the empty message every subscriber gets is no
+    # command either; the next live command is the first thing answered.
+    mark = home.mark()
+    home.publish(ha.Topics(bid).set_one("setpoint"), "", retain=True)
+    home.publish(ha.Topics(bid).set_one("setpoint"), "29")
+    result(home, bid, mark)
+    assert [m.json()["ok"] for m in home.on(ha.Topics(bid).result, mark)] == [True]
 
 
 def urgent_changes(states: list[dict[str, Any]]) -> int:

@@ -74,7 +74,7 @@ def start():
     app = App(board, path)
     app.start()
     client = RecordingClient()
-    home = HomeAssistant(client, UID, app.apply, board)
+    home = HomeAssistant(client, UID, app.apply, board, app.note)
     hello = board.messages("hello")[0]
     home.on_up(hello, app.settings)
     return app, board, client, home
@@ -256,6 +256,25 @@ def test_other_boards_retained_and_unknown_topics_are_ignored():
     home.on_message(ha.topic(UID, "state"), b"{}")
     home.on_message("homeassistant/status", b"online")
     assert client.published == [] and app.settings == before
+
+
+def test_a_retained_command_is_logged_not_applied_and_a_clear_is_no_command():
+    app, board, client, home = started()
+    before = dict(app.settings)
+    client.take()
+    board.take()
+    topic = ha.topic(UID, "set")
+    home.on_message(topic, b'{"mode": "off"}', True)  # the broker's replay
+    home.on_message(topic, b"", True)  # mosquitto_pub -r -n: the clear...
+    home.on_message(topic, b"", False)  # ...as a live subscriber gets it
+    home.on_message(ha.topic(UID, "set/setpoint"), b"", False)
+    assert client.published == [] and app.settings == before
+    run_ms(app, 100)  # (the log goes out with the loop's USB output)
+    (said,) = board.messages("log")
+    assert said["level"] == "warn"
+    assert said["msg"] == ("ignored a retained command on %s ('{\"mode\": \"off\"}'): a "
+                           "replay from the broker, not a press; clear it: mosquitto_pub -r "
+                           "-n -t %s" % (topic, topic))
 
 
 def test_nothing_is_published_while_the_client_is_down():

@@ -432,3 +432,4 @@ def test_name_without_a_resolver_uses_getaddrinfo_off_the_board(
     board.append(c)
     c.ask("start")
     c.wait_state("up")
+
