@@ -14,12 +14,12 @@ from typing import Any
 import picofan_cli
 import pytest
 from bridge_process import BridgeProcess
-from device_port import Port
 from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
 from picofan_cli import SimCommand, csv_rows
 from polling import until
 
+from device_port import Port
 from fanctl import ha
 
 
