@@ -40,7 +40,6 @@ class HomeAssistant:
         self.shown = None  # ha.discovery_changes of the config last published
         self.sent = None  # the state payload last published, and when
         self.sent_ms = 0
-        self.pending = None  # a newer one, held back by the rate limit
 
     def on_up(self, hello, settings):
         # Connected (again): the discovery config (retained, qos 1), online (retained),
@@ -79,31 +78,25 @@ class HomeAssistant:
         if ha.discovery_changes(settings) != self.shown:
             self.todo |= _CONFIG  # a new name, or the fan's entities come or go
 
-    def state(self, tele, settings):
-        # A telemetry message: its state payload goes out as the bridge's does, an
-        # urgent change at once, a new reading at most once a period.
+    def poll(self, read, settings):
+        # After a sample: read(), the board's state (App.state), becomes the state
+        # payload as the bridge's does, an urgent change at once, a new reading at most
+        # once a period: Home Assistant's own rate, whatever USB telemetry's interval.
         if self.hello is None or self.client.state != "up":
             return
         self._settings(settings)
         if self.todo:
             self._announce()
-        new = ha.state(tele, settings, ha.VIA_WIFI)
-        if new != self.sent:
-            self.pending = new
-            self.poll()
-
-    def poll(self):
-        # A reading held back by the rate limit goes out when its time comes.
-        new = self.pending
-        if new is None or self.client.state != "up":
+        new = ha.state(read(), settings, ha.VIA_WIFI)
+        if new == self.sent:
             return
         now = self.ticks.ticks_ms()
         if (self.sent is not None and not ha.urgent(self.sent, new)
                 and self.ticks.ticks_diff(now, self.sent_ms) < self.period_ms):
-            return
+            return  # (the next sample's reading goes out when the period is up)
         if self.client.publish(self.state_topic, json.dumps(new, separators=_COMPACT),
                                True, 0):
-            self.sent, self.sent_ms, self.pending = new, now, None
+            self.sent, self.sent_ms = new, now
 
     def on_message(self, topic, payload, retain=False):
         # A command from Home Assistant: read by the board's rules, applied, and answered

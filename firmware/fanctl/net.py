@@ -54,7 +54,9 @@ class Net:
     def _message(self, topic, payload, retain):
         self.ha.on_message(topic, payload, retain)
 
-    def poll(self, hello, settings):
+    def poll(self, hello, settings, read=None):
+        # read: on a pass that sampled, the board's state now (App.state), for Home
+        # Assistant to read at its own rate; None on other passes.
         self.hello = hello
         self.settings = settings
         link = self.link
@@ -89,13 +91,8 @@ class Net:
             elif state == "down":
                 self.log("warn", "mqtt down: %s" % client.last_error)
             self.was = state
-        if state == "up":
-            self.ha.poll()
-
-    def tele(self, msg, settings):
-        # A telemetry message: Home Assistant's state, as the bridge would publish it.
-        if self.client.state == "up":
-            self.ha.state(msg, settings)
+        if state == "up" and read is not None:
+            self.ha.poll(read, settings)
 
     def stop(self):
         # Wi-Fi off, or the loop stopped: offline for Home Assistant (a clean DISCONNECT

@@ -105,6 +105,28 @@ def test_wifi_lost_says_offline_and_comes_back(pico: SimCommand, home: Watcher) 
     until(lambda: tele(pico.port)["mqtt"] == "up", "telemetry: mqtt up again")
 
 
+def test_home_assistant_keeps_its_own_rate_when_usb_telemetry_is_quiet(
+        pico: SimCommand, home: Watcher) -> None:
+    bid = board_id(home)
+    states = ha.topic(bid, "state")
+    home.wait_json(states)
+    # A quiet USB log: one telemetry line a minute
+    done = picofan_cli.run("set", "--port", pico.port, "interval_ms=60000")
+    assert done.returncode == 0, done.stderr
+
+    def usb_lines() -> int:
+        return int(pico.control("status")["state"]["tele_sent"])
+
+    lines = usb_lines()
+    since = home.mark()
+    # Home Assistant still gets a new reading each period (ha.STATE_PERIOD_MS, a
+    # second), from the board's state: three more of them than USB lines meanwhile.
+    until(lambda: len(home.on(states, since)) >= usb_lines() - lines + 3,
+          "three state messages more than USB telemetry lines")
+    temps = {m.json()["temp_c"] for m in home.on(states, since)}
+    assert len(temps) >= 2  # new readings, not one repeated
+
+
 def join_wifi(port: str, broker: TestBroker, folder: Path) -> None:
     """Wi-Fi told over USB as a person does (`picofan wifi`)."""
     secret = folder / "wifi-password"
