@@ -141,7 +141,7 @@ def test_a_full_client_gets_the_announcement_when_it_has_room():
 
 
 def test_state_goes_out_urgent_at_once_and_readings_once_a_period():
-    app, board, client, home = started()
+    app, board, client, _home = started()
     app.apply("set", {"interval_ms": 100})
     client.take()
     tele(app, board, 100)
@@ -170,7 +170,7 @@ def test_state_goes_out_urgent_at_once_and_readings_once_a_period():
 
 
 def test_readings_keep_their_period_whatever_the_usb_interval():
-    app, board, client, home = started()
+    app, board, client, _home = started()
     app.apply("set", {"interval_ms": 60000})  # a quiet USB log: a line a minute
     client.take()
     tele(app, board, 100)  # (the line the set itself brings)
