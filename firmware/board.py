@@ -1,5 +1,6 @@
-# The Pico W edge: the only module that imports `machine`. Everything else in
+# The Pico W / Pico 2 W edge: the only module that imports `machine`. Everything else in
 # fanctl/ runs unchanged on CPython and in the virtual Pico.
+import os
 import random
 import select
 import sys
@@ -7,20 +8,31 @@ import time
 
 import machine
 
-from fanctl import pins
+from fanctl import chips, pins
 from fanctl.fan import TACH_MASK
 
-# RP2040 WATCHDOG CTRL register, through its atomic-clear alias (base + 0x3000), and
-# its ENABLE bit: clearing it pauses the countdown, as pico-sdk's watchdog_disable()
-# does. machine.WDT has no stop(), and the REPL never feeds it.
-_WATCHDOG_CTRL_CLR = 0x40058000 + 0x3000
+# The watchdog's CTRL register (at its block's base) through its atomic-clear alias
+# (+ 0x3000), and its ENABLE bit: clearing it pauses the countdown, as pico-sdk's
+# watchdog_disable() does. machine.WDT has no stop(), and the REPL never feeds it.
+_CLR_ALIAS = 0x3000
 _WATCHDOG_ENABLE = 1 << 30
 
 
-class PicoBoard:
-    name = "Raspberry Pi Pico W"
+def find_chip():
+    # This board's chip (a fanctl.chips entry), or None after one line saying so:
+    # the firmware writes chip registers, and another chip's are not these.
+    machine_name = os.uname().machine
+    chip = chips.find(machine_name)
+    if chip is None:
+        print("picofan: unknown chip (%s); picofan runs on %s only: not started"
+              % (machine_name, " or ".join(c[0] for c in chips.CHIPS)))
+    return chip
 
-    def __init__(self):
+
+class PicoBoard:
+    def __init__(self, chip):
+        self.name = chip[5]
+        self._watchdog_ctrl_clr = chip[1] + _CLR_ALIAS
         # Fan first, and on: until the first good reading the safe state holds.
         self._fan = machine.Pin(pins.FAN_GPIO, machine.Pin.OUT, value=1)
         self._pwm = None  # machine.PWM on the fan pin while the output is PWM
@@ -97,7 +109,7 @@ class PicoBoard:
             self._wdt.feed()
 
     def watchdog_stop(self):
-        machine.mem32[_WATCHDOG_CTRL_CLR] = _WATCHDOG_ENABLE
+        machine.mem32[self._watchdog_ctrl_clr] = _WATCHDOG_ENABLE
         self._wdt = None
 
     def random32(self):

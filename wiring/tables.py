@@ -306,8 +306,11 @@ def four_wire_numbers() -> str:
         f"| fastest tach the RC passes | {tach.max_passed_hz / 1000:.1f} kHz | "
         f"about {round(rpm_at(tach.max_passed_hz), -3):,.0f} rpm at {ppr} pulses per "
         "revolution |",
-        f"| rpm resolution | {rpm_step:g} rpm | the firmware counts pulses over "
-        f"{fan.RPM_WINDOW_MS} ms: one pulse at {ppr} pulses per revolution |",
+        f"| rpm resolution | about {rpm_step:g} rpm | one pulse at {ppr} pulses per "
+        f"revolution: the firmware counts pulses over whole samples until "
+        f"{fan.RPM_WINDOW_MS} ms have passed ({fan.RPM_WINDOW_MS}–"
+        f"{fan.RPM_WINDOW_MS + settings()['sample_ms']} ms at the default `sample_ms`) "
+        "and divides by the time they took |",
     ]
     return "\n".join(pwm) + "\n\n" + "\n".join(tach_rows)
 

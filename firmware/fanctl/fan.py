@@ -5,7 +5,7 @@ from fanctl import const
 
 STALL = "stall"  # the fault name: driven, but the tach shows no turning
 TACH_MASK = const((1 << 30) - 1)  # tach_count() wraps here: a small int on the board
-RPM_WINDOW_MS = const(1000)  # rpm is counted over this long: 30 rpm per pulse at 2 ppr
+RPM_WINDOW_MS = const(1000)  # rpm: pulses over whole samples this long at least, per ms
 KICK_JUMP = 50.0  # percent: a jump up by more than this kick-starts too
 PWM_FULL = const(65535)  # machine.PWM.duty_u16 full scale
 _CAP = const(1 << 29)

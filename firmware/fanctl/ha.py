@@ -160,7 +160,7 @@ def _value_tpl(name):
 
 def _number(uid, name, label, unit, step, device_class=None):
     row = _ROW[name]
-    if len(row) != 4:
+    if len(row) < 4:
         raise KeyError(name)  # (not a number setting)
     pairs = _head(uid, "number", label, name) + (
         ("cmd_t", topic(uid, "set/" + name)), _value_tpl(name), ("min", row[2]),
@@ -376,19 +376,22 @@ def _digits(text, i):
 
 def parse_number(text, name):
     # A number as a person types it: "28,5" -> 28.5 (a decimal comma or point, one at
-    # most), "28" -> 28, "1e3"; ValueError naming `name` otherwise (NaN and infinities
-    # are not numbers a person means). The CLI, the monitor and MQTT read numbers so.
+    # most, with a digit either side, as JSON writes it: ",5" and "28," are typing
+    # slips, not 0.5 and 28), "28" -> 28, "1e3"; ValueError naming `name` otherwise (NaN
+    # and infinities are not numbers a person means). The CLI, the monitor and MQTT
+    # read numbers so.
     clean = text.strip()
     i = 1 if clean[:1] in ("+", "-") else 0
     whole = _digits(clean, i)
     j = whole
+    ok = whole > i
     if clean[j:j + 1] in (".", ","):
         j = _digits(clean, j + 1)
-    mantissa = j - i - (1 if j > whole else 0)  # its digits
+        ok = ok and j > whole + 1
     if j < len(clean) and clean[j] in "eE":
         k = j + 1 + (1 if clean[j + 1:j + 2] in ("+", "-") else 0)
         j = _digits(clean, k) if _digits(clean, k) > k else -1
-    if mantissa < 1 or j != len(clean):
+    if not ok or j != len(clean):
         raise ValueError("%s: %r is not a number" % (name, text))
     if whole == len(clean):
         return int(clean)
@@ -399,7 +402,7 @@ def parse_setting(name, text):
     # The value `text` stands for in setting `name`: a number for a number setting, else
     # the text itself (unknown names are left to the settings' check to refuse).
     row = _ROW.get(name)
-    return parse_number(text, name) if row is not None and len(row) == 4 else text
+    return parse_number(text, name) if row is not None and len(row) > 3 else text
 
 
 def parse_value(name, payload):

@@ -6,14 +6,17 @@ import os
 from fanctl import const, thermistor
 from fanctl.protocol import BadCommand
 
-# (name, default, low, high) for numbers: an int default means whole numbers only.
-# (name, default, choices) for words; (name, default, longest) for a free text.
+# (name, default, low, high, unit) for numbers: an int default means whole numbers
+# only; unit "" for a plain number. (name, default, choices) for words; (name, default,
+# longest) for a free text.
+_C = "\u00b0C"
+_OHM = "\u03a9"
 SPEC = (
-    ("setpoint", 30.0, -40.0, 125.0),  # degC, the temperature to hold
-    ("hysteresis", 2.0, 0.1, 20.0),  # degC, width of the band around the setpoint
+    ("setpoint", 30.0, -40.0, 125.0, _C),  # degC, the temperature to hold
+    ("hysteresis", 2.0, 0.1, 20.0, _C),  # degC, width of the band around the setpoint
     ("mode", "auto", ("auto", "on", "off")),
-    ("min_on_ms", 5000, 0, 600000),  # anti short-cycling
-    ("min_off_ms", 5000, 0, 600000),
+    ("min_on_ms", 5000, 0, 600000, "ms"),  # anti short-cycling
+    ("min_off_ms", 5000, 0, 600000, "ms"),
     # The fan output on GPIO2: "switch" drives it on/off (a transistor powering the fan,
     # or an LED); "pwm" gives a 4-wire fan's PWM line 25 kHz (docs/hardware.md).
     ("output", "switch", ("switch", "pwm")),
@@ -23,49 +26,50 @@ SPEC = (
     # How auto mode picks the fan's duty: on/off around the setpoint, a linear curve
     # between two temperatures, or PID on the setpoint (curve and pid need output pwm).
     ("control", "hysteresis", ("hysteresis", "curve", "pid")),
-    ("curve_low", 25.0, -40.0, 125.0),  # degC: curve demand 0 % here...
-    ("curve_high", 40.0, -40.0, 125.0),  # ...rising linearly to 100 % here
+    ("curve_low", 25.0, -40.0, 125.0, _C),  # degC: curve demand 0 % here...
+    ("curve_high", 40.0, -40.0, 125.0, _C),  # ...rising linearly to 100 % here
     # PID on the temperature. Sign: the duty RISES while the temperature is ABOVE the
     # setpoint (error = temperature - setpoint), so every gain is positive.
-    ("pid_kp", 100.0, 0.0, 1000.0),  # % duty per degC of error
-    ("pid_ki", 2.0, 0.0, 100.0),  # % duty per degC-second of accumulated error
-    ("pid_kd", 0.0, 0.0, 10000.0),  # % duty per degC/s the temperature is rising
+    ("pid_kp", 100.0, 0.0, 1000.0, "%/" + _C),  # % duty per degC of error
+    # % duty per degC-second of accumulated error
+    ("pid_ki", 2.0, 0.0, 100.0, "%/(" + _C + "\u00b7s)"),
+    ("pid_kd", 0.0, 0.0, 10000.0, "%\u00b7s/" + _C),  # % duty per degC/s the temperature is rising
     # The fan's limits (percent duty, output pwm): a demand under off_below stops the
     # fan rather than leave it stalling; otherwise at least min_duty, at most max_duty.
-    ("min_duty", 20.0, 0.0, 100.0),
-    ("max_duty", 100.0, 1.0, 100.0),
-    ("off_below", 10.0, 0.0, 100.0),
-    ("manual_duty", 100.0, 0.0, 100.0),  # % the fan runs at in mode "on"
+    ("min_duty", 20.0, 0.0, 100.0, "%"),
+    ("max_duty", 100.0, 1.0, 100.0, "%"),
+    ("off_below", 10.0, 0.0, 100.0, "%"),
+    ("manual_duty", 100.0, 0.0, 100.0, "%"),  # % the fan runs at in mode "on"
     # Full power this long when the fan starts from stop or jumps up more than 50 points:
     # a fan's start duty is above its run duty.
-    ("kick_start_ms", 500, 0, 10000),
+    ("kick_start_ms", 500, 0, 10000, "ms"),
     # The tach wire (GPIO3): "off" when there is none (no rpm, no stall check).
     ("tach", "off", ("off", "on")),
-    ("tach_ppr", 2, 1, 8),  # tach pulses per revolution (2 on PC fans)
-    ("stall_ms", 2000, 500, 60000),  # driven but no tach pulse this long: the stall fault
-    ("interval_ms", 1000, 20, 60000),  # telemetry period (20 ms: 50 lines a second)
-    ("sample_ms", 100, 10, 10000),  # control period
-    ("oversample", 32, 1, 256),  # ADC reads averaged per sample
+    ("tach_ppr", 2, 1, 8, ""),  # tach pulses per revolution (2 on PC fans)
+    ("stall_ms", 2000, 500, 60000, "ms"),  # driven but no tach pulse this long: the stall fault
+    ("interval_ms", 1000, 20, 60000, "ms"),  # telemetry period (20 ms: 50 lines a second)
+    ("sample_ms", 100, 10, 10000, "ms"),  # control period
+    ("oversample", 32, 1, 256, ""),  # ADC reads averaged per sample
     # RP2040 erratum E11: codes 512, 1536, 2560 and 3584 are this many LSB wider than the
     # rest (about 9 measured; chips differ by a few). Each read is moved to the middle of
     # the input its code stands for before averaging; 0: the plain average.
-    ("adc_e11_lsb", 9.0, 0.0, 16.0),
+    ("adc_e11_lsb", 9.0, 0.0, 16.0, "LSB"),
     ("divider", "ntc_to_3v3", ("ntc_to_3v3", "ntc_to_gnd")),
-    ("r_fixed", 10000.0, 100.0, 1000000.0),  # ohms
+    ("r_fixed", 10000.0, 100.0, 1000000.0, _OHM),  # ohms
     ("model", "beta", ("beta", "steinhart")),
-    ("r0", 10000.0, 100.0, 1000000.0),  # ohms at t0
-    ("t0", 25.0, -50.0, 150.0),  # degC
-    ("beta", 3950.0, 1000.0, 10000.0),  # K
+    ("r0", 10000.0, 100.0, 1000000.0, _OHM),  # ohms at t0
+    ("t0", 25.0, -50.0, 150.0, _C),  # degC
+    ("beta", 3950.0, 1000.0, 10000.0, "K"),  # K
     # Steinhart-Hart; the defaults are the Beta curve above (A = 1/T0 - ln(R0)/B,
     # B = 1/B, C = 0): put your part's datasheet fit here (picofan.spec.curve.steinhart_fit).
-    ("sh_a", 0.001022285, -0.01, 0.01),
-    ("sh_b", 0.0002531646, -0.01, 0.01),
-    ("sh_c", 0.0, -0.0001, 0.0001),
-    ("t_min", -40.0, -55.0, 200.0),  # degC, plausible range of the sensor
-    ("t_max", 125.0, -55.0, 200.0),
+    ("sh_a", 0.001022285, -0.01, 0.01, ""),
+    ("sh_b", 0.0002531646, -0.01, 0.01, ""),
+    ("sh_c", 0.0, -0.0001, 0.0001, ""),
+    ("t_min", -40.0, -55.0, 200.0, _C),  # degC, plausible range of the sensor
+    ("t_max", 125.0, -55.0, 200.0, _C),
     # The hardware watchdog resets the board if the loop stops for this long; 0: off.
     # The RP2040's allows at most 8388 ms; the loop feeds it every sample.
-    ("watchdog_ms", 8000, 0, 8300),
+    ("watchdog_ms", 8000, 0, 8300, "ms"),
     # What people call this board (on the host, in Home Assistant); "": unnamed.
     ("name", "", 24),
 )

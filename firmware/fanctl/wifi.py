@@ -9,8 +9,12 @@ from fanctl import const
 from fanctl.settings import Invalid
 
 MAX_SSID = const(32)  # bytes (802.11)
-MAX_PASSWORD = const(64)  # bytes: a WPA2 passphrase is 8..63, a raw PSK 64 hex digits
-MIN_PASSWORD = const(8)  # ...or "" for an open network
+# WPA2: a passphrase of 8 to 63 printable ASCII characters, or the key itself as 64 hex
+# digits. An open network is asked for by name (open: true); wifi.json stores it as "".
+MIN_PASSWORD = const(8)
+MAX_PASSWORD = const(64)
+PASSWORD_RULE = ("password must be 8 to 63 printable ASCII characters or 64 hex digits; "
+                 "for an open network, open: true")
 MAX_CREDENTIAL = const(64)  # the broker's user and password, bytes
 MAX_HOST = const(64)
 MQTT_PORT = const(1883)
@@ -86,14 +90,12 @@ def check(fields):
             raise Invalid("unknown_field", "unknown wifi field '%s'" % name)
     for name in FIELDS[:3]:
         if name not in fields:
-            raise Invalid("missing", "wifi needs ssid, password and broker (or off: true)")
+            raise Invalid("missing", "wifi needs ssid, broker and password (or open: "
+                                     "true; or off: true)")
     config = {"ssid": _text(fields, "ssid", 1, MAX_SSID, "1 to %d bytes" % MAX_SSID)}
-    password = _text(fields, "password", 0, MAX_PASSWORD,
-                     "%d to %d bytes, or empty for an open network" % (MIN_PASSWORD,
-                                                                       MAX_PASSWORD))
-    if 0 < _size(password) < MIN_PASSWORD:
-        raise Invalid("range", "password must be %d to %d bytes, or empty for an open network"
-                      % (MIN_PASSWORD, MAX_PASSWORD))
+    password = fields["password"]
+    if password != "":  # "": an open network (stored so by request)
+        _password(password)
     config["password"] = password
     broker_address(fields["broker"])
     config["broker"] = fields["broker"]
@@ -104,14 +106,40 @@ def check(fields):
     return config
 
 
+def _password(value):
+    if type(value) is not str:
+        raise Invalid("type", "password must be text")
+    n = len(value)
+    if n == MAX_PASSWORD:
+        allowed = "0123456789abcdefABCDEF"
+    elif MIN_PASSWORD <= n < MAX_PASSWORD:
+        allowed = None  # printable ASCII: space to ~
+    else:
+        raise Invalid("range", PASSWORD_RULE)
+    for c in value:
+        if not (c in allowed if allowed else " " <= c <= "~"):
+            raise Invalid("range", PASSWORD_RULE)
+
+
 def request(fields):
     # The wifi command's fields -> {} (show what is stored), None (off: remove it) or a
-    # checked config to store; Invalid otherwise. The board's rule, and the host's.
+    # checked config to store; Invalid otherwise. The board's rule, and the host's. An
+    # open network is open: true, never an empty password: a blank line is a mistake.
     if "off" in fields:
         if fields["off"] is not True or len(fields) > 1:
             raise Invalid("type", "off must be true, and alone")
         return None
-    return check(fields) if fields else {}
+    if not fields:
+        return {}
+    if "open" in fields:
+        if fields["open"] is not True or "password" in fields:
+            raise Invalid("type", "open must be true, and without a password")
+        fields = dict(fields)
+        del fields["open"]
+        fields["password"] = ""
+    elif "password" in fields:
+        _password(fields["password"])
+    return check(fields)
 
 
 def public(config):

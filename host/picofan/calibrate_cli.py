@@ -102,6 +102,7 @@ def settle(dev: Device, settings: dict[str, Any], tty: bool) -> Settling:
     while the person typed is dropped)."""
     dev.poll_events()
     settling = Settling(settings)
+    drawn = 0  # the width of the settling line on the terminal now
     while not settling.stable:
         event = dev.next_event(1.0)
         if dev.closed:
@@ -114,8 +115,12 @@ def settle(dev: Device, settings: dict[str, Any], tty: bool) -> Settling:
         data = event.message.data
         settling.add(data.get("ohms"), int(data["ms"]))
         if data.get("fault"):
-            say(f"  the board reports a fault ({data['fault']}): waiting for a reading")
-        say(indicator(settling), end="\r" if tty else "\n")
+            say(f"  the board reports a fault ({data['fault']}): waiting for a reading"
+                .ljust(drawn))
+        line = indicator(settling)
+        # A terminal's line is redrawn in place: padded over what was there before.
+        say(line.ljust(drawn), end="\r" if tty else "\n")
+        drawn = len(line) if tty else 0
     if tty:
         say("")
     return settling

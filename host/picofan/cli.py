@@ -4,15 +4,15 @@
 Exit codes: 0 ok, 1 the device answered with an error (or a flash failed), 2 bad input on the
 command line (nothing was sent), 3 no board / no reply / link trouble;
 128 + the signal's number when a signal stopped ping, get or set (log and
-monitor stop on Ctrl-C, SIGTERM and SIGHUP as asked: 0)."""
+monitor stop on Ctrl-C, SIGTERM and SIGHUP as asked: 0); 141 (128 + SIGPIPE) when the
+reader of the output went away before it was written (`| head`). With --json a failure
+is also one JSON object on stdout: {"error": {"exit": N, "code": C, "message": M}}."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
-import os
 import signal
 import sys
 import time
@@ -20,8 +20,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
-from picofan import __version__, completion, ports, shutdown
+from picofan import __version__, cli_output, completion, ports, ports_cli, shutdown
 from picofan.bridge.cli import add_command as add_bridge_command
+from picofan.cli_output import count, fail, quiet_stdout, settings_lines, show
 from picofan.client import DeviceError, ReplyTimeout
 from picofan.deploy import DeployError
 from picofan.deploy.cli import add_commands as add_deploy_commands
@@ -29,42 +30,22 @@ from picofan.deploy.cli import add_flash_options
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, check_log_path, default_path, events_path, open_log
 from picofan.narrate import Narrator, record
-from picofan.session import session
+from picofan.session import session, virtual
 from picofan.uf2 import Uf2Error
 from picofan.values import parse_setting
 from picofan.wifi_cli import add_command as add_wifi_command
 
 OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
+__all__ = ["fail", "main", "show"]  # fail and show: for the other commands' modules
 MAX_TIMEOUT_S = 3600.0
 MAX_DURATION_S = 366 * 86400.0  # a year: beyond it a wait would overflow the OS's timers
-
-
-def fail(code: int, text: str) -> int:
-    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-        print(f"picofan: {text}", file=sys.stderr)
-    return code
-
-
-def show(text: str, file: Any = None) -> bool:
-    """Print a line for the person watching; False once nobody can read it (a
-    closed pipe, `| head`, or a closed terminal)."""
-    try:
-        print(text, file=file or sys.stdout, flush=True)
-    except OSError:
-        # Point stdout at /dev/null: the interpreter's last flush then stays quiet.
-        with contextlib.suppress(OSError):
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, (file or sys.stdout).fileno())
-            os.close(null)
-        return False
-    return True
 
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a bad option is one line (and exit 2), not a usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(BAD_INPUT, f"picofan: {message} (see {self.prog} --help)\n")
+        sys.exit(fail(BAD_INPUT, f"{message} (see {self.prog} --help)"))
 
 
 def seconds(most: float) -> Callable[[str], float]:
@@ -120,41 +101,6 @@ def show_settings(s: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in s.items())
 
 
-def cmd_ports(args: argparse.Namespace) -> int:
-    from picofan.identify import identify
-
-    if args.all:  # every serial port, as `mpremote devs` lists them, and virtual Picos
-        listed = ports.all_ports() + ports.virtual_ports()
-        if args.json:
-            print(json.dumps([port_json(c) for c in listed]))
-            return OK
-        for c in listed:
-            mark = ("virtual Pico" if c.is_virtual else "Pico (MicroPython)" if c.is_pico
-                    else "-")
-            print(f"{c.device}\t{c.usb_id}\t{mark}\t{c.description}\t{c.serial_number or ''}")
-        return OK
-    # Each board asked who it is (hello), all at once: one timeout at most.
-    found = identify(ports.board_ports(), args.timeout)
-    if args.json:  # for scripts: a list, empty when there is none (exit 0 either way)
-        print(json.dumps([{**port_json(i.port), "name": i.name, "uid": i.uid,
-                           "state": i.state, "detail": i.detail} for i in found]))
-        return OK
-    if not found:
-        print("no Pico found (no serial port with MicroPython's USB id 2e8a:0005, and no "
-              "virtual Pico running). Plug it in, or start one: `picofan sim`; "
-              "`picofan ports --all` lists every serial port.")
-        return NO_LINK
-    for i in found:  # port, name, unique id, what it is (or why it did not say)
-        name = "?" if i.name is None else i.name or "-"
-        print(f"{i.port.device}\t{name}\t{i.uid or '?'}\t{i.detail}")
-    return OK
-
-
-def port_json(c: ports.Candidate) -> dict[str, Any]:
-    return {"port": c.device, "usb_id": c.usb_id, "pico": c.is_pico, "virtual": c.is_virtual,
-            "description": c.description, "serial": c.serial_number}
-
-
 def cmd_ping(args: argparse.Namespace) -> int:
     with session(args) as held:
         dev = held.device
@@ -177,8 +123,7 @@ def cmd_get(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(reply["settings"]))
         else:
-            for k, v in reply["settings"].items():
-                print(f"{k} = {v}")
+            print("\n".join(settings_lines(reply["settings"])))
             print(f"(saved on the board: {'yes' if reply['saved'] else 'no'})")
     return OK
 
@@ -214,7 +159,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         return log_all(args)
     if args.dir:
         return fail(BAD_INPUT, "--dir goes with --all (one board: --log FILE.csv)")
-    source = "sim" if args.sim else "board"
+    source = "sim" if virtual(args) else "board"
     path = Path(args.log) if args.log else default_path(source=source)
     check_log_path(path)
     log: CsvLog | None = None
@@ -246,7 +191,7 @@ def cmd_log(args: argparse.Namespace) -> int:
         if log:
             with shutdown.shielded():
                 log.close()
-                show(f"{log.rows} readings in {log.path}", sys.stderr)
+                show(f"{count(log.rows, 'reading')} in {log.path}", sys.stderr)
     return OK
 
 
@@ -273,7 +218,7 @@ def log_all(args: argparse.Namespace) -> int:
     finally:
         with shutdown.shielded():
             for path, rows in boards.close().items():
-                show(f"{rows} readings in {path}", sys.stderr)
+                show(f"{count(rows, 'reading')} in {path}", sys.stderr)
     return OK
 
 
@@ -304,7 +249,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         n = plot(csv_path, png_path)
     except PlotError as e:
         return fail(BAD_INPUT, str(e))
-    print(f"{png_path} ({n} readings)")
+    print(f"{png_path} ({count(n, 'reading')})")
     return OK
 
 
@@ -351,12 +296,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
                    help="how long each board gets to say who it is, seconds")
-    c.set_defaults(func=cmd_ports)
+    c.set_defaults(func=ports_cli.cmd_ports)
     c = device_command("ping", "check the board answers")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_ping)
     c = device_command("get", "print the board's settings")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=cmd_get)
     c = device_command("set", "change settings, e.g. setpoint=28 hysteresis=1.5 mode=auto")
     c.add_argument("assignments", nargs="+", metavar="NAME=VALUE"
@@ -395,7 +340,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
     c.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None, all=False)
     add_bridge_command(sub)
-    c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs picofan[plot])")
+    c = sub.add_parser("plot", help="draw a saved CSV log as a PNG (needs matplotlib)")
     c.add_argument("csv", metavar="FILE.csv")
     c.add_argument("-o", "--output", metavar="FILE.png", help="default: beside the CSV")
     c.set_defaults(func=cmd_plot)
@@ -409,7 +354,20 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command; a reader of its output that has gone (`| head`) is no traceback."""
     argv = sys.argv[1:] if argv is None else argv
+    cli_output.json_errors = "--json" in argv
+    try:
+        try:
+            return run(argv)
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe can be caught
+    except BrokenPipeError:
+        quiet_stdout()
+        return cli_output.READER_GONE
+
+
+def run(argv: list[str]) -> int:
     full = parser()
     completion.complete(full)  # returns unless a shell is asking for completions
     if not argv:  # bare `picofan`: what it can do, not a usage error
@@ -426,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
         except (ports.PortError, LinkLost, ReplyTimeout) as e:
             return fail(NO_LINK, str(e))
         except DeviceError as e:
-            return fail(DEVICE_ERROR, f"the device refused: {e}")
+            return fail(DEVICE_ERROR, f"the device refused: {e}", e.reply.get("code"))
         except (DeployError, Uf2Error) as e:
             return fail(DEVICE_ERROR, f"error: {e}")
         except KeyboardInterrupt as e:

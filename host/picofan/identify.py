@@ -25,6 +25,14 @@ class Identity:
     uid: str | None = None  # None: not known
 
 
+def clash(port: str, uid: str, first: str, refused: str) -> str:
+    """The one line every tool says of a second board claiming a unique id that the
+    board on `first` already has (refused: what the tool does not do with it)."""
+    return (f"{port}: {refused}: it claims unique id {uid}, which the board on {first} "
+            "already has (a cloned flash, or virtual Picos given the same --seed); "
+            f"the board on {first} carries on")
+
+
 def known_uid(port: ports.Candidate) -> str | None:
     """The unique id without asking: a virtual Pico registers its own, and MicroPython
     makes a real Pico's USB serial number of the same flash id (in hex: upper case,

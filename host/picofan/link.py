@@ -4,7 +4,11 @@ Partial lines are held until their newline arrives, up to MAX_LINE bytes (and
 a \r): a longer one (a wrong device streaming without newlines) is handed on
 at once, cut short (the parser calls it too long), and the rest of it is
 dropped up to its newline. A port that disappears raises LinkLost, and open()
-can be called again to reconnect."""
+can be called again to reconnect.
+
+The first line after opening is dropped when it is the tail of a message: what
+the board sent before anyone listened is cut wherever the port's flush on open
+cut it (a whole line, or text that is no message, is kept)."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import threading
 import serial
 
 from picofan import ports
-from picofan.protocol import MAX_LINE
+from picofan.protocol import MAX_LINE, Message, parse_line
 
 READ_TIMEOUT_S = 0.1
 
@@ -30,6 +34,7 @@ class SerialLink:
         self.serial: serial.Serial | None = None
         self._partial = bytearray()
         self._overlong = False  # dropping the rest of a line longer than MAX_LINE
+        self._first = True  # no line read yet since the port was opened
         self._write_lock = threading.Lock()  # the reader thread and callers both write
 
     def open(self) -> str:
@@ -53,6 +58,7 @@ class SerialLink:
         self.port = device
         self._partial.clear()
         self._overlong = False
+        self._first = True
         return device
 
     @property
@@ -75,8 +81,9 @@ class SerialLink:
         while (end := data.find(b"\n", start)) >= 0:
             if not self._overlong:  # (else: the end of a line already reported)
                 self._hold(view[start:end])
-                lines.append(bytes(self._partial))
-            self._overlong = False
+                if not (self._first and half_message(self._partial)):
+                    lines.append(bytes(self._partial))
+            self._first = self._overlong = False
             self._partial.clear()
             start = end + 1
         if not self._overlong:
@@ -85,6 +92,7 @@ class SerialLink:
                 lines.append(bytes(self._partial))  # too long: reported once, now
                 self._partial.clear()
                 self._overlong = True
+                self._first = False
         return lines
 
     def _hold(self, piece: memoryview) -> None:
@@ -109,3 +117,10 @@ class SerialLink:
             with contextlib.suppress(serial.SerialException, OSError):
                 self.serial.close()
             self.serial = None
+
+
+def half_message(line: bytes | bytearray) -> bool:
+    """The end of a message without its start: it closes a JSON object, yet does not
+    parse as one."""
+    return (bytes(line).rstrip(b"\r").endswith(b"}")
+            and not isinstance(parse_line(bytes(line)), Message))

@@ -24,6 +24,7 @@ from typing import Any
 
 from picofan import ports
 from picofan.client import Device, Event, Received, now
+from picofan.identify import clash
 from picofan.link import LinkLost
 from picofan.logger import CsvLog, LogPathError, events_path, open_log
 from picofan.narrate import Narrator, record
@@ -85,6 +86,7 @@ class Link:
     label: str = ""
     early: list[Event] = field(default_factory=list)
     unnamed: int = 0  # events before its hello
+    refused: bool = False  # its unique id is another port's board's: not logged
 
 
 class AllBoards:
@@ -148,6 +150,8 @@ class AllBoards:
         self.events.put((link, None))  # the port went (reconnect=False): scans find it again
 
     def handle(self, link: Link, event: Event) -> bool:
+        if link.refused:
+            return True
         if link.log is None:
             if isinstance(event, Received) and event.message.type == "hello":
                 self._bind(link, event.message.data)
@@ -177,6 +181,12 @@ class AllBoards:
         name = settings.get("name") if isinstance(settings, dict) else None
         uid = hello.get("uid") if isinstance(hello.get("uid"), str) else None
         key = uid or f"port {link.port.device}"
+        first = next((other for other in self.links.values() if other is not link
+                      and other.log is not None and other.log is self.logs.get(key)), None)
+        if first is not None and uid:
+            link.refused = True  # (its port stays held: the warning is said once)
+            self.warn(clash(link.port.device, uid, first.port.device, "not logged"))
+            return
         if key not in self.logs:
             log = self._open(file_stem(name, uid, link.port.device), key,
                              file_stem(None, uid, link.port.device), link)

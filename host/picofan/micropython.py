@@ -12,11 +12,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fanctl.chips import CHIPS
+
 VERSION = "1.29.0"
 BUILD_DATE = "2026-08-24"  # the official builds' date, part of their file names
-# The official Pico W build, downloaded once by `picofan micropython` (make micropython).
-PICO_W_UF2_URL = ("https://micropython.org/resources/firmware/"
-                  f"RPI_PICO_W-{BUILD_DATE.replace('-', '')}-v{VERSION}.uf2")
+
+
+def uf2_url(build: str) -> str:
+    """An official build of VERSION (RPI_PICO_W, RPI_PICO2_W: fanctl.chips names the
+    one for each chip), downloaded once by `picofan micropython` (make micropython)."""
+    return ("https://micropython.org/resources/firmware/"
+            f"{build}-{BUILD_DATE.replace('-', '')}-v{VERSION}.uf2")
+
+
+PICO_W_UF2_URL = uf2_url(CHIPS[0][4])
 
 
 

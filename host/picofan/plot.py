@@ -1,11 +1,12 @@
 """`picofan plot FILE.csv`: a saved log as a PNG, drawn as the monitor draws it:
 the temperature, the fan's ON and OFF thresholds, the periods the fan ran, faults,
 and the board's restarts; below them the fan's duty (and its rpm, with a tach) when the
-log has them (an older picofan's logs do not). Needs matplotlib (`pip install
-'picofan[plot]'`)."""
+log has them (an older picofan's logs do not). Needs matplotlib (the `plot` extra:
+`pip install '.[plot]'` in a clone)."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -73,7 +74,9 @@ def plot(csv_path: Path, png_path: Path) -> int:
         import matplotlib.pyplot as plt
         from matplotlib.dates import date2num
     except ImportError:
-        raise PlotError("picofan plot needs matplotlib: pip install 'picofan[plot]'") from None
+        # This interpreter's pip: the environment picofan runs from, however installed.
+        raise PlotError("picofan plot needs matplotlib: "
+                        f"{sys.executable} -m pip install matplotlib") from None
     times = [r.at for r in readings]
     x = [float(v) for v in date2num(times)]  # matplotlib's date numbers
     at = dict(zip(times, x, strict=True))

@@ -222,6 +222,15 @@ def virtual_ports() -> list[Candidate]:
     return sorted(found, key=lambda c: c.device)
 
 
+def registered_sim(device: str | None) -> Candidate | None:
+    """The running virtual Pico on this port (its stable path, or the pseudo-terminal
+    that path leads to now), else None: a port given with --port may be one."""
+    if not device:
+        return None
+    target = os.path.realpath(device)
+    return next((c for c in virtual_ports() if os.path.realpath(c.device) == target), None)
+
+
 def check_free(device: str) -> None:
     """Open and close the port as the tools will (exclusively): PortError saying why
     not, at once, rather than deep inside a tool."""

@@ -11,9 +11,10 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from picofan import shutdown
+from picofan import ports, shutdown
 from picofan.client import Device
 from picofan.link import LinkLost
+from picofan.sim.process import SimControl
 
 if TYPE_CHECKING:
     from picofan.sim.process import SimProcess
@@ -21,11 +22,15 @@ if TYPE_CHECKING:
 
 class Session:
     """A started Device, and the virtual Pico behind it (None on a real board).
-    close() may come from any thread, once or more: the first call releases both."""
+    close() may come from any thread, once or more: the first call releases both.
+    `world`: the virtual Pico's console, this command's own (--sim) or a running one's
+    given with --port; None on a real board."""
 
-    def __init__(self, device: Device, sim: SimProcess | None) -> None:
+    def __init__(self, device: Device, sim: SimProcess | None,
+                 world: SimControl | None = None) -> None:
         self.device = device
         self.sim = sim
+        self.world: SimProcess | SimControl | None = sim or world
         self._lock = threading.Lock()
         self._closed = False
 
@@ -52,6 +57,12 @@ def start_sim(speed: float) -> SimProcess:
         raise LinkLost(str(e)) from None
 
 
+def virtual(args: argparse.Namespace) -> bool:
+    """The command's board is a virtual Pico: its own (--sim), or a running one on --port
+    (each registers itself: picofan.ports)."""
+    return bool(args.sim or ports.registered_sim(args.port))
+
+
 @contextlib.contextmanager
 def session(args: argparse.Namespace) -> Iterator[Session]:
     """A Session for a device command's options (--port, --sim, --sim-speed,
@@ -67,7 +78,8 @@ def session(args: argparse.Namespace) -> Iterator[Session]:
             with shutdown.shielded():
                 sim.stop()
         raise
-    held = Session(device, sim)
+    found = None if sim else ports.registered_sim(args.port)
+    held = Session(device, sim, SimControl(found.control) if found and found.control else None)
     try:
         yield held
     finally:

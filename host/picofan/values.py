@@ -1,7 +1,7 @@
 """Settings typed by a person: the text of the CLI's NAME=VALUE and of the monitor's
-boxes, read one way. Numbers take a decimal comma (28,5) as well as a point; words
-are taken as typed. Whether the value is allowed is the firmware's own check
-(fanctl.settings), not this module's."""
+boxes, read one way. Numbers take a decimal comma (28,5) as well as a point, with a
+digit either side (not ,5 or 28,); words are taken as typed. Whether the value is
+allowed is the firmware's own check (fanctl.settings), not this module's."""
 
 from __future__ import annotations
 

@@ -2,13 +2,14 @@
 
     picofan wifi --ssid S --broker mqtt://HOST[:PORT]   the password from a prompt
     picofan wifi ... --password-file F                  ...or from the file's first line
+    picofan wifi ... --open                             a network without a password
     picofan wifi --off                                  back to USB only
     picofan wifi                                        what the board has (never a password)
 
-The password is read here, checked by the firmware's own rules (fanctl.wifi) and sent
-once, in the wifi command over USB; nothing prints or logs it, and the board never
-sends it back. The board reads wifi.json when it starts: a change takes effect at
-the next start."""
+The password is read here, checked by the firmware's own rules (fanctl.wifi: WPA2's)
+and sent once, in the wifi command over USB; nothing prints or logs it, and the board
+never sends it back. The board uses a new config at once (and reads wifi.json at every
+start)."""
 
 from __future__ import annotations
 
@@ -18,13 +19,26 @@ import json
 from pathlib import Path
 from typing import Any
 
-from fanctl import wifi as board_wifi
 from fanctl.protocol import BadCommand
 from picofan.protocol import encode_command
 from picofan.session import session
 
 OK, BAD_INPUT = 0, 2
-NEXT_START = "it takes effect at the next start (reset or power cycle)"
+# The firmware's words for its fields -> this command's options, in its refusals (in
+# this order: "broker_password must" holds "password must").
+OPTION_WORDS = (
+    ("broker_password must", "the broker password (--broker-password-file) must"),
+    ("password must", "the Wi-Fi password must"),
+    ("open: true", "--open"),
+    ("ssid must", "--ssid must"),
+    ("broker port must", "--broker's port must"),
+    ("broker URL may", "--broker may"),
+    ("use the user and broker_password fields", "use --user and --broker-password-file"),
+    ("broker must", "--broker must"),
+    ("broker needs", "--broker needs"),
+    ("broker host may", "--broker's host may"),
+    ("user must", "--user must"),
+)
 
 
 class WifiInputError(ValueError):
@@ -40,6 +54,8 @@ def add_command(device_command: Any) -> None:
     c.add_argument("--user", help="the broker's user name, if it wants one")
     c.add_argument("--broker-password-file", metavar="FILE",
                    help="the broker's password, from FILE's first line (with --user)")
+    c.add_argument("--open", action="store_true",
+                   help="a network without a password (nothing is asked)")
     c.add_argument("--off", action="store_true",
                    help="remove the Wi-Fi config: the board goes back to USB only")
     c.add_argument("--json", action="store_true", help="machine-readable output")
@@ -59,7 +75,7 @@ def fields_from(args: argparse.Namespace) -> dict[str, Any]:
     """The wifi command's fields the options ask for ({} to show), checked; the
     password is read (file or prompt) only once everything else is known good."""
     setting = [n for n in ("ssid", "broker", "password_file", "user", "broker_password_file")
-               if getattr(args, n) is not None]
+               if getattr(args, n) is not None] + (["open"] if args.open else [])
     if args.off:
         if setting:
             raise WifiInputError("--off removes the Wi-Fi config: not with "
@@ -71,16 +87,17 @@ def fields_from(args: argparse.Namespace) -> dict[str, Any]:
         raise WifiInputError("give both --ssid and --broker (mqtt://HOST[:PORT])")
     if args.broker_password_file and args.user is None:
         raise WifiInputError("--broker-password-file goes with --user")
-    fields: dict[str, Any] = {"ssid": args.ssid, "password": "x" * board_wifi.MIN_PASSWORD,
-                              "broker": args.broker}
+    if args.open and args.password_file:
+        raise WifiInputError("--open is a network without a password: not with "
+                             "--password-file")
+    fields: dict[str, Any] = {"ssid": args.ssid, "broker": args.broker, "open": True}
     if args.user is not None:
         fields["user"] = args.user
     _check(fields)  # the name and the broker, before asking for a password
-    if args.password_file:
-        fields["password"] = _first_line(args.password_file, "password")
-    else:
-        fields["password"] = getpass.getpass(
-            f"Wi-Fi password for {args.ssid} (Enter alone: an open network): ")
+    if not args.open:
+        del fields["open"]
+        fields["password"] = (_first_line(args.password_file, "password") if args.password_file
+                              else getpass.getpass(f"Wi-Fi password for {args.ssid}: "))
     if args.broker_password_file:
         fields["broker_password"] = _first_line(args.broker_password_file, "broker password")
     _check(fields)
@@ -91,13 +108,20 @@ def _check(fields: dict[str, Any]) -> None:
     try:
         encode_command("wifi", 0, **fields)
     except BadCommand as e:  # the firmware's own words, which never hold a value
-        raise WifiInputError(e.msg) from None
+        raise WifiInputError(in_options(e.msg)) from None
+
+
+def in_options(text: str) -> str:
+    """The firmware's refusal, naming this command's options instead of its fields."""
+    for field_words, option_words in OPTION_WORDS:
+        text = text.replace(field_words, option_words)
+    return text
 
 
 def describe(shown: dict[str, Any] | None) -> str:
     if shown is None:
         return "no Wi-Fi config on the board: USB only"
-    password = "a password set" if shown["password_set"] else "no password (open network)"
+    password = "a password set" if shown["password_set"] else "no password: an open network"
     return f"Wi-Fi {shown['ssid']} ({password}), broker {shown['broker']}"
 
 
@@ -116,9 +140,9 @@ def cmd_wifi(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"wifi": shown}))
     elif fields.get("off"):
-        print(f"Wi-Fi config removed; the board is USB only once it restarts ({NEXT_START})")
+        print("Wi-Fi config removed: the board has left the network and is on USB only")
     elif fields:
-        print(f"stored on the board: {describe(shown)}; {NEXT_START}")
+        print(f"stored on the board: {describe(shown)}; in use now, and at every start")
     else:
         print(describe(shown))
     return OK

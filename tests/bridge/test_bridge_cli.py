@@ -70,3 +70,13 @@ def test_the_broker_may_come_after_the_bridge(tmp_path: Path, bridge: Start) -> 
     finally:
         home.close()
         broker.close()
+
+
+def test_the_first_log_line_names_the_home_assistant_it_needs(bridge: Start) -> None:
+    # An older Home Assistant ignores device-based discovery with one warning in its
+    # own log: the bridge's log says what it needs before anything else.
+    run_ = bridge("--all")
+    log = run_.wait_log(r"picofan bridge: [^\n]*\n")
+    first = log.splitlines()[0]
+    assert first.startswith("picofan bridge: broker mqtt://127.0.0.1:"), log
+    assert "Home Assistant 2024.12 or newer" in first, log

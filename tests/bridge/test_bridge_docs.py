@@ -36,3 +36,10 @@ def test_the_options_table_lists_every_option() -> None:
                if a.dest == "command").choices["bridge"]
     options = {o for a in sub._actions for o in a.option_strings if o.startswith("--")}
     assert options - {"--help"} == {o for o in options if f"| `{o}" in DOC}
+
+
+def test_the_docs_name_the_home_assistant_the_discovery_needs() -> None:
+    # Device-based discovery: an older Home Assistant shows no device, only a warning.
+    needs = f"Home Assistant **{ha.HA_MIN_VERSION} or newer**"
+    for doc in ("README.md", "docs/home-assistant.md", "docs/wifi.md"):
+        assert needs in (ROOT / doc).read_text(), doc

@@ -76,7 +76,7 @@ def wrong_type_lines():
 def out_of_range_lines():
     out = []
     for row in settings.SPEC:
-        if len(row) == 4:
+        if len(row) > 3:
             lo, hi = row[2], row[3]
             for v in (lo - 1, hi + 1):
                 out.append(('{"cmd": "set", "%s": %s}' % (row[0], v)).encode())

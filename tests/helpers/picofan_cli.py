@@ -45,20 +45,27 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 class SimCommand:
     """`picofan sim --link DIR/tty --control DIR/ctl.sock`, as a person starts it."""
 
-    def __init__(self, folder: Path, *args: str) -> None:
-        self.port = str(folder / "tty")
-        self.control_path = str(folder / "ctl.sock")
-        self._control = ControlClient(self.control_path)
+    def __init__(self, folder: Path, *args: str, plain: bool = False) -> None:
+        """plain: `picofan sim ARGS` and nothing more, its paths its own defaults (its
+        temporary files in `folder`, as TMPDIR)."""
+        own = [] if plain else ["--link", str(folder / "tty"), "--control",
+                                str(folder / "ctl.sock"), "--flash", str(folder / "flash")]
         self.proc = subprocess.Popen(
-            [PICOFAN, "sim", "--link", self.port, "--control", self.control_path,
-             "--flash", str(folder / "flash"), *args],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [PICOFAN, "sim", *own, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, "TMPDIR": str(folder)} if plain else None)
         assert self.proc.stdout is not None
         self.banner = self.proc.stdout.readline()  # "virtual Pico W on /dev/pts/N (and …)"
+        self.control_path = str(folder / "ctl.sock")
+        if plain:  # "control socket PATH; type help …"
+            said = self.proc.stdout.readline().removeprefix("control socket ")
+            self.control_path = said.partition(";")[0]
+        self._control = ControlClient(self.control_path)
         if "virtual Pico" not in self.banner:
             self.stop()
             raise AssertionError(f"picofan sim did not start (exit {self.proc.returncode}): "
                                  f"{self.banner!r}")
+        self.port = self.banner.rpartition("(and ")[2].rstrip().rstrip(")")
 
     def control(self, command: str) -> dict[str, Any]:
         """One control command over the socket: one line in, one JSON line back."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import threading
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 from picofan_cli import PICOFAN, run
 from polling import until
+from terminal import Tmux
 
 from device_port import Port
 from fanctl.settings import defaults
@@ -234,3 +236,21 @@ def test_no_board_is_one_line(tmp_path: Path):
     got = run("calibrate", "--port", str(tmp_path / "nothing-here"))
     assert got.returncode == 3
     assert len(got.stderr.splitlines()) == 1 and "Traceback" not in got.stderr
+
+
+def test_the_settling_line_is_redrawn_whole_in_a_terminal(sim50, tmp_path: Path):
+    term = Tmux("picofan-settling")
+    try:
+        term.start(shlex.join([PICOFAN, "calibrate", "--port", sim50.port]) + "; sleep 600",
+                   tmp_path)
+        term.wait_for("point 1:", timeout=WAIT_S)
+        term.keys("-l", "20")
+        term.keys("Enter")
+        term.wait_for("degC/min", timeout=WAIT_S)  # the long form of the settling line
+        assert sim50.control("fault open")["ok"]
+        screen = term.wait_for("reports a fault", timeout=WAIT_S)
+        said = [row.rstrip() for row in screen.splitlines() if "reports a fault" in row]
+        assert said and set(said) == {"  the board reports a fault (open): waiting for a "
+                                      "reading"}, screen
+    finally:
+        term.stop()

@@ -16,6 +16,7 @@ import pytest
 import repl_board
 
 from picofan.deploy import flash_plan
+from picofan.micropython import BUILD_DATE, VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE = ROOT / "firmware"
@@ -161,14 +162,22 @@ def test_reset_starts_the_app(board: repl_board.ReplBoard) -> None:
 
 
 # ---- make micropython -------------------------------------------------------
+# The UF2 family ids (RP2350 datasheet, 5.5.3): what each boot ROM takes.
 RP2040 = 0xE48BFF56
+RP2350_ARM = 0xE48BFF59
+RP2350_RISCV = 0xE48BFF5A
+ABSOLUTE = 0xE48BFF57  # picotool puts such blocks before an RP2350 image (RP2350-E10)
+# What each chip's boot ROM puts on its drive.
+INFO_UF2 = {"RPI-RP2": "UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\nBoard-ID: RPI-RP2\n",
+            "RP2350": "UF2 Bootloader v1.0\nModel: Raspberry Pi RP2350\nBoard-ID: RP2350\n"}
 
 
-def uf2_image(blocks: int = 3, family: int = RP2040) -> bytes:
+def uf2_image(blocks: int = 3, family: int = RP2040, first: int | None = None) -> bytes:
+    """`first`: the first block's family, where it differs."""
     out = b""
     for n in range(blocks):
         head = struct.pack("<8I", 0x0A324655, 0x9E5D5157, 0x2000, 0x10000000 + 256 * n,
-                           256, n, blocks, family)
+                           256, n, blocks, first if n == 0 and first is not None else family)
         out += head + bytes([n]) * 256 + bytes(476 - 256) + struct.pack("<I", 0x0AB16F30)
     return out
 
@@ -176,11 +185,20 @@ def uf2_image(blocks: int = 3, family: int = RP2040) -> bytes:
 @pytest.fixture
 def drive(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     """A mounted BOOTSEL drive, as the Pico W's boot ROM presents it."""
-    d = tmp_path / "media" / "RPI-RP2"
+    return bootsel_drive(tmp_path, "RPI-RP2")
+
+
+def bootsel_drive(tmp_path: Path, label: str) -> tuple[Path, dict[str, str]]:
+    d = tmp_path / "media" / label
     d.mkdir(parents=True)
-    (d / "INFO_UF2.TXT").write_text("UF2 Bootloader v3.0\nModel: Raspberry Pi RP2\n"
-                                    "Board-ID: RPI-RP2\n")
+    (d / "INFO_UF2.TXT").write_text(INFO_UF2[label])
     return d, {"PICOFAN_BOOTSEL_ROOTS": str(d.parent)}
+
+
+def picofan_micropython(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    # Straight to picofan for a short wait: no board will come back here.
+    return subprocess.run([PICOFAN, "micropython", *args, "--wait", "0.5"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60, env={**os.environ, **env})
 
 
 def test_micropython_without_bootsel_drive(tmp_path: Path) -> None:
@@ -188,7 +206,7 @@ def test_micropython_without_bootsel_drive(tmp_path: Path) -> None:
     uf2.write_bytes(uf2_image())
     run = make("micropython", f"UF2={uf2}", env={"PICOFAN_BOOTSEL_ROOTS": str(tmp_path)})
     assert run.returncode != 0
-    assert "no RPI-RP2 drive is mounted" in run.stderr and "BOOTSEL" in run.stderr
+    assert "no BOOTSEL drive (RPI-RP2 or RP2350) is mounted" in run.stderr
 
 
 @pytest.mark.parametrize("content, why", [
@@ -223,5 +241,72 @@ def test_micropython_copies_the_uf2_then_waits_for_the_port(
     copied = drive[0] / good.name
     assert hashlib.sha256(copied.read_bytes()).digest() == \
         hashlib.sha256(good.read_bytes()).digest()
-    assert "waiting for the Pico W to come back as a serial port" in run.stdout
+    assert "waiting for the Raspberry Pi Pico W to come back as a serial port" in run.stdout
     assert run.returncode != 0 and "no Pico serial port appeared" in run.stderr
+
+
+@pytest.mark.parametrize("label, image, board", [
+    ("RPI-RP2", uf2_image(family=RP2040), "Raspberry Pi Pico W"),
+    ("RP2350", uf2_image(family=RP2350_ARM), "Raspberry Pi Pico 2 W"),
+    ("RP2350", uf2_image(family=RP2350_RISCV), "Raspberry Pi Pico 2 W"),
+    ("RP2350", uf2_image(family=RP2350_ARM, first=ABSOLUTE), "Raspberry Pi Pico 2 W"),
+], ids=["pico-w", "pico-2-w-arm", "pico-2-w-riscv", "pico-2-w-picotool-e10"])
+def test_micropython_puts_each_chips_uf2_on_its_own_drive(
+        tmp_path: Path, label: str, image: bytes, board: str) -> None:
+    drive, env = bootsel_drive(tmp_path, label)
+    uf2 = tmp_path / "micropython.uf2"
+    uf2.write_bytes(image)
+    run = picofan_micropython(env, "--uf2", str(uf2))
+    assert (drive / uf2.name).read_bytes() == image
+    assert f"waiting for the {board} to come back as a serial port" in run.stdout
+    assert run.returncode != 0 and "no Pico serial port appeared" in run.stderr
+
+
+@pytest.mark.parametrize("label, image, why", [
+    ("RPI-RP2", uf2_image(family=RP2350_ARM),
+     "a UF2 for another chip: the RP2350 (Raspberry Pi Pico 2 W); the board in BOOTSEL"
+     " is a Raspberry Pi Pico W (RP2040)"),
+    ("RP2350", uf2_image(family=RP2040),
+     "a UF2 for another chip: the RP2040 (Raspberry Pi Pico W); the board in BOOTSEL"
+     " is a Raspberry Pi Pico 2 W (RP2350)"),
+    ("RP2350", uf2_image(family=0xE48BFF58), "a UF2 for another chip (family 0xE48BFF58)"),
+    ("RP2350", uf2_image(family=ABSOLUTE), "holds no program"),
+], ids=["pico-2-w-uf2-on-pico-w", "pico-w-uf2-on-pico-2-w", "data-family", "only-absolute"])
+def test_micropython_refuses_a_uf2_its_board_cannot_run(
+        tmp_path: Path, label: str, image: bytes, why: str) -> None:
+    drive, env = bootsel_drive(tmp_path, label)
+    uf2 = tmp_path / "micropython.uf2"
+    uf2.write_bytes(image)
+    run = picofan_micropython(env, "--uf2", str(uf2))
+    assert run.returncode != 0
+    assert why in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1, run.stderr  # one line, no traceback
+    assert sorted(p.name for p in drive.iterdir()) == ["INFO_UF2.TXT"]  # nothing copied
+
+
+@pytest.mark.parametrize("label, build", [("RPI-RP2", "RPI_PICO_W"), ("RP2350", "RPI_PICO2_W")])
+def test_micropython_gets_the_official_build_for_the_board_in_bootsel(
+        tmp_path: Path, label: str, build: str) -> None:
+    # The build already in picofan's download cache: no network here.
+    drive, env = bootsel_drive(tmp_path, label)
+    name = f"{build}-{BUILD_DATE.replace('-', '')}-v{VERSION}.uf2"
+    image = uf2_image(family=RP2040 if label == "RPI-RP2" else RP2350_ARM)
+    (tmp_path / "cache/picofan").mkdir(parents=True)
+    (tmp_path / "cache/picofan" / name).write_bytes(image)
+    run = picofan_micropython({**env, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert f"downloading https://micropython.org/resources/firmware/{name}" in run.stdout
+    assert (drive / name).read_bytes() == image
+    assert run.returncode != 0 and "no Pico serial port appeared" in run.stderr
+
+
+def test_micropython_names_each_place_it_looked_once(tmp_path: Path) -> None:
+    uf2 = tmp_path / "mp.uf2"
+    uf2.write_bytes(uf2_image())
+    # As make runs with no USER in its environment (cron, a container, sudo -i).
+    env = {k: v for k, v in os.environ.items() if k not in ("USER", "PICOFAN_BOOTSEL_ROOTS")}
+    run = subprocess.run(["make", "-s", "--no-print-directory", "-o", ".venv/.runtime",
+                          "micropython", f"UF2={uf2}"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=180, env=env)
+    assert run.returncode != 0 and "no RPI-RP2 drive is mounted" in run.stderr, run.stderr
+    looked = run.stderr.split("(looked in ", 1)[1].split(")", 1)[0].split(", ")
+    assert "/media" in looked and len(looked) == len(set(looked)), looked

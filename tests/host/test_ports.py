@@ -44,10 +44,12 @@ def test_ports_lists_the_pico_not_the_debug_probe(
         plugged: list[ListPortInfo], capsys: pytest.CaptureFixture[str]) -> None:
     plugged += [PROBE, UART, PICO]
     assert cli.main(["ports"]) == 0
-    (row,) = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    header, row = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert header == ["PORT", "KIND", "USB ID", "UID", "NAME", "DESCRIPTION"]
     # (the stand-in's port cannot be opened: its unique id is the USB serial number's)
-    assert row[:3] == ["/dev/ttyACM1", "?", "e6614c311b2f5c37"]
-    assert "/dev/ttyACM1 does not exist" in row[3]
+    assert row[:5] == ["/dev/ttyACM1", "Pico (MicroPython)", "2e8a:0005", "e6614c311b2f5c37",
+                       "?"]
+    assert "/dev/ttyACM1 does not exist" in row[5]
     assert ports.choose() == "/dev/ttyACM1"
 
 
@@ -67,11 +69,12 @@ def test_ports_all_lists_every_serial_port_with_its_usb_ids(
         plugged: list[ListPortInfo], capsys: pytest.CaptureFixture[str]) -> None:
     plugged += [UART, PICO, PROBE]
     assert cli.main(["ports", "--all"]) == 0
-    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
-    assert [r[:3] for r in rows] == [["/dev/ttyACM0", "2e8a:000c", "-"],
-                                     ["/dev/ttyACM1", "2e8a:0005", "Pico (MicroPython)"],
+    header, *rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert header == ["PORT", "KIND", "USB ID", "UID", "NAME", "DESCRIPTION"]
+    assert [r[:3] for r in rows] == [["/dev/ttyACM0", "-", "2e8a:000c"],
+                                     ["/dev/ttyACM1", "Pico (MicroPython)", "2e8a:0005"],
                                      ["/dev/ttyS0", "-", "-"]]
-    assert rows[0][3].startswith("Debug Probe") and rows[0][4] == "E6633861A3978B2F"
+    assert rows[0][5].startswith("Debug Probe") and rows[0][3] == "E6633861A3978B2F"
 
 
 def test_two_picos_ask_which(plugged: list[ListPortInfo]) -> None:
@@ -114,17 +117,17 @@ def test_ports_names_each_board_and_says_which_are_busy_or_silent(
 
         done = run("ports")
         assert done.returncode == 0, done.stderr
-        rows = [line.split("\t") for line in done.stdout.splitlines()]
+        rows = [line.split("\t") for line in done.stdout.splitlines()[1:]]
         uids = [registered_uid(own_runtime_dir, sim) for sim in sims]
         assert len(set(uids)) == 4
-        assert [r[:3] for r in rows] == [[named.port, "desk fan", uids[0]],
-                                         [unnamed.port, "-", uids[1]],
-                                         [held.port, "?", uids[2]],
-                                         [silent.port, "?", uids[3]]]
-        assert "virtual Pico (seed 51" in rows[0][3] and "firmware" in rows[0][3]
-        assert rows[2][3].startswith(f"busy: held by pid {log.pid} (")
-        assert "log --port" in rows[2][3]
-        assert rows[3][3].startswith("no reply to 'hello' within 2 s")
+        assert [[r[0], r[4], r[3]] for r in rows] == [[named.port, "desk fan", uids[0]],
+                                                      [unnamed.port, "-", uids[1]],
+                                                      [held.port, "?", uids[2]],
+                                                      [silent.port, "?", uids[3]]]
+        assert "virtual Pico (seed 51" in rows[0][5] and "firmware" in rows[0][5]
+        assert rows[2][5].startswith(f"busy: held by pid {log.pid} (")
+        assert "log --port" in rows[2][5]
+        assert rows[3][5].startswith("no reply to 'hello' within 2 s")
 
         done = run("ports", "--json")
         listed = json.loads(done.stdout)

@@ -117,3 +117,35 @@ def test_installed_picofan_logs_a_virtual_pico(installed: Installed) -> None:
         rows = list(csv.DictReader(f))
     assert rows, log.read_text()
     assert f"{len(rows)} readings in {log.relative_to(installed.home)}" in run.stderr
+
+
+def test_installed_plot_names_the_install_that_gives_it_matplotlib(
+        installed: Installed) -> None:
+    # The wheel's own dependencies leave matplotlib out (it is the `plot` extra), and
+    # picofan is not on the package index: the command given must work where it runs.
+    from datetime import datetime, timedelta
+
+    from fanctl import protocol as wire
+    from fanctl.settings import defaults
+    from picofan.logger import CsvLog
+
+    path = installed.home / "plotted.csv"
+    log = CsvLog(path)
+    start = datetime(2026, 11, 23, 14, 0, 0).astimezone()
+    for i in range(5):
+        log.telemetry(start + timedelta(seconds=i),
+                      wire.tele("aaaa0001", i, 1000 * i, 25.0 + i, 30000, 9000.0, False,
+                                defaults(), None, 0.0, None))
+    log.close()
+    done = installed.run("picofan", "plot", str(path))
+    assert done.returncode == 2 and done.stdout == "", done
+    (line,) = done.stderr.strip().splitlines()
+    assert "picofan plot needs matplotlib" in line and "picofan[plot]" not in line
+    command = line.rsplit(": ", 1)[1]
+    assert command == f"{installed.bin / 'python'} -m pip install matplotlib", line
+    installed_it = subprocess.run(command.split(), capture_output=True, text=True,
+                                  timeout=600)
+    assert installed_it.returncode == 0, installed_it.stderr[-3000:]
+    done = installed.run("picofan", "plot", str(path))
+    assert done.returncode == 0, done.stderr
+    assert f"{path.with_suffix('.png')} (5 readings)" in done.stdout

@@ -2,6 +2,9 @@
 // raw), with a flash filesystem and a model of the RP2040's watchdog, served over
 // stdin/stdout to repl_board.py, which puts it on a pseudo-terminal.
 //   node repl_board.mjs --flash HOSTDIR [--heap 512k] [--reset-cause power|watchdog]
+//                       [--machine "Raspberry Pi Pico W with RP2040"]
+// --machine: the board as os.uname().machine names it (repl_board_boot.py: the chip
+// whose watchdog registers it models follows from it).
 // The flash starts as a copy of HOSTDIR; a "sync" request writes it back there.
 //
 // Framing (both ways): one type byte, a 4-byte big-endian length, the payload.
@@ -30,12 +33,14 @@ const args = process.argv.slice(2);
 let hostFlash = null;
 let heap = 512 * 1024;
 let resetCause = "power";
+let machine = "Raspberry Pi Pico W with RP2040";
 while (args.length) {
   const flag = args.shift();
   const value = args.shift();
   if (flag === "--flash") hostFlash = value;
   else if (flag === "--heap") heap = parseInt(value) * (value.endsWith("k") ? 1024 : 1);
   else if (flag === "--reset-cause") resetCause = value;
+  else if (flag === "--machine") machine = value;
   else throw new Error(`unknown flag ${flag}`);
 }
 if (!hostFlash) throw new Error("--flash HOSTDIR is required");
@@ -331,7 +336,7 @@ mp.FS.getStream(0).stream_ops.poll = () => {
 
 mp.runPython(fs.readFileSync(path.join(HERE, "repl_board_boot.py"), "utf8"));
 load(hostFlash, FLASH);
-mp.runPython(`_power_on(${JSON.stringify(FLASH)}, ${JSON.stringify(resetCause)})`);
+mp.runPython(`_power_on(${JSON.stringify(FLASH)}, ${JSON.stringify(resetCause)}, ${JSON.stringify(machine)})`);
 
 // Power on or soft reset: boot.py, then main.py unless the REPL is in raw mode
 // (as on the Pico: a raw-REPL soft reset, which mpremote and ampy use, skips it).

@@ -29,6 +29,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
+# The rp2 port's os.uname().machine on each board (ports/rp2: MICROPY_HW_BOARD_NAME
+# " with " MICROPY_HW_MCU_NAME).
+PICO_W = "Raspberry Pi Pico W with RP2040"
+PICO_2_W = "Raspberry Pi Pico 2 W with RP2350"
+
 _RESET = b"\0reset"  # in the reply queue: the board reset while a request waited
 
 
@@ -37,9 +42,11 @@ class BoardReset(Exception):
 
 
 class ReplBoard:
-    def __init__(self, flash_dir: Path, heap: str = "512k") -> None:
+    def __init__(self, flash_dir: Path, heap: str = "512k",
+                 machine: str = PICO_W) -> None:
         self.flash_dir = Path(flash_dir)
         self.heap = heap
+        self.machine = machine  # as os.uname().machine says it; it picks the chip modelled
         self._control: queue.Queue[bytes] = queue.Queue()
         self._lock = threading.Lock()  # the Node process and its input pipe
         self._request_lock = threading.Lock()  # one control request at a time
@@ -63,7 +70,7 @@ class ReplBoard:
         # Power-on or a hard reset: a fresh interpreter on the same port and flash.
         self._node = subprocess.Popen(
             ["node", str(HERE / "repl_board.mjs"), "--flash", str(self.flash_dir),
-             "--heap", self.heap, "--reset-cause", cause],
+             "--heap", self.heap, "--reset-cause", cause, "--machine", self.machine],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT,
         )
         assert self._node.stdin and self._node.stdout

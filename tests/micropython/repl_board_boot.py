@@ -163,14 +163,19 @@ class _WDT:
         _rp2040.watchdog_update()
 
 
-_WATCHDOG_CTRL = 0x40058000  # + 0x1000 XOR, + 0x2000 SET, + 0x3000 CLR aliases
+# The WATCHDOG block's base on each chip (CTRL is at offset 0 on both), from the
+# RP2040 and RP2350 datasheets; + 0x1000 XOR, + 0x2000 SET, + 0x3000 CLR aliases.
+# (On an RP2350, 0x40058000 is PLL_USB.) Another chip: no watchdog at all.
+_WATCHDOG_BASE = {"RP2040": 0x40058000, "RP2350": 0x400D8000}
 
 
 class _Mem32:
     # Of the address space, only the watchdog's CTRL register: its ENABLE (bit 30)
     # and TRIGGER (bit 31) bits. Anything else is refused, not silently ignored.
+    ctrl = None  # the CTRL register's address on this board's chip
+
     def _alias(self, address):
-        if address & ~0x3000 != _WATCHDOG_CTRL:
+        if address & ~0x3000 != self.ctrl:
             raise NotImplementedError("mem32[0x%08x]: this board models only the "
                                       "watchdog's CTRL register" % address)
         return (address >> 12) & 3
@@ -184,8 +189,29 @@ class _Mem32:
         return _rp2040.ctrl_enable() << 30
 
 
+class _Uname:
+    # os.uname() as the rp2 port fills it; `machine` names the board and its chip.
+    sysname = "rp2"
+    nodename = "rp2"
+    release = "1.29.0"
+    version = "v1.29.0 on 2026-08-24 (GNU 14.2.0 MinSizeRel)"
+    machine = ""
+
+
+class _Os:
+    # This build's os, and the uname() it lacks, as the rp2 port's.
+    def __init__(self, real):
+        self._real = real
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def uname(self):
+        return _Uname
+
+
 class _machine:
-    # The stand-in for the one thing this build cannot have: the RP2040's pins, ADC
+    # The stand-in for the one thing this build cannot have: the chip's pins, ADC
     # and watchdog. (A class, as this build cannot create module objects; `import`
     # takes it.)
     Pin = _Pin
@@ -206,8 +232,11 @@ class _machine:
         return b"\xe6\x61\x41\x03\xe7\x45\x2d\x2f"  # a Pico W's flash id (8 bytes)
 
 
-def _power_on(root, cause):
+def _power_on(root, cause, machine):
     _machine._cause = _machine.WDT_RESET if cause == "watchdog" else _machine.PWRON_RESET
+    _Uname.machine = machine
+    chip = machine.rsplit(" with ", 1)[-1].split("-")[0]  # RP2350-RISCV: an RP2350
+    _machine.mem32.ctrl = _WATCHDOG_BASE.get(chip)
     vfs.umount("/")
     vfs.mount(FlashVfs(root), "/")
     sys.path[:] = ["", "/lib"]  # as on the Pico: the flash, then /lib
@@ -224,6 +253,9 @@ def _boot(run_main):
         if name not in keep and not name.startswith("_"):
             del g[name]
     sys.modules["machine"] = _machine
+    import os
+
+    sys.modules["os"] = _Os(os)
     for name in ("boot.py", "main.py") if run_main else ("boot.py",):
         try:
             with open(name) as f:

@@ -202,3 +202,49 @@ def test_the_model_behaves_as_the_rp2040_watchdog(tmp_path: Path) -> None:
         after = board.watchdog()
         assert after["enabled"] and after["deadline"] == deadline
         assert board.wait_resets(2, WAIT_S) == ["watchdog", "watchdog"]
+
+
+def firmware_flash(tmp_path: Path) -> Path:
+    """A board's flash holding firmware/ as `make flash` leaves it, watchdog_ms=1000."""
+    flash = tmp_path / "flash"
+    for src in FIRMWARE.rglob("*.py"):
+        if "__pycache__" not in src.parts:
+            dest = flash / src.relative_to(FIRMWARE)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(src.read_bytes())
+    (flash / "settings.json").write_text(json.dumps({"watchdog_ms": WDT_MS}) + "\n")
+    return flash
+
+
+def test_on_a_pico_2_w_the_app_stops_its_watchdog_at_the_prompt(tmp_path: Path) -> None:
+    # The RP2350's watchdog is elsewhere in its address space (0x400d8000); at the
+    # RP2040's address sits its PLL_USB. The app must stop the RP2350's own.
+    with repl_board.ReplBoard(firmware_flash(tmp_path), machine=repl_board.PICO_2_W) as board:
+        state = watchdog_when(board, lambda s: s["enabled"])
+        assert state["load_ms"] == WDT_MS
+        hello = hello_and_telemetry(board)[0]
+        assert hello["board"] == "Raspberry Pi Pico 2 W"
+        with serial.Serial(board.port, 115200, timeout=0.1, exclusive=True) as term:
+            term.write(b"\r\x03\x03")  # stop the app: the user is at the prompt
+            out = read_until(term, b">>> ")
+        assert b"stopped; fan left on" in out
+        state = board.watchdog()
+        assert not state["enabled"]
+        board.wait_clock(state["now"] + 2 * WDT_MS)  # twice its timeout: no reset
+        assert board.resets == []
+
+
+def test_on_a_chip_it_does_not_know_the_app_refuses_in_one_line(tmp_path: Path) -> None:
+    # Its registers are not the RP2040's nor the RP2350's: nothing is written to them,
+    # no watchdog is started; one line says why, and the board sits at the prompt.
+    machine = "Raspberry Pi Pico 3 W with RP2450"
+    with repl_board.ReplBoard(firmware_flash(tmp_path), machine=machine) as board, \
+            serial.Serial(board.port, 115200, timeout=0.1, exclusive=True) as term:
+        term.write(b"\r")
+        out = read_until(term, b">>> ").decode()
+        lines = [line for line in out.splitlines() if "picofan" in line]
+        assert lines == ["picofan: unknown chip (Raspberry Pi Pico 3 W with RP2450); "
+                         "picofan runs on RP2040 or RP2350 only: not started"], out
+        assert "Traceback" not in out
+        assert not board.watchdog()["enabled"]
+        assert board.resets == []

@@ -1,4 +1,4 @@
-"""The calibration screen in a real terminal, as the README tells it: a virtual Pico
+"""The calibration screen in a real terminal, as docs/monitor.md tells it: a virtual Pico
 (as `make sim` starts one), `picofan monitor --port` on it in tmux at 80x24, the bead
 into a bath from the simulator's console, t, the reference typed, Enter, Ctrl+S, y."""
 

@@ -120,7 +120,7 @@ async def test_setpoint_on_the_second_board_reaches_only_it(sims: list[SimProces
 
 @pytest.mark.slow  # real time, in a real terminal
 def test_in_tmux_unplug_open_push_and_back(tmp_path: Path, own_runtime_dir: Path) -> None:
-    """The README's: three `picofan sim`, then `picofan monitor --all` in tmux: what a
+    """docs/monitor.md's: three `picofan sim`, then `picofan monitor --all` in tmux: what a
     person sees and types."""
     folders = [tmp_path / f"sim{i}" for i in range(3)]
     with contextlib.ExitStack() as stack:

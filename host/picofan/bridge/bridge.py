@@ -12,8 +12,11 @@ Threads, and what each owns:
 Bounded by construction: a board holds one wanted state (a newer reading replaces an
 unpublished older one: the oldest telemetry is what goes), at most MAX_BACKLOG state
 messages wait in the client for the socket, and a board takes COMMAND_QUEUE commands
-at a time (more are refused, on the result topic). Command replies are never dropped:
-there is at most one per accepted command."""
+at a time (more are refused "busy", on the result topic), and at most MAX_RESULTS
+results wait for the broker, and as many again in the client for its acknowledgement:
+a flood of commands is refused busy, and a refusal with no room is dropped (counted in
+the log, whose refusal lines are rate-limited). A board's own results are never
+dropped: there is at most one per accepted command."""
 
 from __future__ import annotations
 
@@ -40,7 +43,14 @@ from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
-from picofan.bridge.broker import RECONNECT_MAX_S, Broker, Credentials, client
+from picofan.bridge.broker import (
+    KEEPALIVE_S,
+    RECONNECT_MAX_S,
+    Broker,
+    Credentials,
+    client,
+)
+from picofan.bridge.refusals import RefusalLog
 from picofan.client import (
     Connected,
     Device,
@@ -52,6 +62,7 @@ from picofan.client import (
     Received,
     ReplyTimeout,
 )
+from picofan.identify import clash
 from picofan.link import LinkLost
 from picofan.narrate import describe
 from picofan.protocol import OUTDATED
@@ -61,6 +72,7 @@ log = logging.getLogger("picofan.bridge")
 SCAN_EVERY_S = 0.5  # --all: how often the port list is read for boards plugged in
 COMMAND_QUEUE = 8  # commands waiting for one board; more are refused ("busy")
 MAX_BACKLOG = 256  # state messages given to the client and not yet on the socket
+MAX_RESULTS = 64  # results waiting for the client; and in it, waiting for the broker
 GOODBYE_TIMEOUT_S = 2.0  # on a clean exit, how long the offline messages may take
 
 
@@ -87,6 +99,10 @@ class Board:
     online: bool = False
     config: bytes | None = None
     state: dict[str, Any] | None = None
+    tele: dict[str, Any] | None = None  # the last telemetry line
+    # The settings the board acknowledged, until its telemetry shows them: a line read
+    # after the ack but written before it must not take the state back.
+    confirmed: dict[str, Any] | None = None
     sent_config: bytes | None = None
     sent_availability: str | None = None
     sent_state: dict[str, Any] | None = None
@@ -126,6 +142,7 @@ class Link:
         self.jobs: queue.Queue[Job | None] = queue.Queue()  # bounded by the bridge
         self.asked_hello = False
         self.said_outdated = False  # (a board too old to bridge: said once per connection)
+        self.said_clash = False  # (its board's id is another port's board's: said once)
 
 
 Message = tuple[str, bytes, int, bool]  # topic, payload, QoS, retain
@@ -142,7 +159,9 @@ class Bridge:
         self._wake = threading.Condition(self._lock)
         self._boards: dict[str, Board] = {}
         self._links: dict[str, Link] = {}
-        self._results: deque[Message] = deque()  # command results: never dropped
+        self._results: deque[Message] = deque()  # command results (MAX_RESULTS)
+        self._results_out: deque[mqtt.MQTTMessageInfo] = deque()  # in the client
+        self._refusal_log = RefusalLog(log)
         self._stale: set[str] = set()  # boards of ours from an earlier run, not here now
         self._served: set[str] = set()  # every board this bridge id has served
         self._served_sent: frozenset[str] | None = None
@@ -162,14 +181,15 @@ class Bridge:
         self.mqtt.on_disconnect = self._on_disconnect
         self.mqtt.on_message = self._on_message
         self.mqtt.on_publish = self._on_publish
+        self.mqtt.on_silent = self._on_silent
 
     # -- life --------------------------------------------------------------------------
     def start(self) -> Bridge:
         login = f" as {self.o.login.username} (from {self.o.login.source})" if self.o.login else ""
         rate = f"{self.o.rate:g} state message{'' if self.o.rate == 1 else 's'}/s"
         log.info(f"broker {self.o.broker}{login}; bridge id {self.o.bridge_id}; at most "
-                 f"{rate} per board")
-        self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=30)
+                 f"{rate} per board; for Home Assistant {ha.HA_MIN_VERSION} or newer")
+        self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=KEEPALIVE_S)
         self.mqtt.loop_start()
         self._spawn(self._publish_loop, "picofan-bridge-publisher")
         self.scan()
@@ -294,8 +314,9 @@ class Bridge:
                 # The publisher needs waking only for news it is not already timing: a
                 # first unpublished state, or an urgent one (50 lines/s are 50 wakes).
                 timed = board.state != board.sent_state
-                board.state = ha.state(data, board.settings, self.o.bridge_id)
-                if board.state != board.sent_state and (
+                board.tele = data
+                self._restate(board)
+                if board.state is not None and board.state != board.sent_state and (
                         not timed or ha.urgent(board.sent_state, board.state)):
                     self._wake.notify_all()
                 return
@@ -313,6 +334,15 @@ class Bridge:
                         f"({hello.get('uid')!r}): not bridged")
             return
         with self._wake:
+            first = self._boards.get(bid)
+            if first is not None and first.link is not None and first.link is not link:
+                # The board on another port has this id: a clone is refused, the first
+                # one stays the device (a board that moved is unbound when its old
+                # port goes, before it shows up on a new one).
+                if not link.said_clash:
+                    link.said_clash = True
+                    log.warning(clash(link.port, bid, first.link.port, "not bridged"))
+                return
             old = link.board
             if old is not None and old.id != bid:  # another board on the same port
                 self._unbind(link)
@@ -321,11 +351,10 @@ class Bridge:
                 board = self._boards[bid] = Board(bid)
                 self._served.add(bid)
                 self._stale.discard(bid)
-            if board.link is not None and board.link is not link:
-                board.link.board = None  # it moved to this port
             came = not board.online
             board.link, link.board = link, board
             board.hello, board.settings, board.online = hello, dict(hello["settings"]), True
+            board.confirmed = None
             self._configure(board)
             self._wake.notify_all()
         if came:
@@ -338,6 +367,21 @@ class Bridge:
         if board is not None and board.link is link:
             board.link, board.online = None, False
         return board
+
+    def _restate(self, board: Board) -> None:
+        # (under the lock) The state from the last telemetry line and the settings the
+        # board acknowledged last: never older than a command's result.
+        tele = board.tele
+        if tele is None:
+            return
+        if board.confirmed is not None:
+            told = {k: board.confirmed[k] for k in ha.TELE_SETTINGS}
+            if tele["boot"] != board.confirmed["boot"] or all(
+                    tele[k] == v for k, v in told.items()):
+                board.confirmed = None  # (its lines show them now, or it restarted)
+            else:
+                tele = {**tele, **told}
+        board.state = ha.state(tele, board.settings, self.o.bridge_id)
 
     def _configure(self, board: Board) -> None:
         # (under the lock) The config changes with the firmware, the name, and the
@@ -382,6 +426,8 @@ class Bridge:
                 problem = ("offline", "the board is not connected")
             elif link.jobs.qsize() >= COMMAND_QUEUE:
                 problem = ("busy", f"{COMMAND_QUEUE} commands are waiting for this board")
+            elif len(self._results) >= MAX_RESULTS:
+                problem = ("busy", f"{MAX_RESULTS} results are waiting for the broker")
             else:
                 # (the fan entity's commands are settings: a set)
                 link.jobs.put(Job(board, "save" if what.kind == "save" else "set", changes,
@@ -392,13 +438,18 @@ class Bridge:
     def _refuse(self, board: Board, what: ha.CommandTopic, payload: bytes, code: str,
                 text: str) -> None:
         shown = ha.shown(payload)
-        log.warning(f"{board.label}: refused {what.kind}{'/' + what.name if what.name else ''} "
-                    f"{shown!r}: {text} ({code}); nothing sent")
         # by: the bridge refused it, so nothing reached the board.
         result: dict[str, Any] = {"ok": False, "by": "bridge", "cmd": what.kind, "code": code,
                                   "msg": text, "payload": shown}
         if what.name:
             result["name"] = what.name
+        with self._wake:
+            self._refusal_log.say(f"{board.label}: refused {what.kind}"
+                                  f"{'/' + what.name if what.name else ''} {shown!r}: {text} "
+                                  f"({code}); nothing sent")
+            if len(self._results) >= MAX_RESULTS:
+                self._refusal_log.unpublished += 1  # (a flood: said in the next line)
+                return
         self._result(board, result)
 
     def _result(self, board: Board, result: dict[str, Any]) -> None:
@@ -439,6 +490,9 @@ class Bridge:
                            "saved": reply["saved"]}
                 with self._wake:
                     board.settings = dict(new)
+                    if board.tele is not None:
+                        board.confirmed = {**new, "boot": board.tele["boot"]}
+                    self._restate(board)
                     self._configure(board)
                     self._wake.notify_all()
         what = result["cmd"] + (f"/{result['name']}" if "name" in result else "")
@@ -479,15 +533,21 @@ class Bridge:
         with self._wake:
             was, self._connected = self._connected, False
             self._backlog.clear()  # what was not written is gone with the connection
+            self._results_out.clear()
             stopping = self._stopping
+        why, self.mqtt.dropped = self.mqtt.dropped or reason, None
         if was and not stopping:
-            log.warning(f"lost the broker at {self.o.broker} ({reason}); reconnecting")
+            log.warning(f"lost the broker at {self.o.broker} ({why}); reconnecting")
+
+    def _on_silent(self, quiet: float) -> None:
+        log.warning(f"the broker at {self.o.broker} has said nothing for {quiet:.0f} s, not "
+                    f"even to a keepalive ping; dropping it at {2 * KEEPALIVE_S} s")
 
     def _on_publish(self, c: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode,
                     properties: Any) -> None:
         with self._wake:
-            if len(self._backlog) >= MAX_BACKLOG:
-                self._wake.notify_all()  # room again for a state message
+            if len(self._backlog) >= MAX_BACKLOG or self._results:
+                self._wake.notify_all()  # room again for a state message, or a result
 
     def _on_message(self, c: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         payload = bytes(msg.payload)
@@ -551,6 +611,9 @@ class Bridge:
             with self._lock:
                 self._backlog.extend(info for info, qos in sent
                                      if qos == 0 and info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS)
+                # (results: the QoS 1 messages on a result topic)
+                self._results_out.extend(info for (info, _), m in zip(sent, batch, strict=True)
+                                         if m[2] == 1 and m[0].endswith("/result"))
 
     def _collect(self, now: float) -> tuple[list[Message], float | None]:
         """(under the lock) What to publish now, in order; and how long to wait for the
@@ -568,8 +631,12 @@ class Bridge:
         if not self._status_sent:
             out.append((self.status_topic, ha.ONLINE.encode(), 1, True))
             self._status_sent = True
-        while self._results:
+        while self._results_out and self._published(self._results_out[0]):
+            self._results_out.popleft()
+        room = MAX_RESULTS - len(self._results_out)  # (on_publish wakes us for the rest)
+        while self._results and room > 0:
             out.append(self._results.popleft())
+            room -= 1
         for bid in sorted(self._stale):
             out.append((ha.Topics(bid).availability, ha.OFFLINE.encode(), 1, True))
         self._stale.clear()

@@ -9,16 +9,23 @@ import os
 import socket
 import ssl
 import stat
+import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
+from picofan.bridge.guard import Framing, PacketTooLarge
+
 PORTS = {"mqtt": 1883, "mqtts": 8883}
 USERNAME_ENV, PASSWORD_ENV = "PICOFAN_MQTT_USERNAME", "PICOFAN_MQTT_PASSWORD"
-KEEPALIVE_S = 30
+# paho pings a broker that said nothing for KEEPALIVE_S, and drops it when the ping gets
+# no answer in as long again; SILENT_S: said once before that.
+KEEPALIVE_S = 10
+SILENT_S = 15
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 16  # paho doubles the wait after each failure
 
 
@@ -92,11 +99,42 @@ class Client(mqtt.Client):
     """paho's client, keeping why the last connection attempt failed (paho's own
     on_connect_fail callback is not told): a refused certificate, a closed port. Its
     socket sends at once (TCP_NODELAY): a command's result follows the PUBACK of the
-    command, and Nagle's algorithm held it back for the broker's delayed ACK (40 ms)."""
+    command, and Nagle's algorithm held it back for the broker's delayed ACK (40 ms).
+    What it reads goes through a guard (picofan.bridge.guard): a packet over the cap
+    drops the connection (`dropped` says why), and a broker silent for SILENT_S while
+    connected is said once, to on_silent (its seconds of silence)."""
 
     last_error: OSError | None = None
+    dropped: PacketTooLarge | None = None
+    on_silent: Callable[[float], None] | None = None
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.framing = Framing()
+        self._said_silent = False
+
+    def _sock_recv(self, bufsize: int) -> bytes:
+        data = super()._sock_recv(bufsize)
+        try:
+            self.framing.feed(data)
+        except PacketTooLarge as e:
+            self.dropped = e
+            raise  # (an OSError: paho drops the connection, and calls on_disconnect)
+        self._said_silent = False
+        return data
+
+    def loop_misc(self) -> MQTTErrorCode:
+        code = super().loop_misc()
+        quiet = time.monotonic() - self.framing.heard_at
+        if self.is_connected() and quiet >= SILENT_S and not self._said_silent:
+            self._said_silent = True
+            if self.on_silent:
+                self.on_silent(quiet)
+        return code
 
     def reconnect(self) -> MQTTErrorCode:
+        self.framing.reset()
+        self._said_silent = False
         try:
             code = super().reconnect()
         except OSError as e:

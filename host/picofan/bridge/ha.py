@@ -41,6 +41,10 @@ class _Uid:
         return bool(board_ha.is_uid(text))
 
 
+# Device-based discovery (one config per board) came in this release; an older Home
+# Assistant ignores the config with a warning in its own log and shows nothing.
+HA_MIN_VERSION = "2024.12"
+
 UID = _Uid()  # machine.unique_id(), 16 lowercase hex digits
 # The settings the fan adds, as config entities: name -> (label, unit, step, device
 # class, only with). The board's table, keyed.
@@ -188,6 +192,11 @@ def state(tele: dict[str, Any], settings: dict[str, Any], via: str) -> dict[str,
     via: the bridge's id."""
     out: dict[str, Any] = board_ha.state(tele, settings, via)
     return out
+
+
+# The settings a telemetry line repeats (fanctl.protocol.tele): the rest of the state's
+# settings come from the board's acknowledged settings.
+TELE_SETTINGS = ("setpoint", "hysteresis", "mode")
 
 
 def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:

@@ -35,6 +35,9 @@ def flash(port: str | None, tool_name: str = "mpremote", mpy: bool = False,
           hello_timeout: float = HELLO_TIMEOUT_S, say: Callable[[str], None] = _say) -> str:
     """Put the packaged firmware on the board and start it; returns the port."""
     device = ports.choose(port)
+    if ports.registered_sim(device):  # (it has no REPL for the tools to copy through)
+        raise DeployError(f"{device} is a virtual Pico: it already runs this checkout's "
+                          "firmware, nothing to flash")
     ports.check_free(device)
     tool = TOOLS[tool_name](device)
     version = firmware_version()

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
@@ -52,10 +52,7 @@ from picofan.monitor.readout import Readout
 from picofan.monitor.replay import Replay
 from picofan.monitor.state import WINDOWS_S, MonitorState
 from picofan.narrate import Narrator, is_telemetry, record
-from picofan.session import session
-
-if TYPE_CHECKING:
-    from picofan.sim.process import SimProcess
+from picofan.session import session, virtual
 
 REFRESH_S = 0.25
 STEP_C = 0.5  # + and - move the setpoint by this much
@@ -125,7 +122,7 @@ class MonitorApp(App[int]):
     # What the device last reported; bound into the settings box.
     settings: reactive[dict[str, Any] | None] = reactive(None)
 
-    def __init__(self, device: LinkSource | None, *, sim: SimProcess | None = None,
+    def __init__(self, device: LinkSource | None, *, sim: World | None = None,
                  csv: CsvLog | None = None, refresh_s: float = REFRESH_S) -> None:
         super().__init__()
         # The board shown and steered; `monitor --all` (boards.py) holds several and
@@ -597,14 +594,14 @@ def run_until_stopped(app: MonitorApp, release: Callable[[], None]) -> None:
 def run_monitor(args: argparse.Namespace) -> int:
     if args.replay:
         return run_replay(Path(args.replay))
-    source = "sim" if args.sim else "board"
+    source = "sim" if virtual(args) else "board"
     log_path = (None if args.no_log else Path(args.log) if args.log
                 else default_path(source=source))
     with session(args) as held:
         # Opened here, not in the app: a log that cannot be written is a clear
         # error before the screen takes over the terminal.
         csv = open_log(log_path, source) if log_path else None
-        app = MonitorApp(held.device, sim=held.sim, csv=csv)
+        app = MonitorApp(held.device, sim=held.world, csv=csv)
         run_until_stopped(app, held.close)
     log = app.last_log
     with contextlib.suppress(OSError):  # the terminal may be gone

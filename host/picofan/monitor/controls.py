@@ -38,7 +38,7 @@ def choices(name: str) -> tuple[str, ...] | None:
 def limits_text(name: str) -> str:
     """"0–1000" for a number setting (its limits in the table), "" otherwise."""
     row = SPEC_ROWS[name]
-    return f"{row[2]:g}–{row[3]:g}" if len(row) == 4 else ""
+    return f"{row[2]:g}–{row[3]:g}" if len(row) > 3 else ""
 
 
 def shown(value: Any) -> str:

@@ -14,33 +14,22 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, RichLog
 
 from picofan import ports, shutdown
 from picofan.client import Device, ReplyTimeout
+from picofan.identify import clash
 from picofan.link import LinkLost
 from picofan.monitor.app import REFRESH_S, MonitorApp, readings, run_until_stopped
 from picofan.monitor.board import Board
 from picofan.monitor.boards import BoardsScreen
 from picofan.monitor.controls import Controls
-from picofan.sim.process import ControlClient
+from picofan.sim.process import SimControl
 
 DISCOVER_EVERY_S = 1.0
-
-
-class SimControl:
-    """A registered virtual Pico's console, for the pinch and fault keys."""
-
-    def __init__(self, path: str) -> None:
-        self._client = ControlClient(path)
-        self._lock = threading.Lock()  # one command and its reply at a time
-
-    def control(self, command: str) -> dict[str, Any]:
-        with self._lock:
-            return self._client.send(command)
 
 
 class AllBoardsApp(MonitorApp):
@@ -55,6 +44,7 @@ class AllBoardsApp(MonitorApp):
         self.discover = discover
         self.reply_timeout = reply_timeout
         self.problems: dict[str, str] = {}  # port: why it would not open
+        self.refused: dict[str, str] = {}  # port: the port of the board whose uid it claims
         self.table = BoardsScreen()
         self.closing = threading.Event()
 
@@ -83,7 +73,8 @@ class AllBoardsApp(MonitorApp):
             for port in set(self.problems) - {found.device for found in listed}:
                 self.problems.pop(port, None)  # gone: its row with it
             for found in listed:
-                if found.device in known or self.closing.is_set():
+                if found.device in known or found.device in self.refused or \
+                        self.closing.is_set():
                     continue
                 try:
                     device = Device(found.device, reply_timeout=self.reply_timeout).start()
@@ -112,9 +103,31 @@ class AllBoardsApp(MonitorApp):
         self.read_device(board)
         return True
 
+    def refuse_clones(self) -> None:
+        """A board claiming the unique id of one connected on another port (a cloned
+        flash) is let go, its row saying why; its port is looked at again once that
+        board is gone."""
+        owners: dict[str, Board] = {}
+        for board in list(self.boards):
+            hello = board.state.hello
+            uid = hello.get("uid") if hello else None
+            if not isinstance(uid, str) or not board.state.connected:
+                continue
+            first = owners.setdefault(uid, board)
+            if first is not board:
+                self.boards.remove(board)
+                self.refused[board.port] = first.port
+                self.problems[board.port] = clash(board.port, uid, first.port, "not shown")
+                threading.Thread(target=board.device.close, daemon=True).start()
+        for port, first_port in list(self.refused.items()):
+            owner = self.board_at(first_port)
+            if owner is None or not owner.state.connected:
+                del self.refused[port]
+
     # -- the board in front ----------------------------------------------------------
     def redraw(self) -> None:
         super().redraw()
+        self.refuse_clones()
         if self.is_running and not self.main_shown():  # (it is brought up to date on return)
             self.table.show(self.boards, dict(self.problems))  # (a copy: discovery adds)
             self.follow_highlight()  # (a row may have come, or gone, under it)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import signal
 import sys
 import tempfile
@@ -25,7 +26,9 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="picofan sim", description=__doc__)
     p.add_argument("--speed", type=float, default=1.0,
                    help="time factor: 1 real time, 50 fifty times faster, 0 as fast as possible")
-    p.add_argument("--seed", type=int, default=1, help="random seed (parts and ADC noise)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="random seed: the board's parts, ADC noise and unique id (default: "
+                        "one drawn at start, so that each virtual Pico is a board of its own)")
     # At speed 0: how long a host that holds the port open gets to read, in real seconds,
     # before the board runs on (and a full USB buffer drops, as on the board). For rigs
     # that audit every line on a machine that may stall the host for longer.
@@ -63,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             wifi_config = wifi.check({"ssid": SIM_SSID, "password": "", "broker": args.broker})
         except Invalid as e:
             parser().error(f"--broker: {e.msg}")
+    if args.seed is None:
+        # Two boards never share a unique id: several `picofan sim` are several boards.
+        args.seed = random.SystemRandom().randrange(1 << 31)
     control = args.control or os.path.join(tempfile.gettempdir(),
                                            f"picofan-sim-{os.getpid()}.sock")
     try:

@@ -519,10 +519,19 @@ def _number(text: str, name: str, lo: float, hi: float) -> float:
     return v
 
 
+PROMPT = "picofan-sim> "
+
+
 def console(pico: VirtualPico, stream: Any = None) -> None:
     """Read control commands from a person at the terminal until EOF or quit."""
     stream = stream or sys.stdin
-    for raw in stream:
+    prompt = PROMPT if stream.isatty() else ""  # a program on a pipe wants replies only
+    while True:
+        if prompt:
+            print(prompt, end="", flush=True)
+        raw = stream.readline()
+        if not raw:
+            break
         line = raw.strip()
         if line in ("quit", "exit"):
             break

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -45,6 +46,18 @@ class ControlClient:
             self._reader.close()
             self._sock.close()
             self._sock = None
+
+
+class SimControl:
+    """A registered virtual Pico's console, for the monitor's pinch and fault keys."""
+
+    def __init__(self, path: str) -> None:
+        self._client = ControlClient(path)
+        self._lock = threading.Lock()  # one command and its reply at a time
+
+    def control(self, command: str) -> dict[str, Any]:
+        with self._lock:
+            return self._client.send(command)
 
 
 class SimProcess:
