@@ -11,6 +11,7 @@ import time
 
 from fake_wlan import FakeWLAN
 
+from fanctl import ha
 from fanctl.app import App
 
 
@@ -93,8 +94,9 @@ class NaiveNet:
         self.topic = "picofan/%s/state" % uid
         self.up = False
         self.wifi, self.rssi, self.mqtt = "up", None, "down"
+        self.sent = time.ticks_ms()
 
-    def poll(self, hello, settings):
+    def poll(self, hello, settings, read=None):
         try:
             if not self.up:
                 self.client.connect()
@@ -103,11 +105,13 @@ class NaiveNet:
         except (OSError, IndexError, AssertionError):
             self.up = False  # (tried again on the next pass)
         self.mqtt = "up" if self.up else "down"
-
-    def tele(self, msg, settings):
-        if self.up:
+        # the board's state after a sample, once a period, as fanctl.homeassistant's
+        now = time.ticks_ms()
+        if read is not None and self.up and time.ticks_diff(
+                now, self.sent) >= ha.STATE_PERIOD_MS:
+            self.sent = now
             try:
-                self.client.publish(self.topic, json.dumps(msg))
+                self.client.publish(self.topic, json.dumps(read()))
             except OSError:
                 self.up = False
 

@@ -82,6 +82,16 @@ class App:
                                  self.settings == self.stored, self.warning, cmd_id,
                                  self.wifi_public()))
 
+    def state(self):
+        # The board's state as the last sample left it, as a telemetry message: the one
+        # snapshot USB telemetry (every interval_ms) and the network's publisher (at its
+        # own rate) each read. Built when read, from the values the loop keeps anyway.
+        net = self.net
+        return protocol.tele(self.boot, self.seq, self.last_sample_ms, self.temp, self.raw,
+                             self.ohms, self.controller.fan, self.settings, self.fault,
+                             self.fan.duty, self.fan.rpm,
+                             *((net.wifi, net.rssi, net.mqtt) if net else ()))
+
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
         sampler = self.sampler
@@ -223,14 +233,13 @@ class App:
     def note(self, level, text):
         self.send(protocol.log(level, text))
 
-    def network(self, net, tele):
+    def network(self, net, sampled):
         # After the sample and the USB telemetry, never before them: bounded work on
-        # Wi-Fi, MQTT and Home Assistant. A fault in it is the network's, not the fan's:
-        # the fan and sampling go on as they were.
+        # Wi-Fi, MQTT and Home Assistant, which reads the board's state (self.state) on
+        # a pass that sampled, at its own rate. A fault in it is the network's, not the
+        # fan's: the fan and sampling go on as they were.
         try:
-            if tele is not None:
-                net.tele(tele, self.settings)
-            net.poll(self.identity, self.settings)
+            net.poll(self.identity, self.settings, self.state if sampled else None)
         except Exception as e:
             self.network_error(e)
 
@@ -283,7 +292,6 @@ class App:
         # it sampled. Nothing the loop raises stops sampling or telemetry.
         board = self.board
         sampled = False
-        tele = None
         try:
             if self.watchdog_ms:
                 board.watchdog_feed()
@@ -306,18 +314,13 @@ class App:
                 if board.ticks_diff(now, self.next_tele) >= 0:
                     self.next_tele = self._next(self.next_tele, self.settings["interval_ms"],
                                                 now)
-                    net = self.net
-                    tele = protocol.tele(self.boot, self.seq, now, self.temp, self.raw,
-                                         self.ohms, self.controller.fan, self.settings,
-                                         self.fault, self.fan.duty, self.fan.rpm,
-                                         *((net.wifi, net.rssi, net.mqtt) if net else ()))
-                    self.send(tele)
+                    self.send(self.state())
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)
         net = self.net
         if net is not None:
-            self.network(net, tele)
+            self.network(net, sampled)
         try:
             self.out.pump()
             wait = board.ticks_diff(self.next_sample, board.ticks_ms())

@@ -133,6 +133,20 @@ def command_topic(text):
     return None
 
 
+def not_a_command(topic, payload, retain):
+    # A message on a command topic that is no command, by one rule for the bridge and a
+    # board on Wi-Fi. Empty: it clears a retained command (mosquitto_pub -r -n; the
+    # broker passes the clear on to those subscribed) -> "", nothing to say. Retained:
+    # the broker's replay of an old command at every (re)connect, not a press -> the
+    # warning to log. None: a command.
+    if not payload:
+        return ""
+    if retain:
+        return ("ignored a retained command on %s (%r): a replay from the broker, not a "
+                "press; clear it: mosquitto_pub -r -n -t %s" % (topic, shown(payload), topic))
+    return None
+
+
 # -- discovery ---------------------------------------------------------------------
 # An entity, the device, the whole config: tuples of (key, value) pairs, written in
 # that order. A value that is a tuple is an object of pairs; a list is a JSON array.

@@ -19,11 +19,13 @@ class HomeAssistant:
     # client: the MQTT client (publish(topic, payload, retain, qos) -> bool,
     # subscribe(filter, qos) -> bool, state "up" when connected); uid: hello's uid;
     # apply(cmd, args): the App's, "set" with settings or "save" with none -> {"settings",
-    # "saved"}, raising fanctl.settings.Invalid or OSError; ticks: ticks_ms/ticks_diff.
+    # "saved"}, raising fanctl.settings.Invalid or OSError; ticks: ticks_ms/ticks_diff;
+    # log(level, text): one line on USB.
     # The client's last will must be ha.will(uid): offline, retained.
-    def __init__(self, client, uid, apply, ticks, prefix=ha.DISCOVERY_PREFIX,
+    def __init__(self, client, uid, apply, ticks, log, prefix=ha.DISCOVERY_PREFIX,
                  period_ms=ha.STATE_PERIOD_MS):
         self.client = client
+        self.log = log
         self.uid = uid
         self.apply = apply
         self.ticks = ticks
@@ -38,7 +40,6 @@ class HomeAssistant:
         self.shown = None  # ha.discovery_changes of the config last published
         self.sent = None  # the state payload last published, and when
         self.sent_ms = 0
-        self.pending = None  # a newer one, held back by the rate limit
 
     def on_up(self, hello, settings):
         # Connected (again): the discovery config (retained, qos 1), online (retained),
@@ -77,31 +78,25 @@ class HomeAssistant:
         if ha.discovery_changes(settings) != self.shown:
             self.todo |= _CONFIG  # a new name, or the fan's entities come or go
 
-    def state(self, tele, settings):
-        # A telemetry message: its state payload goes out as the bridge's does, an
-        # urgent change at once, a new reading at most once a period.
+    def poll(self, read, settings):
+        # After a sample: read(), the board's state (App.state), becomes the state
+        # payload as the bridge's does, an urgent change at once, a new reading at most
+        # once a period: Home Assistant's own rate, whatever USB telemetry's interval.
         if self.hello is None or self.client.state != "up":
             return
         self._settings(settings)
         if self.todo:
             self._announce()
-        new = ha.state(tele, settings, ha.VIA_WIFI)
-        if new != self.sent:
-            self.pending = new
-            self.poll()
-
-    def poll(self):
-        # A reading held back by the rate limit goes out when its time comes.
-        new = self.pending
-        if new is None or self.client.state != "up":
+        new = ha.state(read(), settings, ha.VIA_WIFI)
+        if new == self.sent:
             return
         now = self.ticks.ticks_ms()
         if (self.sent is not None and not ha.urgent(self.sent, new)
                 and self.ticks.ticks_diff(now, self.sent_ms) < self.period_ms):
-            return
+            return  # (the next sample's reading goes out when the period is up)
         if self.client.publish(self.state_topic, json.dumps(new, separators=_COMPACT),
                                True, 0):
-            self.sent, self.sent_ms, self.pending = new, now, None
+            self.sent, self.sent_ms = new, now
 
     def on_message(self, topic, payload, retain=False):
         # A command from Home Assistant: read by the board's rules, applied, and answered
@@ -109,8 +104,11 @@ class HomeAssistant:
         what = ha.command_topic(topic)
         if what is None or what[0] != self.uid or self.settings is None:
             return
-        if retain and payload:
-            return  # a replay from the broker (mosquitto_pub -r), not a press
+        why = ha.not_a_command(topic, payload, retain)
+        if why is not None:
+            if why:
+                self.log("warn", why)
+            return
         kind, name = what[1], what[2]
         try:
             if kind == "save":

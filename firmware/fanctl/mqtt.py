@@ -185,7 +185,8 @@ class MQTTClient:
     def __init__(self, client_id, host, port=1883, user=None, password=None,
                  keepalive=60, will=None, on_message=None, ticks=None,
                  resolve=None, timeout_ms=TIMEOUT_MS, tx_size=TX_SIZE, rx_size=RX_SIZE):
-        # will: (topic, payload, retain, qos); on_message(topic: str, payload: bytes).
+        # will: (topic, payload, retain, qos); on_message(topic: str, payload: bytes,
+        # retain: bool): retain set for a message the broker kept (sent on subscribing).
         # ticks: ticks_ms/ticks_add/ticks_diff (the board); default: time's.
         # resolve(host) -> IP text, or None while still asking (called on each poll until
         # it answers; raises OSError when the name has no address). Not needed for an IP.
@@ -541,7 +542,8 @@ class MQTTClient:
         if topic is not None:
             self.received += 1
             if self.on_message:
-                self.on_message(topic, payload)  # after the packet is consumed
+                # after the packet is consumed
+                self.on_message(topic, payload, bool(first & 1))
         return True
 
     def _consume(self, n):

@@ -32,7 +32,7 @@ class Net:
             "picofan-" + uid, host, port, config.get("user") or None,
             config.get("broker_password") or None, KEEPALIVE_S, self.will,
             self._message, board, resolve=self.dns, tx_size=TX_BYTES)
-        self.ha = HomeAssistant(self.client, uid, apply, board)
+        self.ha = HomeAssistant(self.client, uid, apply, board, log)
         self.retry_ms = RETRY_FIRST_MS
         self.retry_at = board.ticks_ms()
         self.was = "down"  # the session's state at the last poll
@@ -51,10 +51,12 @@ class Net:
     def mqtt(self):
         return self.client.state if self.link.state == wifi.UP else OFF
 
-    def _message(self, topic, payload, retain=False):
+    def _message(self, topic, payload, retain):
         self.ha.on_message(topic, payload, retain)
 
-    def poll(self, hello, settings):
+    def poll(self, hello, settings, read=None):
+        # read: on a pass that sampled, the board's state now (App.state), for Home
+        # Assistant to read at its own rate; None on other passes.
         self.hello = hello
         self.settings = settings
         link = self.link
@@ -89,13 +91,8 @@ class Net:
             elif state == "down":
                 self.log("warn", "mqtt down: %s" % client.last_error)
             self.was = state
-        if state == "up":
-            self.ha.poll()
-
-    def tele(self, msg, settings):
-        # A telemetry message: Home Assistant's state, as the bridge would publish it.
-        if self.client.state == "up":
-            self.ha.state(msg, settings)
+        if state == "up" and read is not None:
+            self.ha.poll(read, settings)
 
     def stop(self):
         # Wi-Fi off, or the loop stopped: offline for Home Assistant (a clean DISCONNECT

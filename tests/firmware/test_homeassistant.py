@@ -74,18 +74,20 @@ def start():
     app = App(board, path)
     app.start()
     client = RecordingClient()
-    home = HomeAssistant(client, UID, app.apply, board)
+    home = HomeAssistant(client, UID, app.apply, board, app.note)
     hello = board.messages("hello")[0]
     home.on_up(hello, app.settings)
     return app, board, client, home
 
 
 def tele(app, board, ms=1000):
-    # Run the App; each telemetry message goes to the glue as the board's net code will.
+    # Run the App; after each sample the glue reads the board's state, as the board's
+    # net code has it do.
     board.take()
-    run_ms(app, ms)
-    for msg in board.take("tele"):
-        app.home.state(msg, app.settings)
+    start = board.now
+    while board.ticks_diff(board.now, start) < ms:
+        if app.tick():
+            app.home.poll(app.state, app.settings)
 
 
 def started():
@@ -139,7 +141,7 @@ def test_a_full_client_gets_the_announcement_when_it_has_room():
 
 
 def test_state_goes_out_urgent_at_once_and_readings_once_a_period():
-    app, board, client, home = started()
+    app, board, client, _home = started()
     app.apply("set", {"interval_ms": 100})
     client.take()
     tele(app, board, 100)
@@ -157,15 +159,27 @@ def test_state_goes_out_urgent_at_once_and_readings_once_a_period():
     tele(app, board, 100)
     (urgent,) = client.on(ha.topic(UID, "state"))
     assert urgent["setpoint"] == 31.0
-    # The held-back reading goes out when its period is up, from poll() alone.
+    # A new reading goes out when its period is up.
     client.take()
     board.counts = counts_for(27)
     tele(app, board, 100)
-    held = home.pending
-    assert held is not None and client.on(ha.topic(UID, "state")) == []
-    run_ms(app, 1000)
-    home.poll()
-    assert client.on(ha.topic(UID, "state")) == [held]
+    assert client.on(ha.topic(UID, "state")) == []
+    tele(app, board, 1000)
+    (later,) = client.on(ha.topic(UID, "state"))
+    assert abs(later["temp_c"] - 27) < 0.1
+
+
+def test_readings_keep_their_period_whatever_the_usb_interval():
+    app, board, client, _home = started()
+    app.apply("set", {"interval_ms": 60000})  # a quiet USB log: a line a minute
+    client.take()
+    tele(app, board, 100)  # (the line the set itself brings)
+    for n in range(5):
+        board.counts = counts_for(26 + n * 0.5)
+        tele(app, board, 1000)
+    assert board.messages("tele") == []  # USB said nothing more...
+    temps = [round(s["temp_c"]) for s in client.on(ha.topic(UID, "state"))]
+    assert len(temps) >= 5 and temps[-1] == 28  # ...Home Assistant heard each second
 
 
 def test_a_command_from_mqtt_reaches_set():
@@ -256,6 +270,25 @@ def test_other_boards_retained_and_unknown_topics_are_ignored():
     home.on_message(ha.topic(UID, "state"), b"{}")
     home.on_message("homeassistant/status", b"online")
     assert client.published == [] and app.settings == before
+
+
+def test_a_retained_command_is_logged_not_applied_and_a_clear_is_no_command():
+    app, board, client, home = started()
+    before = dict(app.settings)
+    client.take()
+    board.take()
+    topic = ha.topic(UID, "set")
+    home.on_message(topic, b'{"mode": "off"}', True)  # the broker's replay
+    home.on_message(topic, b"", True)  # mosquitto_pub -r -n: the clear...
+    home.on_message(topic, b"", False)  # ...as a live subscriber gets it
+    home.on_message(ha.topic(UID, "set/setpoint"), b"", False)
+    assert client.published == [] and app.settings == before
+    run_ms(app, 100)  # (the log goes out with the loop's USB output)
+    (said,) = board.messages("log")
+    assert said["level"] == "warn"
+    assert said["msg"] == ("ignored a retained command on %s ('{\"mode\": \"off\"}'): a "
+                           "replay from the broker, not a press; clear it: mosquitto_pub -r "
+                           "-n -t %s" % (topic, topic))
 
 
 def test_nothing_is_published_while_the_client_is_down():

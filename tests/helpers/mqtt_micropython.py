@@ -85,6 +85,10 @@ class MicroPythonClient:
     def messages(self) -> list[tuple[str, str]]:
         return [(e["msg"], e["payload"]) for e in self._seen() if "msg" in e]
 
+    def retained(self) -> list[tuple[str, str, bool]]:
+        """The messages received, each with its PUBLISH retain flag."""
+        return [(e["msg"], e["payload"], e["retain"]) for e in self._seen() if "msg" in e]
+
     def stats(self) -> dict[str, Any]:
         got: dict[str, Any] = self.ask("stats")
         return got

@@ -131,8 +131,9 @@ class Watcher:
         return until(found, f"{count} boards' discovery configs")
 
     # -- speaking ----------------------------------------------------------------------
-    def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
-        info = self.client.publish(topic, payload, qos=1, retain=retain)
+    def publish(self, topic: str, payload: bytes | str, retain: bool = False,
+                qos: int = 1) -> None:
+        info = self.client.publish(topic, payload, qos=qos, retain=retain)
         until(lambda: info.is_published(), f"the broker took a message on {topic}")
 
     def close(self) -> None:

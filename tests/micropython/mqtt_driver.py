@@ -14,8 +14,8 @@ def emit(event):
     print(json.dumps(event))
 
 
-def on_message(topic, payload):
-    emit({"msg": topic, "payload": payload.decode()})
+def on_message(topic, payload, retain):
+    emit({"msg": topic, "payload": payload.decode(), "retain": retain})
 
 
 def command(client, cmd, counts):

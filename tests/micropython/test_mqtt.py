@@ -137,6 +137,23 @@ def test_subscribes_and_receives(broker: TestBroker, home: Watcher,
               "the broker got two PUBACKs")
 
 
+def test_the_retain_flag_reaches_on_message(broker: TestBroker, home: Watcher,
+                                           board: list[MicroPythonClient]) -> None:
+    # A retained command left on the broker comes with the flag set on subscribing (a
+    # replay), a live one without: on_message must be told which is which.
+    home.publish("picofan/t/set/mode", "off", retain=True)
+    c = start(board, broker.port, client_id="picofan-retain")
+    c.wait_state("up")
+    assert c.ask("subscribe", topic="picofan/t/set/+", qos=1) is True
+    until(lambda: c.retained(), "the retained message")
+    home.publish("picofan/t/set/setpoint", "30")
+    until(lambda: ("picofan/t/set/setpoint", "30", False) in c.retained(), "the live one")
+    # (amqtt may hand the retained message over twice on one subscription)
+    assert set(c.retained()) == {("picofan/t/set/mode", "off", True),
+                                 ("picofan/t/set/setpoint", "30", False)}
+    home.publish("picofan/t/set/mode", "", retain=True)  # cleared for the tests after
+
+
 def test_keepalive_pings_keep_the_session_up(broker: TestBroker,
                                              board: list[MicroPythonClient]) -> None:
     c = start(board, broker.port, client_id="picofan-ping", keepalive=1)
@@ -415,3 +432,4 @@ def test_name_without_a_resolver_uses_getaddrinfo_off_the_board(
     board.append(c)
     c.ask("start")
     c.wait_state("up")
+

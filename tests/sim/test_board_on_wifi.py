@@ -19,6 +19,7 @@ from mqtt_watch import Watcher
 from picofan_cli import SimCommand, csv_rows
 from polling import until
 
+from device_port import Port
 from fanctl import ha
 
 
@@ -104,6 +105,90 @@ def test_wifi_lost_says_offline_and_comes_back(pico: SimCommand, home: Watcher) 
     until(lambda: tele(pico.port)["mqtt"] == "up", "telemetry: mqtt up again")
 
 
+def test_home_assistant_keeps_its_own_rate_when_usb_telemetry_is_quiet(
+        pico: SimCommand, home: Watcher) -> None:
+    bid = board_id(home)
+    states = ha.topic(bid, "state")
+    home.wait_json(states)
+    # A quiet USB log: one telemetry line a minute
+    done = picofan_cli.run("set", "--port", pico.port, "interval_ms=60000")
+    assert done.returncode == 0, done.stderr
+
+    def usb_lines() -> int:
+        return int(pico.control("status")["state"]["tele_sent"])
+
+    lines = usb_lines()
+    since = home.mark()
+    # Home Assistant still gets a new reading each period (ha.STATE_PERIOD_MS, a
+    # second), from the board's state: three more of them than USB lines meanwhile.
+    until(lambda: len(home.on(states, since)) >= usb_lines() - lines + 3,
+          "three state messages more than USB telemetry lines")
+    temps = {m.json()["temp_c"] for m in home.on(states, since)}
+    assert len(temps) >= 2  # new readings, not one repeated
+
+
+def join_wifi(port: str, broker: TestBroker, folder: Path) -> None:
+    """Wi-Fi told over USB as a person does (`picofan wifi`)."""
+    secret = folder / "wifi-password"
+    secret.write_text("correct horse battery\n")
+    done = picofan_cli.run("wifi", "--port", port, "--ssid", "picofan-sim",
+                           "--broker", broker.url, "--password-file", str(secret))
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_retained_command_is_never_applied_by_the_board(
+        tmp_path: Path, broker: TestBroker, home: Watcher) -> None:
+    (tmp_path / "pico").mkdir()
+    with SimCommand(tmp_path / "pico") as pico:
+        done = picofan_cli.run("ports", "--json")
+        assert done.returncode == 0, done.stderr
+        (found,) = json.loads(done.stdout)
+        bid = found["uid"]
+        # Someone left a command retained (mosquitto_pub -r, QoS 0) before the board
+        # connects
+        command = ha.topic(bid, "set")
+        home.publish(command, '{"mode": "off"}', retain=True, qos=0)
+        join_wifi(pico.port, broker, tmp_path)
+        availability = ha.topic(bid, "availability")
+        home.wait_text(availability, "online")
+        usb = Port(pico.port)
+        try:
+            # ...and it is replayed at every reconnect: the board ignores it, and says so
+            for _ in range(3):
+                since = home.mark()
+                pico.control("ap reboot 1")
+                home.wait_text(availability, "offline", since)
+                home.wait_text(availability, "online", since)
+                said = usb.wait_for(lambda m: m["type"] == "log"
+                                    and "ignored a retained command" in m["msg"], 60)
+                assert said["level"] == "warn"
+                assert said["msg"] == (
+                    "ignored a retained command on %s ('{\"mode\": \"off\"}'): a replay "
+                    "from the broker, not a press; clear it: mosquitto_pub -r -n -t %s"
+                    % (command, command))
+                get = usb.reply({"cmd": "get", "id": 1}, 60)
+                assert get["settings"]["mode"] == "auto"
+            assert home.on(ha.topic(bid, "result")) == []
+            # Cleared (mosquitto_pub -r -n): gone at the next connection; and the empty
+            # message (every subscriber gets the clear) is no command either: no refusal.
+            # A live command after it is the first thing the board answers.
+            home.publish(command, b"", retain=True, qos=0)
+            since = home.mark()
+            pico.control("ap reboot 1")
+            home.wait_text(availability, "offline", since)
+            home.wait_text(availability, "online", since)
+            since = home.mark()
+            home.publish(command, b"", retain=True, qos=0)
+            home.publish(ha.topic(bid, "set/setpoint"), "27.5")
+            home.wait_json(ha.topic(bid, "result"), since=since)
+            assert [m.json() for m in home.on(ha.topic(bid, "result"), since)] == [
+                {"ok": True, "by": "board", "cmd": "set", "name": "setpoint",
+                 "settings": {"setpoint": 27.5}, "saved": False}]
+            assert usb.reply({"cmd": "get", "id": 2}, 60)["settings"]["mode"] == "auto"
+        finally:
+            usb.close()
+
+
 def test_a_board_moved_from_the_bridge_to_wifi_keeps_its_entities(
         tmp_path: Path, broker: TestBroker, home: Watcher) -> None:
     (tmp_path / "pico").mkdir()
@@ -142,3 +227,4 @@ def test_a_4_wire_fan_gets_its_entities_on_wifi_too(pico: SimCommand, home: Watc
                             since, "a discovery config with the fan entity")
     assert config["cmps"]["rpm"]["uniq_id"] == f"picofan_{bid}_rpm"
     assert config["dev"]["name"] == "greenhouse-left-bench"
+

@@ -395,15 +395,10 @@ class Bridge:
         what = ha.command_topic(topic)
         if what is None:
             return
-        if not payload:
-            # An empty message clears a retained command (mosquitto_pub -r -n): the broker
-            # forwards the clear itself to subscribers, not retained. It commands nothing.
-            return
-        if retain:
-            # (said for any board: its own bridge may not have met it yet)
-            log.warning(f"ignored a retained command on {topic} ({ha.shown(payload)!r}): a "
-                        "replay from the broker, not a press; clear it: mosquitto_pub -r -n "
-                        f"-t {topic}")
+        why = ha.not_a_command(topic, payload, retain)
+        if why is not None:
+            if why:  # (said for any board: its own bridge may not have met it yet)
+                log.warning(why)
             return
         with self._lock:
             board = self._boards.get(what.board)

@@ -227,6 +227,13 @@ def parse_save(payload: bytes) -> None:
     board_ha.parse_save(payload)
 
 
+def not_a_command(topic: str, payload: bytes, retain: bool) -> str | None:
+    """The board's rule (fanctl.ha): None for a command, "" for an empty message (a
+    retained command cleared), else the warning for a retained one."""
+    why = board_ha.not_a_command(topic, payload, retain)
+    return None if why is None else str(why)
+
+
 def shown(payload: bytes, most: int = 64) -> str:
     """A payload as text for a result or a log line: never raw binary, never long."""
     return str(board_ha.shown(payload, most))
