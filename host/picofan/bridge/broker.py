@@ -125,7 +125,7 @@ class Client(mqtt.Client):
         self.framing = Framing()
         self._said_silent = False
         self._unanswered_since: float | None = None  # a CONNECT sent, not a byte back yet
-        self._fell_back = False  # speaking MQTT 3.1.1 because MQTT 5 was not answered
+        self._fell_back = False  # speaking MQTT 3.1.1: MQTT 5 was refused, or not answered
 
     def open(self, host: str, port: int) -> None:
         """Connect (paho's thread, which reconnects) in MQTT 5 with a clean start and no
