@@ -50,6 +50,7 @@ from picofan.bridge.broker import (
     Credentials,
     client,
 )
+from picofan.bridge.guard import MAX_PACKET
 from picofan.bridge.refusals import RefusalLog
 from picofan.client import (
     Connected,
@@ -172,6 +173,7 @@ class Bridge:
         self._stopping = False
         self._failed_ports: dict[str, str] = {}  # the last reason said, per port
         self._broker_failures = 0
+        self._said_v311 = False
         self._threads: list[threading.Thread] = []
         self.mqtt = client(f"picofan-bridge-{options.bridge_id}", options.login, options.tls)
         # Every board's availability lists this topic too: one will takes them all offline.
@@ -189,8 +191,7 @@ class Bridge:
         rate = f"{self.o.rate:g} state message{'' if self.o.rate == 1 else 's'}/s"
         log.info(f"broker {self.o.broker}{login}; bridge id {self.o.bridge_id}; at most "
                  f"{rate} per board; for Home Assistant {ha.HA_MIN_VERSION} or newer")
-        self.mqtt.connect_async(self.o.broker.host, self.o.broker.port, keepalive=KEEPALIVE_S)
-        self.mqtt.loop_start()
+        self.mqtt.open(self.o.broker.host, self.o.broker.port)
         self._spawn(self._publish_loop, "picofan-bridge-publisher")
         self.scan()
         return self
@@ -507,6 +508,8 @@ class Bridge:
     def _on_connect(self, c: mqtt.Client, userdata: Any, flags: mqtt.ConnectFlags,
                     reason: ReasonCode, properties: Any) -> None:
         if reason.is_failure:
+            if self.mqtt.refused_version(reason):
+                return  # (paho tries again, in MQTT 3.1.1)
             self._broker_failures += 1
             if self._broker_failures == 1:  # said once per outage; paho retries by itself
                 log.error(f"the broker at {self.o.broker} refused the connection: {reason}; "
@@ -519,6 +522,11 @@ class Bridge:
             self._broker_failures = 0
             self._forget_sent()
             self._wake.notify_all()
+        if self.mqtt.protocol != mqtt.MQTTv5 and not self._said_v311:
+            self._said_v311 = True
+            log.warning(f"the broker at {self.o.broker} speaks MQTT 3.1.1 only: it cannot be "
+                        f"told the largest packet the bridge takes ({MAX_PACKET} bytes); the "
+                        "bridge drops the connection when it sends a larger one")
         log.info(f"connected to the broker at {self.o.broker}")
 
     def _on_connect_fail(self, c: mqtt.Client, userdata: Any) -> None:

@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
 
-from picofan.bridge.guard import Framing, PacketTooLarge
+from picofan.bridge.guard import MAX_PACKET, Framing, PacketTooLarge
 
 PORTS = {"mqtt": 1883, "mqtts": 8883}
 USERNAME_ENV, PASSWORD_ENV = "PICOFAN_MQTT_USERNAME", "PICOFAN_MQTT_PASSWORD"
@@ -27,6 +30,11 @@ USERNAME_ENV, PASSWORD_ENV = "PICOFAN_MQTT_USERNAME", "PICOFAN_MQTT_PASSWORD"
 KEEPALIVE_S = 10
 SILENT_S = 15
 RECONNECT_MIN_S, RECONNECT_MAX_S = 1, 16  # paho doubles the wait after each failure
+# A broker that does not speak MQTT 5 refuses its CONNECT ("Unsupported protocol version",
+# paho's name for MQTT 3.1.1's refusal too), or never answers it (amqtt): after a refusal,
+# or CONNACK_WAIT_S without a byte, the next try is in MQTT 3.1.1.
+CONNACK_WAIT_S = 5
+UNSUPPORTED_VERSION = 132
 
 
 class BrokerError(ValueError):
@@ -102,7 +110,11 @@ class Client(mqtt.Client):
     command, and Nagle's algorithm held it back for the broker's delayed ACK (40 ms).
     What it reads goes through a guard (picofan.bridge.guard): a packet over the cap
     drops the connection (`dropped` says why), and a broker silent for SILENT_S while
-    connected is said once, to on_silent (its seconds of silence)."""
+    connected is said once, to on_silent (its seconds of silence).
+
+    It speaks MQTT 5 (open()), announcing the largest packet it takes, so a broker that
+    honours it never sends one; with a broker that speaks only MQTT 3.1.1 it speaks that
+    (`protocol` says which), and the guard is the only cap."""
 
     last_error: OSError | None = None
     dropped: PacketTooLarge | None = None
@@ -112,6 +124,33 @@ class Client(mqtt.Client):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.framing = Framing()
         self._said_silent = False
+        self._unanswered_since: float | None = None  # a CONNECT sent, not a byte back yet
+        self._fell_back = False  # speaking MQTT 3.1.1: MQTT 5 was refused, or not answered
+
+    def open(self, host: str, port: int) -> None:
+        """Connect (paho's thread, which reconnects) in MQTT 5 with a clean start and no
+        session kept after a disconnect (MQTT 3.1.1's clean session), announcing
+        MAX_PACKET as the largest packet the bridge takes."""
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.MaximumPacketSize = MAX_PACKET
+        self.connect_async(host, port, keepalive=KEEPALIVE_S, clean_start=True,
+                           properties=props)
+        self.loop_start()
+
+    def refused_version(self, reason: ReasonCode) -> bool:
+        """After a refused CONNECT: True when the broker refused MQTT 5 itself; the next
+        try is in MQTT 3.1.1."""
+        if self._protocol != mqtt.MQTTv5 or reason.value != UNSUPPORTED_VERSION:
+            return False
+        self._speak(mqtt.MQTTv311)
+        return True
+
+    def _speak(self, protocol: MQTTProtocolVersion) -> None:
+        # (paho keeps the version here, and changes it the same way itself to fall back
+        # from MQTT 3.1.1 to 3.1; 3.1.1's clean session is MQTT 5's clean start)
+        self._fell_back = protocol != mqtt.MQTTv5
+        self._protocol = protocol
+        self._clean_session = True
 
     def _sock_recv(self, bufsize: int) -> bytes:
         data = super()._sock_recv(bufsize)
@@ -121,6 +160,8 @@ class Client(mqtt.Client):
             self.dropped = e
             raise  # (an OSError: paho drops the connection, and calls on_disconnect)
         self._said_silent = False
+        if data:
+            self._unanswered_since = None
         return data
 
     def loop_misc(self) -> MQTTErrorCode:
@@ -130,9 +171,21 @@ class Client(mqtt.Client):
             self._said_silent = True
             if self.on_silent:
                 self.on_silent(quiet)
+        sent = self._unanswered_since
+        sock = self.socket()
+        if (sent is not None and time.monotonic() - sent >= CONNACK_WAIT_S
+                and isinstance(sock, socket.socket)):
+            with contextlib.suppress(OSError):  # paho reads the end, and tries again
+                sock.shutdown(socket.SHUT_RDWR)
         return code
 
     def reconnect(self) -> MQTTErrorCode:
+        if self._unanswered_since is not None:  # the last CONNECT got not a byte back
+            if self._protocol == mqtt.MQTTv5:
+                self._speak(mqtt.MQTTv311)
+            elif self._fell_back:  # (no answer in 3.1.1 either: a broker not answering)
+                self._speak(mqtt.MQTTv5)
+        self._unanswered_since = None
         self.framing.reset()
         self._said_silent = False
         try:
@@ -140,6 +193,7 @@ class Client(mqtt.Client):
         except OSError as e:
             self.last_error = e
             raise
+        self._unanswered_since = time.monotonic()
         sock = self.socket()
         if isinstance(sock, socket.socket):  # (an ssl.SSLSocket is one too)
             with contextlib.suppress(OSError):
@@ -163,10 +217,9 @@ def tls_context(broker: Broker, ca_file: str | None) -> ssl.SSLContext | None:
 
 
 def client(client_id: str, login: Credentials | None, tls: ssl.SSLContext | None) -> Client:
-    """A paho client (MQTT 3.1.1, callback API 2, clean session) for the bridge:
-    reconnecting by itself with a doubling wait, over TLS when given a context."""
-    c = Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-               protocol=mqtt.MQTTv311, clean_session=True)
+    """A paho client (MQTT 5, else 3.1.1; callback API 2) for the bridge: reconnecting
+    by itself with a doubling wait, over TLS when given a context."""
+    c = Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5)
     c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
     if login:
         c.username_pw_set(login.username, login.password)
