@@ -629,12 +629,13 @@ class Bridge:
         if not self._connected:
             return [], None
         wait: float | None = None
+        wait = self._refusal_log.settle(now)  # what a flood's log lines left out
         if self._republish_at is not None:
             if now >= self._republish_at:
                 self._republish_at = None
                 self._forget_sent()
             else:
-                wait = self._republish_at - now
+                wait = min(wait or math.inf, self._republish_at - now)
         out: list[Message] = []
         if not self._status_sent:
             out.append((self.status_topic, ha.ONLINE.encode(), 1, True))
