@@ -11,6 +11,7 @@ PICO_STUBS := micropython-rp2-rpi-pico-w-stubs==1.29.0.post1
 RUNTIME := $(VENV)/.runtime
 DEVKIT := $(VENV)/.devkit
 NODE := node_modules/.installed
+BROKER := $(VENV)/.broker
 SETUP_LOG := $(VENV)/setup.log
 
 # make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=1 ; make micropython UF2=file.uf2
@@ -45,7 +46,7 @@ help:
 	@echo "make docs          regenerate the tables in docs/"
 	@echo "make bench         print the benchmarks' figures"
 
-setup: $(DEVKIT) $(NODE)
+setup: $(DEVKIT) $(NODE) $(BROKER)
 
 $(RUNTIME): pyproject.toml
 	@echo "picofan: one-time setup, about a minute: picofan and its runtime packages into $(VENV)/"
@@ -62,6 +63,17 @@ $(NODE): package.json package-lock.json
 	(npm): the tests run the firmware on MicroPython's WebAssembly build"; exit 1; }
 	@echo "picofan: one-time setup: MicroPython's WebAssembly build (npm ci), for the tests"
 	$(call quietly,npm ci --no-audit --no-fund --loglevel=error)
+	@touch $@
+
+# The tests' MQTT broker: Mosquitto where this machine can install it (root, with apt-get),
+# as CI has; elsewhere the tests use amqtt from PyPI (the dev extras) unless Mosquitto is there.
+$(BROKER): $(RUNTIME)
+	@if ! command -v mosquitto >/dev/null && [ ! -x /usr/sbin/mosquitto ] && \
+	[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	echo "picofan: one-time setup: Mosquitto, the tests' MQTT broker (apt-get)"; fi
+	$(call quietly,if ! command -v mosquitto && [ ! -x /usr/sbin/mosquitto ] && \
+	[ "$$(id -u)" = 0 ] && command -v apt-get; then apt-get update && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends mosquitto; fi)
 	@touch $@
 
 demo: $(RUNTIME)
