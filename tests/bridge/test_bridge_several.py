@@ -7,35 +7,16 @@ the first stays the device."""
 from __future__ import annotations
 
 import contextlib
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 from bridge_process import BridgeProcess
 from mqtt_watch import Watcher
-from picofan_cli import SimCommand
+from picofan_cli import registered_uid, sims
 from polling import until
 
 from picofan.bridge import ha
-
-
-def registered_uid(runtime: Path, sim: SimCommand) -> str:
-    for f in runtime.glob("sim-*.json"):
-        info = json.loads(f.read_text())
-        if info["pid"] == sim.proc.pid:
-            return str(info["uid"])
-    raise AssertionError(f"virtual Pico {sim.proc.pid} not registered")
-
-
-def sims(stack: contextlib.ExitStack, tmp_path: Path, *args: str,
-         count: int) -> list[SimCommand]:
-    started = []
-    for i in range(count):
-        folder = tmp_path / f"sim{i}"
-        folder.mkdir()
-        started.append(stack.enter_context(SimCommand(folder, *args, plain=True)))
-    return started
 
 
 def online(home: Watcher, bid: str) -> bool:

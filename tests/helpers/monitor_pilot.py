@@ -3,9 +3,11 @@ Pico's pty, or a ScriptedDevice the test plays), read back from its widgets."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,14 +15,16 @@ from picofan_cli import WAIT_S
 from polling import until_async
 from scripted_device import ScriptedDevice
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
+from picofan import ports
 from picofan.client import Device
 from picofan.logger import CsvLog
 from picofan.monitor.app import MonitorApp
+from picofan.monitor.many import AllBoardsApp
 from picofan.sim.process import SimProcess
 
 SIZE = (110, 36)
@@ -75,3 +79,26 @@ def commands(device: ScriptedDevice, cmd: str) -> list[dict[str, Any]]:
     complete = bytes(device.received).rpartition(b"\n")[0]
     found = [json.loads(raw) for raw in complete.splitlines() if raw.strip()]
     return [c for c in found if c.get("cmd") == cmd]
+
+
+@contextlib.asynccontextmanager
+async def monitor_all() -> AsyncIterator[tuple[AllBoardsApp, Pilot[int]]]:
+    # Textual's thread workers share the loop's pool, min(32, cores + 4) threads: a
+    # pool of 2, as on a small machine, and every board must still be read and
+    # steered (one reader per board in that pool read only the first few).
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
+    app = AllBoardsApp(ports.board_ports, refresh_s=0.05)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            yield app, pilot
+    finally:
+        app.close_boards()
+
+
+def rows(app: AllBoardsApp) -> dict[str, dict[str, str]]:
+    """The table as shown: port -> {column: cell}."""
+    if not app.table.ready:
+        return {}
+    table = app.table.query_one(DataTable)
+    return {str(key.value): {str(c.value): str(table.get_cell(key, c)) for c in table.columns}
+            for key in table.rows}

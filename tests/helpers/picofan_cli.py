@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import signal
 import subprocess
@@ -128,3 +129,24 @@ def kill_all(pids: list[int]) -> None:
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+
+
+def registered_uid(runtime: Path, sim: SimCommand) -> str:
+    """The unique id a running `picofan sim` registered in the folder `runtime`."""
+    for f in runtime.glob("sim-*.json"):
+        info = json.loads(f.read_text())
+        if info["pid"] == sim.proc.pid:
+            return str(info["uid"])
+    raise AssertionError(f"virtual Pico {sim.proc.pid} not registered")
+
+
+def sims(stack: contextlib.ExitStack, folder: Path, *args: str,
+         count: int) -> list[SimCommand]:
+    """`count` bare `picofan sim ARGS` processes, each in a folder of its own, as a person
+    starts them in several terminals; stopped when `stack` closes."""
+    started = []
+    for i in range(count):
+        own = folder / f"sim{i}"
+        own.mkdir()
+        started.append(stack.enter_context(SimCommand(own, *args, plain=True)))
+    return started

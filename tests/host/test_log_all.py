@@ -13,18 +13,10 @@ import threading
 import tty
 from pathlib import Path
 
-from picofan_cli import PICOFAN, SimCommand, csv_rows, run, start
+from picofan_cli import PICOFAN, SimCommand, csv_rows, registered_uid, run, start
 from polling import until
 
 from picofan import ports
-
-
-def registered_uid(runtime: Path, sim: SimCommand) -> str:
-    for f in runtime.glob("sim-*.json"):
-        info = json.loads(f.read_text())
-        if info["pid"] == sim.proc.pid:
-            return str(info["uid"])
-    raise AssertionError(f"virtual Pico {sim.proc.pid} not registered")
 
 
 def named(sim: SimCommand, name: str) -> None:

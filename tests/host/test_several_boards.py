@@ -13,26 +13,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from picofan_cli import SimCommand, csv_rows, run, start
+from picofan_cli import SimCommand, csv_rows, registered_uid, run, sims, start
 from polling import until
-
-
-def registered_uid(runtime: Path, sim: SimCommand) -> str:
-    for f in runtime.glob("sim-*.json"):
-        info = json.loads(f.read_text())
-        if info["pid"] == sim.proc.pid:
-            return str(info["uid"])
-    raise AssertionError(f"virtual Pico {sim.proc.pid} not registered")
-
-
-def sims(stack: contextlib.ExitStack, tmp_path: Path, *args: str,
-         count: int) -> list[SimCommand]:
-    started = []
-    for i in range(count):
-        folder = tmp_path / f"sim{i}"
-        folder.mkdir()
-        started.append(stack.enter_context(SimCommand(folder, *args, plain=True)))
-    return started
 
 
 def stop(proc: subprocess.Popen[str]) -> tuple[int, str]:

@@ -5,20 +5,17 @@ afterwards with `picofan get --port`, as a person would check)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from monitor_pilot import SIZE, text, until
+from monitor_pilot import monitor_all, rows, text, until
 from picofan_cli import PICOFAN, WAIT_S, SimCommand, run, start
 from polling import until as until_sync
 from terminal import Tmux
-from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from fanctl.settings import defaults
 from picofan import ports
@@ -34,29 +31,6 @@ SETPOINT = defaults()["setpoint"]
 def sims() -> Iterator[list[SimProcess]]:
     with contextlib.ExitStack() as stack:
         yield [stack.enter_context(SimProcess(seed=seed)) for seed in (1, 2, 3)]
-
-
-@contextlib.asynccontextmanager
-async def monitor_all() -> AsyncIterator[tuple[AllBoardsApp, Pilot[int]]]:
-    # Textual's thread workers share the loop's pool, min(32, cores + 4) threads: a
-    # pool of 2, as on a small machine, and every board must still be read and
-    # steered (one reader per board in that pool read only the first few).
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
-    app = AllBoardsApp(ports.board_ports, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            yield app, pilot
-    finally:
-        app.close_boards()
-
-
-def rows(app: AllBoardsApp) -> dict[str, dict[str, str]]:
-    """The table as shown: port -> {column: cell}."""
-    if not app.table.ready:
-        return {}
-    table = app.table.query_one(DataTable)
-    return {str(key.value): {str(c.value): str(table.get_cell(key, c)) for c in table.columns}
-            for key in table.rows}
 
 
 def all_connected(app: AllBoardsApp, count: int) -> bool:

@@ -7,65 +7,26 @@ as one, with its keys."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import json
-from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
 
+import picofan_cli
 import pytest
-from monitor_pilot import SIZE, until
-from picofan_cli import PICOFAN, WAIT_S, SimCommand
+from monitor_pilot import monitor_all, rows, until
+from picofan_cli import PICOFAN, WAIT_S, SimCommand, registered_uid
 from polling import until as until_sync
 from terminal import Tmux
-from textual.pilot import Pilot
-from textual.widgets import DataTable
 
 from picofan import ports
-from picofan.monitor.many import AllBoardsApp
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@contextlib.asynccontextmanager
-async def monitor_all() -> AsyncIterator[tuple[AllBoardsApp, Pilot[int]]]:
-    # (a pool of 2 threads, as on a small machine: test_monitor_all.py says why)
-    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(max_workers=2))
-    app = AllBoardsApp(ports.board_ports, refresh_s=0.05)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            yield app, pilot
-    finally:
-        app.close_boards()
-
-
-def rows(app: AllBoardsApp) -> dict[str, dict[str, str]]:
-    """The table as shown: port -> {column: cell}."""
-    if not app.table.ready:
-        return {}
-    table = app.table.query_one(DataTable)
-    return {str(key.value): {str(c.value): str(table.get_cell(key, c)) for c in table.columns}
-            for key in table.rows}
-
-
-def registered_uid(runtime: Path, sim: SimCommand) -> str:
-    for f in runtime.glob("sim-*.json"):
-        info = json.loads(f.read_text())
-        if info["pid"] == sim.proc.pid:
-            return str(info["uid"])
-    raise AssertionError(f"virtual Pico {sim.proc.pid} not registered")
 
 
 @contextlib.contextmanager
 def sims(tmp_path: Path, *args: str, count: int) -> Iterator[list[SimCommand]]:
     with contextlib.ExitStack() as stack:
-        started = []
-        for i in range(count):
-            folder = tmp_path / f"sim{i}"
-            folder.mkdir()
-            started.append(stack.enter_context(SimCommand(folder, *args, plain=True)))
-        yield started
+        yield picofan_cli.sims(stack, tmp_path, *args, count=count)
 
 
 @contextlib.contextmanager
