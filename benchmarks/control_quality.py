@@ -32,7 +32,7 @@ from typing import Any
 
 from fanctl import settings, thermistor
 from fanctl.app import App
-from fanctl.fan import STALL
+from fanctl.faults import OPEN, STALL
 from picofan.sim.adc import CODES, AdcParams, Divider, Rp2040Adc
 from picofan.sim.board import NullPort, RigBoard, Sample, SimBoard, World, make_world
 from picofan.sim.clock import SimClock
@@ -262,12 +262,12 @@ def faults(name: str, seed: int, fault_name: str, begin: Callable[[World], None]
 
 def sensor_open(name: str, seed: int) -> Fault:
     def break_(w: World) -> None:
-        w.board.fault = thermistor.OPEN
+        w.board.fault = OPEN
 
     def repair(w: World) -> None:
         w.board.fault = None
 
-    return faults(name, seed, thermistor.OPEN, break_, repair, 5 * SECOND)
+    return faults(name, seed, OPEN, break_, repair, 5 * SECOND)
 
 
 STALL_MS = 15 * SECOND

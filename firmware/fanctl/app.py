@@ -18,6 +18,7 @@ import os
 
 from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
 from fanctl.fan import Fan
+from fanctl.faults import ERROR
 from fanctl.sampler import Sampler
 from fanctl.usb import LineReader, TxQueue
 
@@ -25,7 +26,6 @@ SETTINGS_FILE = "settings.json"
 WIFI_FILE = "wifi.json"  # the Wi-Fi credentials and broker (fanctl.wifi), apart from settings
 ERROR_HOLD_MS = const(10000)  # after an unexpected error the fan stays on this long
 ERROR_LOG_EVERY_MS = const(10000)  # a repeating error is logged once per this, with a count
-ERROR = "error"  # the fault name on the wire while an error holds the fan on
 
 
 class App:

@@ -2,8 +2,8 @@
 # on GPIO3 (rpm, and the stall fault). Hardware only through `board`:
 #   fan(on), fan_pwm(level 0..65535 at the pin), tach_count() -> edges since boot.
 from fanctl import const
+from fanctl.faults import STALL
 
-STALL = "stall"  # the fault name: driven, but the tach shows no turning
 TACH_MASK = const((1 << 30) - 1)  # tach_count() wraps here: a small int on the board
 RPM_WINDOW_MS = const(1000)  # rpm: pulses over whole samples this long at least, per ms
 KICK_JUMP = 50.0  # percent: a jump up by more than this kick-starts too

@@ -11,7 +11,7 @@
 # (write_discovery) rather than held whole as dicts.
 import json
 
-from fanctl import protocol
+from fanctl import faults, protocol
 from fanctl import settings as board_settings
 from fanctl.settings import Invalid
 
@@ -71,12 +71,8 @@ _ROW = board_settings._ROW  # the settings table by name (one copy in RAM)
 
 
 def fault_names():
-    # The fault-name sensor's options: none, then every fault the board reports, in
-    # the order of picofan.spec.wire.FAULTS. (Imported here, not at the top: fanctl.app
-    # may import this module.)
-    from fanctl import app, fan, sampler, thermistor
-    return [NO_FAULT, thermistor.OPEN, thermistor.SHORT, thermistor.RANGE, sampler.STUCK,
-            fan.STALL, app.ERROR]
+    # The fault-name sensor's options: none, then every fault the board reports.
+    return [NO_FAULT] + list(faults.NAMES)
 
 
 def is_uid(text):

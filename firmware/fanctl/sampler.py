@@ -1,6 +1,7 @@
 # Reading the thermistor: the average of an oversampled burst of ADC reads, converted,
 # with a check for an ADC that has stopped converting.
 from fanctl import const, thermistor
+from fanctl.faults import STUCK
 
 # A stuck ADC: this many identical reads in a row. The RP2040's ADC has ~1.2 LSB of
 # noise, so even a steady input changes code within a few reads; 128 identical ones
@@ -9,7 +10,6 @@ STUCK_READS = const(128)
 # ...except on the RP2040-E11 wide codes (as read_u16 values):
 # an input inside one of those legitimately reads the same code for minutes.
 WIDE_CODES = tuple(thermistor.u16(c) for c in thermistor.E11_CODES)
-STUCK = "stuck"  # the fault name on the wire
 _U16_PER_LSB = thermistor.FULL_SCALE / 4095
 
 

@@ -5,16 +5,12 @@
 from math import log
 
 from fanctl import const
+from fanctl.faults import OPEN, RANGE, SHORT
 
 FULL_SCALE = const(65535)  # read_u16() maximum
 # RP2040 erratum E11: these 12-bit codes are several LSB wide (large DNL).
 E11_CODES = (512, 1536, 2560, 3584)
 KELVIN = 273.15
-
-# Fault names this module reports on the wire (picofan.spec.wire.FAULTS describes all).
-OPEN = "open"
-SHORT = "short"
-RANGE = "range"
 
 # A ratio this close to a rail means a broken divider, not a temperature:
 # 1 % of full scale is an NTC of ~1 MOhm (below -50 C) or ~100 Ohm (above 200 C).

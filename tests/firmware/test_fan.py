@@ -6,7 +6,8 @@ from test_app import command, new_app
 from fanctl import protocol
 from fanctl.app import App
 from fanctl.control import Controller, curve
-from fanctl.fan import STALL, Fan
+from fanctl.fan import Fan
+from fanctl.faults import STALL
 from fanctl.settings import Invalid, defaults, merge, save
 from support import ScriptedBoard, close, counts_for, raises, run_ms, scratch_path
 

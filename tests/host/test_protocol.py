@@ -8,6 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fanctl import faults, ha
 from fanctl import protocol as wire
 from fanctl.protocol import decode_command
 from fanctl.settings import defaults
@@ -95,6 +96,17 @@ def test_any_json_object_parses_without_exception(msg: dict) -> None:
     except ValueError:
         return
     assert isinstance(parse_line(raw), Message | DeviceText)
+
+
+def test_every_fault_the_board_reports_is_described_and_offered() -> None:
+    # One list of faults (the firmware's): the host describes each one of them, in its
+    # order, and no fault the board cannot report; Home Assistant offers the same.
+    assert list(schema.FAULTS) == list(faults.NAMES)
+    assert set(schema._MEANINGS) == set(faults.NAMES)
+    assert all(schema.FAULTS.values())
+    assert ha.fault_names() == [ha.NO_FAULT, *faults.NAMES]
+    tele = parse_line(line({**TELE, "fault": faults.NAMES[-1]}))
+    assert isinstance(tele, Message) and tele.data["fault"] == faults.ERROR
 
 
 def test_wifi_in_hello_and_acks_is_checked() -> None:

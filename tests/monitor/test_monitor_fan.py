@@ -13,7 +13,7 @@ from scripted_device import ScriptedDevice
 from textual.widgets import Input, Select
 
 from fanctl import protocol as wire
-from fanctl.fan import STALL
+from fanctl.faults import STALL
 from fanctl.settings import defaults, merge
 from picofan.monitor.app import MonitorApp
 from picofan.monitor.controls import FAN_SETTINGS, Controls

@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fanctl import protocol as wire
-from fanctl.fan import STALL, Fan
+from fanctl.fan import Fan
+from fanctl.faults import STALL
 from fanctl.settings import defaults, merge
 from picofan.client import Received
 from picofan.monitor.app import shorten

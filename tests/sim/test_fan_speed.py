@@ -15,7 +15,7 @@ import pytest
 from polling import until
 
 from device_port import Msg, Port
-from fanctl.fan import STALL
+from fanctl.faults import STALL
 from fanctl.settings import defaults
 from picofan.sim.fan import FanParams
 from picofan.sim.process import SimProcess

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
-from fanctl.fan import STALL
+from fanctl.faults import STALL
 from picofan.monitor.state import MonitorState, Point, duty_of
 
 BARS = "▁▂▃▄▅▆▇█"

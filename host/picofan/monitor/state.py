@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanctl.control import thresholds
-from fanctl.fan import KICK_JUMP, STALL
+from fanctl.fan import KICK_JUMP
+from fanctl.faults import STALL
 from picofan.client import Connected, Disconnected, Event, Rebooted, Received
 from picofan.monitor.faults import FaultNotes
 from picofan.narrate import Narrator, is_telemetry

@@ -16,7 +16,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from fanctl import thermistor
+from fanctl import faults, thermistor
 from picofan.spec import curve
 
 CODES = 4096
@@ -97,9 +97,9 @@ class Divider:
 
     def ratio(self, t_c: float, fault: str | None = None) -> float:
         """Divider output over its supply; an open or shorted thermistor hits a rail."""
-        if fault == thermistor.OPEN:
+        if fault == faults.OPEN:
             return 0.0 if self.ntc_to_3v3 else 1.0
-        if fault == thermistor.SHORT:
+        if fault == faults.SHORT:
             return 1.0 if self.ntc_to_3v3 else 0.0
         return curve.ohms_to_ratio(self.ntc_ohms(t_c), self.r_fixed, self.ntc_to_3v3)
 

@@ -47,7 +47,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from fanctl import protocol, sampler, settings, thermistor
+from fanctl import faults, protocol, settings, thermistor
 from picofan import micropython
 from picofan.sim.adc import AdcParams, draw_parts
 from picofan.sim.chip import Chip, Watchdog
@@ -66,8 +66,8 @@ CTRL_D = 4
 TELE_MARK = protocol.encode({"type": "tele"})[1:-1].encode()
 # What `fault` can break, named as the firmware reports it: the thermistor's wire cut
 # or shorted (the divider hits a rail), or the ADC stuck on its current code.
-WIRE_FAULTS = (thermistor.OPEN, thermistor.SHORT)
-FAULT_KINDS = (*WIRE_FAULTS, sampler.STUCK)
+WIRE_FAULTS = (faults.OPEN, faults.SHORT)
+FAULT_KINDS = (*WIRE_FAULTS, faults.STUCK)
 
 
 class LoopStats:
@@ -204,7 +204,7 @@ class VirtualPico:
             kind = args[0]
             self.fault = kind if kind in WIRE_FAULTS else None
             self.stuck_code = None
-            if kind == sampler.STUCK:
+            if kind == faults.STUCK:
                 self.stuck_code = self.adc.code(self.divider.ratio(self.plant.bead_c))
             self._fault_began(kind != "none")
         elif verb in ("stall", "unstall"):
@@ -251,7 +251,7 @@ class VirtualPico:
 
     def state(self) -> dict[str, Any]:
         fan = self.plant.fan
-        fault = self.fault or (sampler.STUCK if self.stuck_code is not None else None)
+        fault = self.fault or (faults.STUCK if self.stuck_code is not None else None)
         return {
             "ms": int(self.clock.ms), "bead_c": round(self.plant.bead_c, 3),
             "body_c": round(self.plant.body_c, 3), "ambient_c": self.plant.p.ambient_c,

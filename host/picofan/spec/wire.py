@@ -4,7 +4,7 @@ against it and docs/generate.py prints it; the board's side (builders, decoder) 
 fanctl.protocol, and tests hold the two together. (The firmware tests import it on
 MicroPython too: no __future__ or typing imports.)"""
 
-from fanctl import app, control, fan, sampler, settings, thermistor
+from fanctl import control, faults, settings
 
 # Field types: "i" int, "f" number, "b" bool, "s" str, "o" object,
 # "x" a command id echoed as sent (an int or a short string); "?" = may be null.
@@ -37,17 +37,18 @@ ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved", "wifi"),
 # without one): fanctl.wifi.public(), never a password.
 WIFI_PUBLIC = (("ssid", "s"), ("broker", "s"), ("password_set", "b"))
 
-# Every fault the board reports in tele.fault, and what it means to a user. The names
-# are the firmware's own constants; every fault drives the fan
-# at full power.
-FAULTS: dict[str, str] = {
-    thermistor.OPEN: "thermistor OPEN (disconnected?)",
-    thermistor.SHORT: "thermistor SHORTED",
-    thermistor.RANGE: "reading outside the plausible range",
-    sampler.STUCK: "ADC STUCK (the same reading for too long)",
-    fan.STALL: "fan STALLED (driven, but its tach shows no turning)",
-    app.ERROR: "firmware error (see messages)",
+# What each fault the board reports in tele.fault means to a user, keyed by the
+# firmware's names; every fault drives the fan at full power.
+_MEANINGS = {
+    faults.OPEN: "thermistor OPEN (disconnected?)",
+    faults.SHORT: "thermistor SHORTED",
+    faults.RANGE: "reading outside the plausible range",
+    faults.STUCK: "ADC STUCK (the same reading for too long)",
+    faults.STALL: "fan STALLED (driven, but its tach shows no turning)",
+    faults.ERROR: "firmware error (see messages)",
 }
+# Every fault, in the firmware's order (fanctl.faults.NAMES: the one list of them).
+FAULTS: dict[str, str] = {name: _MEANINGS[name] for name in faults.NAMES}
 LEVELS = ("info", "warn", "error")
 RESET_CAUSES = ("power", "watchdog")
 ERRORS = ("json", "too_long", "encoding", "not_object", "unknown_cmd", "bad_id",
