@@ -4,6 +4,7 @@ number is the one in the Pico W datasheet."""
 
 from __future__ import annotations
 
+import importlib
 import math
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from pico_pinout import DATASHEET
 from wiring_docs import svg_texts, swap_texts, table_rows
 
 from fanctl import pins
+from picofan.spec import header
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,6 +37,19 @@ def test_firmware_pin_map_matches_the_datasheet() -> None:
     adc = f"GP{pins.ADC_GPIO}/ADC{pins.ADC_CHANNEL}"
     assert DATASHEET[HEADER[adc]] == adc
     assert pins.ADC_GPIO - 26 == pins.ADC_CHANNEL  # RP2040: ADC0-3 are GPIO26-29
+
+
+def test_the_header_follows_the_pin_map(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Move the fan to any GPIO the header brings out: the drawings' pin follows it, to
+    # the number the datasheet gives that GPIO.
+    try:
+        for gpio in (*range(23), 26, 27, 28):
+            monkeypatch.setattr(pins, "FAN_GPIO", gpio)
+            number = importlib.reload(header).HEADER[f"GP{gpio}"]
+            assert DATASHEET[number].split("/")[0] == f"GP{gpio}", gpio
+    finally:
+        monkeypatch.undo()
+        importlib.reload(header)
 
 
 def test_board_takes_its_gpios_from_the_pin_map() -> None:
