@@ -4,7 +4,10 @@
 from fanctl import const
 from fanctl.faults import STALL
 
-TACH_MASK = const((1 << 30) - 1)  # tach_count() wraps here: a small int on the board
+# The rp2 port's small ints: ticks_ms() wraps at this period, and the tach count with it
+# (the simulator's and the tests' clocks wrap here too).
+TICKS_PERIOD = const(1 << 30)
+TACH_MASK = const(TICKS_PERIOD - 1)  # tach_count() wraps here: a small int on the board
 RPM_WINDOW_MS = const(1000)  # rpm: pulses over whole samples this long at least, per ms
 KICK_JUMP = 50.0  # percent: a jump up by more than this kick-starts too
 PWM_FULL = const(65535)  # machine.PWM.duty_u16 full scale

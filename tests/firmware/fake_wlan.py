@@ -1,8 +1,11 @@
 # A scripted stand-in for network.WLAN(network.STA_IF) on the Pico W: the only part of
 # Wi-Fi that cannot exist here (the radio and the access point). It joins, drops and
 # refuses as a test scripts it, on the scripted board's clock; MicroPython-compatible.
-# Status codes as the Pico W's (CYW43_LINK_*).
-DOWN, JOIN, UP, FAIL, NONET, BADAUTH = 0, 1, 3, -1, -2, -3
+from fanctl.wifi import LINK_BADAUTH, LINK_NONET, LINK_UP
+
+# The Pico W's status codes (CYW43_LINK_*) the firmware reads are fanctl.wifi's; these
+# two it never names: the link down, and a join under way.
+DOWN, JOIN = 0, 1
 RSSI = -61
 
 
@@ -68,15 +71,15 @@ class FakeWLAN:
         if self.refusal is not None:
             return self.refusal
         if not self.ap_up or ssid != self.ap_ssid:
-            return NONET
+            return LINK_NONET
         if key != self.ap_password:
-            return BADAUTH
-        return UP
+            return LINK_BADAUTH
+        return LINK_UP
 
     def status(self, what=None):
         self.calls += 1
         if what == "rssi":
-            if self._code() != UP:
+            if self._code() != LINK_UP:
                 raise OSError("not connected")
             return RSSI
         if what is not None:
@@ -84,9 +87,9 @@ class FakeWLAN:
         return self._code()
 
     def isconnected(self):
-        return self._code() == UP
+        return self._code() == LINK_UP
 
     def ifconfig(self):
-        if self._code() == UP:
+        if self._code() == LINK_UP:
             return ("192.168.4.23", "255.255.255.0", "192.168.4.1", "192.168.4.1")
         return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")

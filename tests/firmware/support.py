@@ -3,10 +3,9 @@
 import json
 
 from fanctl import thermistor
-from fanctl.fan import TACH_MASK
+from fanctl.fan import TACH_MASK, TICKS_PERIOD
 from fanctl.settings import defaults
 
-TICKS_PERIOD = 1 << 30  # the RP2040 port's ticks_ms() wraps here
 _HALF = TICKS_PERIOD // 2
 _DITHER = (0, 16, 0, -16)
 

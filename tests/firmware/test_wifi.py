@@ -3,7 +3,7 @@
 # a scripted WLAN (tests/firmware/fake_wlan.py) and the scripted board's clock.
 import json
 
-from fake_wlan import BADAUTH, FakeWLAN
+from fake_wlan import FakeWLAN
 
 from fanctl import wifi
 from fanctl.settings import Invalid
@@ -146,7 +146,7 @@ def test_wrong_password_is_down_with_a_reason_and_backs_off():
 
 def test_backoff_is_capped():
     lnk, wlan, board = link()
-    wlan.refuse(BADAUTH)
+    wlan.refuse(wifi.LINK_BADAUTH)
     run(lnk, board, 600000, step=500)
     assert lnk.backoff_ms == wifi.BACKOFF_MAX_MS
     joins = len(wlan.connects)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from fanctl import fan
 from fanctl.settings import defaults
 from picofan.sim.adc import AdcParams, Divider, Rp2040Adc
 from picofan.sim.clock import SimClock
@@ -19,7 +20,7 @@ from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
 from picofan.sim.usb_cdc import CTRL_C
 
-TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the RP2040 port
+TICKS_PERIOD: int = fan.TICKS_PERIOD  # ticks_ms() wraps here (typed: fanctl is not)
 _HALF = TICKS_PERIOD // 2
 
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import random
 from typing import Any
 
-# network.WLAN.status() on the Pico W (CYW43_LINK_*), as fanctl.wifi reads them.
-LINK_DOWN, LINK_JOIN, LINK_UP, LINK_NONET = 0, 1, 3, -2
-NAMES = {LINK_DOWN: "down", LINK_JOIN: "joining", 2: "no ip", LINK_UP: "up", -1: "failed",
-         LINK_NONET: "no network", -3: "wrong password"}
+from fanctl.wifi import LINK_BADAUTH, LINK_FAIL, LINK_NONET, LINK_UP
+
+# network.WLAN.status() on the Pico W (CYW43_LINK_*): those the firmware reads are
+# fanctl.wifi's; these it never names (the link down, a join under way).
+LINK_DOWN, LINK_JOIN = 0, 1
+NAMES = {LINK_DOWN: "down", LINK_JOIN: "joining", 2: "no ip", LINK_UP: "up", LINK_FAIL: "failed",
+         LINK_NONET: "no network", LINK_BADAUTH: "wrong password"}
 JOIN_MS = 1200.0  # a join, DHCP included, on the board's clock
 NONET_MS = 3000.0  # a join with no access point in range gives up after this long
 RSSI_DBM = -58  # the signal at the board, give or take a few dB per reading
@@ -59,7 +62,7 @@ class SimWifi:
         if since < JOIN_MS:
             return LINK_JOIN
         self.joined = True
-        return LINK_UP
+        return int(LINK_UP)  # (typed: fanctl is not)
 
     # -- the chip's requests (chip.py: "N OP [ARG]") ---------------------------------
     def request(self, op: bytes, args: list[bytes], now_ms: float) -> list[int]:

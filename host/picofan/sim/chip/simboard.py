@@ -8,7 +8,8 @@ import select
 import sys
 import time
 
-TICKS_PERIOD = 1 << 30  # ticks_ms() wraps here on the rp2 port
+from fanctl.fan import TICKS_PERIOD  # ticks_ms() wraps here on the rp2 port
+
 _HALF = TICKS_PERIOD // 2
 ADC_BATCH = 32  # ADC reads fetched per request (one sample at the default oversample)
 
@@ -161,8 +162,11 @@ class SimWLAN:
     # (host/picofan/sim/wlan.py): the SSID and password stay in this process.
     # Sockets are the host's own and stay real whatever the link says.
     def __init__(self, board):
+        from fanctl.wifi import LINK_UP  # (made with Wi-Fi on: a USB-only board never loads it)
+
         self._board = board
         self._on = False
+        self._up = LINK_UP
 
     def active(self, on=None):
         if on is None:
@@ -185,7 +189,7 @@ class SimWLAN:
     def status(self, what=None):
         words = self._board._ask("N s")
         if what == "rssi":
-            if int(words[0]) != 3:
+            if int(words[0]) != self._up:
                 raise OSError("not connected")
             return int(words[1])
         if what is not None:
@@ -193,10 +197,10 @@ class SimWLAN:
         return int(words[0])
 
     def isconnected(self):
-        return self.status() == 3
+        return self.status() == self._up
 
     def ifconfig(self):
         # The address the simulated access point hands out; connections use the host's.
-        if self.status() == 3:
+        if self.status() == self._up:
             return ("192.168.4.23", "255.255.255.0", "192.168.4.1", "192.168.4.1")
         return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
