@@ -17,7 +17,7 @@ if sys.argv[1] != "-":
     got = []
     client = MQTTClient("picofan-mem", "127.0.0.1", int(sys.argv[1]), keepalive=10,
                         will=("picofan/mem/availability", "offline", True, 1),
-                        on_message=lambda t, p: got.append(len(p)))
+                        on_message=lambda t, p, r: got.append(len(p)))
     gc.collect()
     print("client_bytes", gc.mem_alloc() - base)
 

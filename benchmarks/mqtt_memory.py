@@ -1,5 +1,6 @@
-"""fanctl.mqtt's memory on MicroPython's unix port (64-bit: its objects are up to twice
-the size of the RP2040's; bytearrays are the same): heap after import as .py and as .mpy,
+"""fanctl.mqtt's memory (with fanctl.mqtt_packets and fanctl.dns, which it imports) on
+MicroPython's unix port (64-bit: its objects are up to twice the size of the RP2040's;
+bytearrays are the same): heap after import as .py and as .mpy,
 with a client built, and during a session with a real broker (Mosquitto, else amqtt);
 garbage per loop pass; the .mpy size for the RP2040 (mpy-cross -march=armv6m).
 
@@ -18,7 +19,8 @@ sys.path.insert(0, str(ROOT / "tests/helpers"))  # the rigs the tests use too
 from mqtt_broker import TestBroker  # noqa: E402
 
 UNIX_MICROPYTHON = Path(sys.executable).with_name("micropython")
-SOURCE = ROOT / "firmware/fanctl/mqtt.py"
+MODULES = ("dns", "mqtt_packets", "mqtt")  # what `from fanctl.mqtt import` loads
+SOURCES = [ROOT / f"firmware/fanctl/{name}.py" for name in MODULES]
 
 
 def mpy_cross(src: Path, out: Path, *flags: str) -> None:
@@ -40,18 +42,20 @@ def main() -> None:
         folder = Path(tmp)
         mpy = folder / "mpy/fanctl"
         mpy.mkdir(parents=True)
-        for name in ("__init__", "mqtt"):  # bytecode for the unix port
+        for name in ("__init__", *MODULES):  # bytecode for the unix port
             mpy_cross(ROOT / f"firmware/fanctl/{name}.py", mpy / f"{name}.mpy")
-        mpy_cross(SOURCE, folder / "armv6m.mpy", "-march=armv6m")
+        for src in SOURCES:
+            mpy_cross(src, folder / f"{src.stem}.armv6m.mpy", "-march=armv6m")
         broker = TestBroker(folder / "broker")
         try:
             as_py = measure(ROOT / "firmware", str(broker.port))
             as_mpy = measure(folder / "mpy", str(broker.port))
         finally:
             broker.close()
-        size = (folder / "armv6m.mpy").stat().st_size
+        size = sum((folder / f"{src.stem}.armv6m.mpy").stat().st_size for src in SOURCES)
     print(f"fanctl.mqtt on MicroPython's unix port ({broker.kind} on 127.0.0.1)")
-    print(f"  source {SOURCE.stat().st_size} bytes; .mpy for the RP2040 {size} bytes")
+    print(f"  source {sum(src.stat().st_size for src in SOURCES)} bytes "
+          f"({', '.join(MODULES)}); .mpy for the RP2040 {size} bytes")
     print("                                      as .py   as .mpy  (bytes)")
     for key, label in (("import_bytes", "heap in use after import"),
                        ("client_bytes", "  + a client built (tx 4096, rx 1024)"),

@@ -151,7 +151,7 @@ class App:
             return
         try:
             extra = self.apply(cmd, args)
-        except settings.Invalid as e:
+        except protocol.BadCommand as e:  # settings.Invalid, wifi.BadWifi
             self.send(protocol.error(cmd_id, e.code, e.msg))
             return
         except OSError as e:

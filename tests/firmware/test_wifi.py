@@ -6,7 +6,9 @@ import json
 from fake_wlan import FakeWLAN
 
 from fanctl import wifi
+from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
+from fanctl.wifi import BadWifi
 from support import ScriptedBoard, raises, scratch_path
 
 SECRET = "correct horse"
@@ -88,17 +90,19 @@ def test_check_refuses_what_the_board_cannot_use():
         ({"colour": "blue"}, "unknown_field"),
     )
     for change, code in cases:
-        e = raises(Invalid, wifi.check, dict(CONFIG, **change))
+        e = raises(BadWifi, wifi.check, dict(CONFIG, **change))
         assert e.code == code, (change, e.code, e.msg)
+        # a refused command by its own name: never a setting's refusal
+        assert isinstance(e, BadCommand) and not isinstance(e, Invalid), type(e)
         assert SECRET not in e.msg, e.msg
-    e = raises(Invalid, wifi.check, {"ssid": "greenhouse", "broker": "mqtt://x"})
+    e = raises(BadWifi, wifi.check, {"ssid": "greenhouse", "broker": "mqtt://x"})
     assert e.code == "missing"
     # An open network, a name with a port, UTF-8 counted in bytes
     assert wifi.check(dict(CONFIG, password=""))["password"] == ""
     assert wifi.broker_address("mqtt://broker.lan") == ("broker.lan", 1883)
     assert wifi.broker_address("mqtt://10.0.0.5:8883") == ("10.0.0.5", 8883)
     assert wifi.check(dict(CONFIG, ssid="é" * 16))["ssid"] == "é" * 16
-    assert raises(Invalid, wifi.check, dict(CONFIG, ssid="é" * 17)).code == "range"
+    assert raises(BadWifi, wifi.check, dict(CONFIG, ssid="é" * 17)).code == "range"
 
 
 def test_remove():
