@@ -69,7 +69,7 @@ class AllBoardsApp(MonitorApp):
 
     # -- discovery: off the UI loop ------------------------------------------------
     def watch_ports(self) -> None:
-        """(A thread of its own, as the readers: see MonitorApp.read_device.)"""
+        """(A thread of its own, as the readers: see BoardSession.start_reading.)"""
         while not self.closing.is_set() and not self.stopping.is_set():
             known = {board.port for board in self.boards}
             listed = self.discover()
