@@ -7,7 +7,7 @@ from board import PicoBoard
 
 from picofan.board_edge import BoardEdge, WifiBoardEdge
 from picofan.sim.board import RigBoard, SimBoard
-from support import ScriptedBoard
+from scripted_board import ScriptedBoard
 
 
 def the_pico_w(chip: tuple[object, ...]) -> WifiBoardEdge:

@@ -1,6 +1,6 @@
 # runs on MicroPython too
 # fanctl.wifi: wifi.json (check, load, save, public) and the WifiLink state machine on
-# a scripted WLAN (tests/firmware/fake_wlan.py) and the scripted board's clock.
+# a scripted WLAN (benchmarks/rigs/fake_wlan.py) and the scripted board's clock.
 import json
 
 from fake_wlan import FakeWLAN
@@ -9,7 +9,8 @@ from fanctl import wifi
 from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from fanctl.wifi import BadWifi
-from support import ScriptedBoard, raises, scratch_path
+from scripted_board import ScriptedBoard
+from support import raises, scratch_path
 
 SECRET = "correct horse"
 CONFIG = {"ssid": "greenhouse", "password": SECRET, "broker": "mqtt://192.168.4.2:1884"}
@@ -293,7 +294,7 @@ def test_a_board_without_a_wifi_chip_stores_the_config_and_says_why_in_one_line(
     # ('socket' where the interpreter has none either: MicroPython's WebAssembly build)
     assert len(errors) == 1 and errors[0].startswith("network: ImportError: no module named")
     assert SECRET not in out and app.fault is None and app.net is None
-    from support import run_ms
+    from scripted_board import run_ms
 
     board.take()
     run_ms(app, 2000)
@@ -335,7 +336,7 @@ def test_bad_wifi_file_is_a_warning_and_wifi_off():
     assert "wifi.json is not valid JSON: Wi-Fi off" in warns
     assert SECRET not in "\n".join(board.out)
     # ...and the loop runs on
-    from support import run_ms
+    from scripted_board import run_ms
 
     board.take()
     run_ms(app, 2000)
