@@ -124,9 +124,9 @@ def commands(text: str, program: str) -> list[str]:
 
 
 def test_every_picofan_command_in_the_docs_is_one_picofan_has() -> None:
-    from picofan import cli
+    from picofan.cli.command import parser
 
-    sub = next(a for a in cli.parser()._subparsers._group_actions if a.dest == "command")
+    sub = next(a for a in parser()._subparsers._group_actions if a.dest == "command")
     said = {doc: commands((ROOT / doc).read_text(), "picofan") for doc in DOCS}
     assert said["README.md"] and said["docs/monitor.md"]
     for doc, words in said.items():

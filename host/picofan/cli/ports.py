@@ -14,12 +14,24 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from picofan import ports
+from picofan.cli.options import MAX_TIMEOUT_S, seconds
+from picofan.cli.output import NO_LINK, OK
 
 if TYPE_CHECKING:  # the client is imported only when boards are asked
     from picofan.identify import Identity
 
-OK, NO_LINK = 0, 3
 HEADER = ("PORT", "KIND", "USB ID", "UID", "NAME", "DESCRIPTION")
+
+
+def add_command(sub: Any) -> None:
+    c = sub.add_parser(
+        "ports", help="list the boards there are (real and virtual), with name and unique id")
+    c.add_argument("--all", action="store_true",
+                   help="every serial port, with its USB ids (vendor:product); asks nothing")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
+    c.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                   help="how long each board gets to say who it is, seconds")
+    c.set_defaults(func=cmd_ports)
 
 
 def kind(c: ports.Candidate) -> str:

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from fanctl.protocol import BadCommand
+from picofan.cli.options import device_command
+from picofan.cli.output import BAD_INPUT, OK, fail
 from picofan.protocol import encode_command
 from picofan.session import session
 
-OK, BAD_INPUT = 0, 2
 # The firmware's words for its fields -> this command's options, in its refusals (in
 # this order: "broker_password must" holds "password must").
 OPTION_WORDS = (
@@ -45,8 +46,8 @@ class WifiInputError(ValueError):
     """Bad input on the command line: one line, nothing sent."""
 
 
-def add_command(device_command: Any) -> None:
-    c = device_command("wifi", "the board's Wi-Fi and MQTT broker (stored on the board)")
+def add_command(sub: Any) -> None:
+    c = device_command(sub, "wifi", "the board's Wi-Fi and MQTT broker (stored on the board)")
     c.add_argument("--ssid", help="the Wi-Fi network's name")
     c.add_argument("--broker", metavar="mqtt://HOST[:PORT]", help="the MQTT broker")
     c.add_argument("--password-file", metavar="FILE",
@@ -126,8 +127,6 @@ def describe(shown: dict[str, Any] | None) -> str:
 
 
 def cmd_wifi(args: argparse.Namespace) -> int:
-    from picofan.cli import fail
-
     try:
         fields = fields_from(args)
     except WifiInputError as e:

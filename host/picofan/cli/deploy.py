@@ -1,5 +1,5 @@
-"""`picofan flash | micropython | repl | reset`: their options and what they run
-(make flash / micropython / repl / reset call these)."""
+"""`picofan flash | micropython | repl | reset | run`: their options and what they run
+(make flash / micropython / repl / reset call these); the work is picofan.deploy's."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from picofan.cli.monitor import cmd_monitor
+from picofan.cli.options import MAX_TIMEOUT_S, PORT_HELP, seconds
 from picofan.deploy.flash import HELLO_TIMEOUT_S
 from picofan.deploy.tools import TOOLS
-
-PORT_HELP = "serial port (default: the only Pico plugged in)"
 
 
 def add_flash_options(p: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def add_flash_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_commands(sub: Any) -> None:
-    """The deploy commands, on the picofan command's subparsers."""
+    """The deploy commands, and run, on the picofan command's subparsers."""
     p = sub.add_parser("flash", help="copy the firmware to the board, verify it, start it")
     add_flash_options(p)
     p.set_defaults(func=cmd_flash)
@@ -40,6 +40,13 @@ def add_commands(sub: Any) -> None:
     p = sub.add_parser("reset", help="soft-reset the board into the app")
     p.add_argument("--port", help=PORT_HELP)
     p.set_defaults(func=cmd_reset)
+    p = sub.add_parser("run", help="flash the firmware, then the live monitor")
+    add_flash_options(p)
+    p.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0,
+                   help="reply timeout, seconds")
+    p.add_argument("--log", help="CSV path (default: logs/picofan-DATE-TIME.csv)")
+    p.add_argument("--no-log", action="store_true", help="start without recording (r starts)")
+    p.set_defaults(func=cmd_run, sim=False, sim_speed=1.0, replay=None, all=False)
 
 
 def cmd_flash(args: argparse.Namespace) -> int:
@@ -73,3 +80,11 @@ def cmd_repl(args: argparse.Namespace) -> int:
 
     repl(args.port)  # does not return: mpremote takes over this process
     return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Flash, then watch: `esphome run` for the Pico."""
+    from picofan.deploy.flash import flash
+
+    args.port = flash(args.port, args.tool, args.mpy, args.hello_timeout)
+    return cmd_monitor(args)

@@ -1,7 +1,6 @@
-"""What the `picofan` command writes: its error line (and, with --json, the error as a
-JSON object on stdout for scripts), lines for a reader who may have gone (`| head`),
-counts in good English, and the board's settings grouped as docs/protocol.md groups
-them, with their units from the settings table (fanctl.settings.SPEC)."""
+"""What the `picofan` command writes: its exit codes, its error line (and, with --json,
+the error as a JSON object on stdout for scripts), lines for a reader who may have gone
+(`| head`), and counts in good English."""
 
 from __future__ import annotations
 
@@ -12,9 +11,7 @@ import signal
 import sys
 from typing import Any
 
-from fanctl import settings as board_settings
-
-OK, DEVICE_ERROR, BAD_INPUT, NO_LINK = 0, 1, 2, 3
+OK, DEVICE_ERROR, BAD_INPUT, NO_LINK, LOG_FAILED = 0, 1, 2, 3, 4
 READER_GONE = 128 + signal.SIGPIPE  # the reader of stdout went away (`| head`): as git does
 # The error object's code for each exit status (a device's refusal carries its own code).
 ERROR_CODES = {DEVICE_ERROR: "device_error", BAD_INPUT: "bad_input", NO_LINK: "no_link"}
@@ -62,25 +59,3 @@ def count(n: int, thing: str) -> str:
     """'1 reading', '2 readings', '0 readings'."""
     return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
-
-# docs/protocol.md's groups of settings: each is a title and its first setting, in the
-# settings table's order (a group runs to the next one's first setting).
-GROUPS = (("What to hold", "setpoint"), ("Switching", "min_on_ms"),
-          ("The fan output", "output"), ("Auto mode", "control"),
-          ("The fan's limits", "min_duty"), ("The tach", "tach"),
-          ("Timing", "interval_ms"), ("The thermistor", "divider"),
-          ("The board", "watchdog_ms"))
-
-
-def settings_lines(values: dict[str, Any]) -> list[str]:
-    """The board's settings, in groups under a title, each with its unit."""
-    titles = {first: title for title, first in GROUPS}
-    lines = []
-    for row in board_settings.SPEC:
-        if row[0] in titles:
-            lines.append(f"{titles[row[0]]}:")
-        unit = f" {row[4]}" if len(row) > 3 and row[4] else ""  # numbers have units
-        lines.append(f"  {row[0]} = {values.get(row[0], '?')}{unit}")
-    # A board newer than this picofan may have more: shown, not dropped.
-    known = {row[0] for row in board_settings.SPEC}
-    return lines + [f"  {k} = {v}" for k, v in values.items() if k not in known]

@@ -1,5 +1,6 @@
-"""Shell completion for bash, zsh and fish (argcomplete): subcommands and options,
-setting names and their words for `picofan set`, and the Picos plugged in for --port.
+"""`picofan completion`: shell completion for bash, zsh and fish (argcomplete):
+subcommands and options, setting names and their words for `picofan set`, and the
+Picos plugged in for --port.
 
 Turn it on with one line in the shell's start-up file:
     bash: eval "$(picofan completion bash)"      (~/.bashrc)
@@ -14,6 +15,7 @@ from typing import Any
 
 from fanctl import settings
 from picofan import ports
+from picofan.cli.output import OK
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -45,3 +47,14 @@ def shell_code(shell: str) -> str:
     from argcomplete.shell_integration import shellcode
 
     return str(shellcode(["picofan"], shell=shell))
+
+
+def add_command(sub: Any) -> None:
+    c = sub.add_parser("completion", help="shell completion: eval \"$(picofan completion bash)\"")
+    c.add_argument("shell", choices=SHELLS)
+    c.set_defaults(func=cmd_completion)
+
+
+def cmd_completion(args: argparse.Namespace) -> int:
+    print(shell_code(args.shell))
+    return OK

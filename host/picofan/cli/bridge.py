@@ -1,54 +1,28 @@
-"""`picofan bridge`: its options, and running it until Ctrl-C or SIGTERM."""
+"""`picofan bridge`: its options, and running it (picofan.bridge) until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import logging
-import math
 import re
 import socket
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from picofan import completion, ports, shutdown
+from picofan import ports, shutdown
 from picofan.bridge import ha
+from picofan.cli import completion
+from picofan.cli.options import MAX_TIMEOUT_S, number, seconds, sim_count
+from picofan.cli.output import BAD_INPUT, OK, fail
 
 if TYPE_CHECKING:
     from picofan.sim.process import SimProcess
 
-MAX_SIMS = 100
 MAX_RATE = 100.0  # state messages per second per board
-
-
-def number(low: float, high: float, what: str, *, low_ok: bool) -> Callable[[str], float]:
-    """An argparse type: a finite number in (low or [low) … high]."""
-
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            value = math.nan
-        if not ((low <= value) if low_ok else (low < value)) or not value <= high:
-            lowest = f"{low:g} or more" if low_ok else f"above {low:g}"
-            raise argparse.ArgumentTypeError(f"{text!r}: {what} is a number {lowest}, "
-                                             f"at most {high:g}")
-        return value
-
-    return parse
-
-
-def sim_count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_SIMS:
-        raise argparse.ArgumentTypeError(f"{text!r}: a number of virtual Picos, 1 to {MAX_SIMS}")
-    return value
 
 
 def add_command(sub: Any) -> None:
@@ -83,8 +57,6 @@ def add_command(sub: Any) -> None:
     p.add_argument("--ca-file", metavar="FILE",
                    help="for mqtts://: the CA certificate that signed the broker's "
                    "(default: the system's)")
-    from picofan.cli import MAX_TIMEOUT_S, seconds  # (loaded: it is calling us)
-
     p.add_argument("--timeout", type=seconds(MAX_TIMEOUT_S), default=2.0, metavar="SECONDS",
                    help="a board's reply timeout, seconds")
     p.set_defaults(func=cmd_bridge)
@@ -130,7 +102,6 @@ def logging_to_stderr() -> Iterator[None]:
 def cmd_bridge(args: argparse.Namespace) -> int:
     from picofan.bridge.bridge import Bridge, Options
     from picofan.bridge.broker import BrokerError, credentials, parse_url, tls_context
-    from picofan.cli import BAD_INPUT, OK, fail
 
     try:
         broker = parse_url(args.broker)

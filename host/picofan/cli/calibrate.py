@@ -26,12 +26,13 @@ from picofan.calibration import (
     Settling,
     fit,
 )
+from picofan.cli.options import device_command
+from picofan.cli.output import BAD_INPUT, OK, fail
 from picofan.client import Device, Disconnected, Received
 from picofan.link import LinkLost
 from picofan.session import session
 from picofan.values import parse_number
 
-OK, BAD_INPUT, NO_LINK = 0, 2, 3
 BAR = 24  # characters in the settling indicator
 
 
@@ -43,15 +44,16 @@ class Stop(Exception):
         self.code = code
 
 
+def add_command(sub: Any) -> None:
+    c = device_command(sub, "calibrate", "calibrate the thermistor against reference points")
+    c.add_argument("--undo", action="store_true", help="put back the previous calibration")
+    c.set_defaults(func=cmd_calibrate)
+
+
 def say(text: str, out: TextIO | None = None, end: str = "\n") -> None:
     stream = out or sys.stdout
     stream.write(text + end)
     stream.flush()
-
-
-def fail(code: int, text: str) -> int:
-    say(f"picofan: {text}", sys.stderr)
-    return code
 
 
 def ask(prompt: str) -> str:
