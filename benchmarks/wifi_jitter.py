@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests/helpers"))
 
-from picofan.sim.chip import micropython  # noqa: E402
+from picofan.sim.chip_runner import micropython  # noqa: E402
 
 PERIOD_MS = 100  # the firmware's default sample_ms
 # micropython-lib's umqtt.simple as PyPI has it: an sdist pip will not download (no

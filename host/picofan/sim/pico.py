@@ -50,7 +50,7 @@ from typing import Any
 from fanctl import faults, protocol, settings, thermistor
 from picofan import micropython
 from picofan.sim.adc import AdcParams, draw_parts
-from picofan.sim.chip import Chip, Watchdog
+from picofan.sim.chip_runner import Chip, Watchdog
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant, PlantParams
 from picofan.sim.serial_port import VirtualSerialPort
@@ -269,7 +269,7 @@ class VirtualPico:
             "loop": self.stats.report(), "wifi": self.wifi.state(self.clock.ms),
         }
 
-    # -- the hardware, as the chip uses it (chip.py) ------------------------------------
+    # -- the hardware, as the chip uses it (chip_runner.py) ------------------------------------
     def adc_reads(self, n: int) -> list[int]:
         self.plant.advance_to(self.clock.ms / 1000)
         self.stats.sampled(self.clock.ms)

@@ -1,5 +1,5 @@
 """The virtual Pico's Wi-Fi: its radio (the network.WLAN the firmware polls, through
-`chip/simboard.py`'s SimWLAN over the request pipe) and the access point it joins.
+`on_chip/unix_board.py`'s SimWLAN over the request pipe) and the access point it joins.
 
 Only the link is simulated: whether the station has joined, its status code as the
 Pico W's `WLAN.status()` gives it and its RSSI. Sockets stay real (the host's own
@@ -64,7 +64,7 @@ class SimWifi:
         self.joined = True
         return int(LINK_UP)  # (typed: fanctl is not)
 
-    # -- the chip's requests (chip.py: "N OP [ARG]") ---------------------------------
+    # -- the chip's requests (chip_runner.py: "N OP [ARG]") ---------------------------------
     def request(self, op: bytes, args: list[bytes], now_ms: float) -> list[int]:
         if op == b"a":  # active(on)
             self.active = args[0] == b"1"

@@ -1,10 +1,10 @@
 """The virtual Pico's RP2040: the firmware on MicroPython's unix port, in a
 process of its own, from boot until it stops.
 
-The firmware (fanctl) and `chip/simboard.py` run in MicroPython; everything that
+The firmware (fanctl) and `on_chip/` (its board edge) run in MicroPython; everything that
 is hardware stays here in the simulator, behind the board edge:
 - requests come on the chip's fd 3 and replies go to its fd 4, one text line each
-  (`chip/simboard.py` lists them): ADC reads, pin changes, waits, USB writes,
+  (`on_chip/unix_board.py` lists them): ADC reads, pin changes, waits, USB writes,
   the watchdog, the Wi-Fi link (`wlan.py`);
 - serial input reaches the chip's stdin through a relay that models the USB port:
   a 0x03 byte sends SIGINT (MicroPython raises KeyboardInterrupt on arrival, as
@@ -40,7 +40,7 @@ from picofan.sim.usb_cdc import CTRL_C, UsbCdc
 if TYPE_CHECKING:
     from picofan.sim.pico import VirtualPico
 
-CHIP_DIR = Path(__file__).resolve().parent / "chip"
+ON_CHIP_DIR = Path(__file__).resolve().parent / "on_chip"
 # About what a Pico W has free for Python after MicroPython's own use (~190 KB), doubled:
 # the unix port is 64-bit, so every object word (and a .py module's bytecode tables) is
 # twice the board's 32-bit one. 192K here ran out with Wi-Fi on (the same firmware needs
@@ -120,9 +120,9 @@ class Chip:
             os.dup2(rep_r, 4)
 
         # The firmware `picofan flash` copies to a board: the same files, found the same way.
-        env = {**os.environ, "MICROPYPATH": f"{CHIP_DIR}:{firmware_dir()}"}
+        env = {**os.environ, "MICROPYPATH": f"{ON_CHIP_DIR}:{firmware_dir()}"}
         self.proc = subprocess.Popen(
-            [micropython(), "-X", f"heapsize={HEAP}", str(CHIP_DIR / "main.py")],
+            [micropython(), "-X", f"heapsize={HEAP}", str(ON_CHIP_DIR / "main.py")],
             stdin=rx_r, stdout=out_w, stderr=out_w, cwd=pico.flash, env=env,
             preexec_fn=child_fds, close_fds=False)
         for fd in (req_w, rep_r, out_w):

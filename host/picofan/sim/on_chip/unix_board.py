@@ -1,7 +1,7 @@
 # The virtual Pico's board edge, on MicroPython's unix port: what firmware/board.py
 # is on the Pico W. The firmware (fanctl) runs unchanged on top of it; the pins, the
 # ADC, the watchdog, the USB port's transmit side and the clock are served by the
-# simulator (host/picofan/sim/chip.py) over two pipes, fd 3 (requests) and fd 4
+# simulator (host/picofan/sim/chip_runner.py) over two pipes, fd 3 (requests) and fd 4
 # (replies), one text line each. Serial input is this process's real stdin, polled
 # and read a byte at a time exactly as board.py does on the Pico.
 import select
@@ -14,7 +14,7 @@ _HALF = TICKS_PERIOD // 2
 ADC_BATCH = 32  # ADC reads fetched per request (one sample at the default oversample)
 
 
-class SimBoard:
+class UnixPortBoard:
     name = "virtual Pico W"
 
     def __init__(self):
