@@ -16,7 +16,8 @@ from picofan_cli import SimCommand
 from polling import until
 
 from picofan.sim import chip_runner
-from picofan.sim.pico import ControlError, VirtualPico
+from picofan.sim.control import ControlError
+from picofan.sim.pico import VirtualPico
 
 MAIN = """\
 from unix_board import UnixPortBoard
@@ -71,7 +72,7 @@ def test_joins_then_rejoins_after_an_ap_reboot_and_an_outage(pico: VirtualPico) 
     # joined at boot, with power save off and a signal reading
     assert kinds[:2] == ["joining", "up"] and seen[1][0] < 5000
     assert -61 <= int(seen[1][3]) <= -55
-    assert pico.wifi.pm == 0xA11140
+    assert pico.hardware.wifi.pm == 0xA11140
     # the AP goes at 5 s: the drop is seen within a status check, joins fail while it
     # is away (no network), and the link is back after it returns at 15 s
     drop = next(s for s in seen if s[1] == "down")

@@ -16,7 +16,8 @@ from fanctl.app import WIFI_FILE
 from fanctl.settings import Invalid
 from picofan import ports
 from picofan.sim.chip_runner import micropython
-from picofan.sim.pico import VirtualPico, console
+from picofan.sim.control import console
+from picofan.sim.pico import VirtualPico
 from picofan.sim.serial_port import PathInUse, ours_or_free
 
 SIM_SSID = "picofan-sim"  # the simulated access point takes any name and any password
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"virtual Pico W on {info['pty']} (and {link})")
         print(f"control socket {control}; type help for commands, quit to stop", flush=True)
-        threading.Thread(target=console, args=(pico,), daemon=True).start()
+        threading.Thread(target=console, args=(pico.controls,), daemon=True).start()
     try:
         pico.run()
     except KeyboardInterrupt:
