@@ -171,7 +171,7 @@ def run(kind: str, port: int, seconds: float) -> dict[str, float | int | str]:
     work = Path(tempfile.mkdtemp(prefix="picofan-jitter-"))
     (work / "wifi.json").write_text(json.dumps(
         {"ssid": "bench", "password": "", "broker": f"mqtt://127.0.0.1:{port}"}))
-    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "tests/firmware",
+    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "host",
                                      umqtt_dir()))
     proc = subprocess.Popen(
         [micropython(), "-X", "heapsize=384K", str(ROOT / "benchmarks/mp_wifi_jitter.py"),

@@ -57,7 +57,7 @@ def wifi_json(folder: Path, port: int) -> Path:
 
 
 def on_unix(kind: str, wifi: Path, seconds: float) -> dict[str, int]:
-    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "tests/firmware",
+    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "host",
                                      ROOT / "benchmarks"))
     done = subprocess.run(
         [micropython(), "-X", "heapsize=384K", str(SCRIPT), kind, str(wifi), str(seconds)],

@@ -145,7 +145,7 @@ class Controls:
         elif verb == "wifi":
             hw.wifi.set_down(args[0].lower() == "down")
         elif verb == "ap":
-            hw.wifi.ap_reboot(hw.clock.ms, float(args[1]) if len(args) > 1 else AP_REBOOT_S)
+            hw.wifi.ap_reboot(float(args[1]) if len(args) > 1 else AP_REBOOT_S)
         elif verb == "mark":
             hw.stats = LoopStats()
         elif verb == "pause":

@@ -100,7 +100,7 @@ class Hardware:
         self.cdc = UsbCdc(self.port)
         self.clock = SimClock(speed)
         self.watchdog = Watchdog()
-        self.wifi = SimWifi(seed)
+        self.wifi = SimWifi(seed, self.clock)
         self.flash = Path(flash_dir or tempfile.mkdtemp(prefix="picofan-flash-"))
         self.flash.mkdir(parents=True, exist_ok=True)
         self.lock = threading.Lock()
@@ -151,7 +151,7 @@ class Hardware:
             "host_attached": self.port.host_attached(),
             "dropped_bytes": self.cdc.dropped_bytes, "paused": not self.running.is_set(),
             "tele_sent": self.tele_sent, "tele_ms_sum": self.tele_ms_sum,
-            "loop": self.stats.report(), "wifi": self.wifi.state(self.clock.ms),
+            "loop": self.stats.report(), "wifi": self.wifi.state(),
         }
 
     # -- the hardware, as the chip uses it (chip_runner.py) ------------------------------
@@ -188,9 +188,9 @@ class Hardware:
         self.plant.advance_to(self.clock.ms / 1000)
         return self.plant.fan.tach_count
 
-    def radio_request(self, op: bytes, args: list[bytes]) -> list[int]:
+    def radio_request(self, op: bytes, args: list[bytes]) -> list[int | str]:
         # The chip's network.WLAN calls, on the board's clock (wlan.py).
-        return self.wifi.request(op, args, self.clock.ms)
+        return self.wifi.request(op, args)
 
     def usb_wait_ms(self, ms: int) -> None:
         # A blocked USB write: board time passes, and the host gets real time to read.
