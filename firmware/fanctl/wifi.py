@@ -24,9 +24,6 @@ _SCHEME = "mqtt://"
 
 # network.WLAN.status() on the Pico W (CYW43_LINK_*): 0 down, 1 joining, 2 no IP yet,
 # 3 up, -1 failed, -2 no such network, -3 wrong password.
-LINK_DOWN = const(0)
-LINK_JOIN = const(1)
-LINK_NOIP = const(2)
 LINK_UP = const(3)
 LINK_FAIL = const(-1)
 LINK_NONET = const(-2)

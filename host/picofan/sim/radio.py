@@ -4,8 +4,14 @@
 # calls with it (sim/wlan.py). Plain Python that runs on MicroPython too (the portable
 # tests run there, and the Wi-Fi benchmarks on the unix port): no typing, no f-strings.
 # Only the link is simulated: sockets are the host's own.
-from fanctl.wifi import LINK_BADAUTH, LINK_DOWN, LINK_JOIN, LINK_NONET, LINK_UP
+from fanctl.wifi import LINK_BADAUTH, LINK_NONET, LINK_UP
 
+# network.WLAN.status() on the Pico W (CYW43_LINK_*): those the firmware reads are
+# fanctl.wifi's; these three it never names (its deployed code holds no dead names),
+# so their home is here: the link down, a join under way, joined without an address.
+LINK_DOWN = 0
+LINK_JOIN = 1
+LINK_NOIP = 2
 RSSI = -61
 
 

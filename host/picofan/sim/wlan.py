@@ -15,17 +15,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from fanctl.wifi import (
-    LINK_BADAUTH,
-    LINK_DOWN,
-    LINK_FAIL,
-    LINK_JOIN,
-    LINK_NOIP,
-    LINK_NONET,
-    LINK_UP,
-)
+from fanctl.wifi import LINK_BADAUTH, LINK_FAIL, LINK_NONET, LINK_UP
 from picofan.sim.clock import SimClock
-from picofan.sim.radio import WLAN
+from picofan.sim.radio import LINK_DOWN, LINK_JOIN, LINK_NOIP, WLAN
 
 NAMES = {LINK_DOWN: "down", LINK_JOIN: "joining", LINK_NOIP: "no ip", LINK_UP: "up",
          LINK_FAIL: "failed", LINK_NONET: "no network", LINK_BADAUTH: "wrong password"}
