@@ -219,7 +219,8 @@ class World:
 
 
 def make_world(seed: int, plant_params: PlantParams | None = None) -> World:
-    # The same construction as VirtualPico: parts drawn from the seed, then the ADC.
+    # The same construction as the virtual Pico's (hardware.py): parts drawn from the
+    # seed, then the ADC.
     rng = random.Random(seed)
     params = AdcParams()
     divider = Divider.from_nominal(defaults(), params, rng)
