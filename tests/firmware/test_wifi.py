@@ -1,15 +1,13 @@
 # runs on MicroPython too
 # fanctl.wifi: wifi.json (check, load, save, public) and the WifiLink state machine on
-# a scripted WLAN (benchmarks/rigs/fake_wlan.py) and the scripted board's clock.
+# the radio double (host/picofan/sim/radio.py) and the scripted board's clock.
 import json
-
-from fake_wlan import FakeWLAN
 
 from fanctl import wifi
 from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from fanctl.wifi import BadWifi
-from scripted_board import ScriptedBoard
+from scripted_board import ScriptedBoard, radio
 from support import raises, scratch_path
 
 SECRET = "correct horse"
@@ -18,7 +16,7 @@ CONFIG = {"ssid": "greenhouse", "password": SECRET, "broker": "mqtt://192.168.4.
 
 def link(config=CONFIG, **kw):
     board = ScriptedBoard()
-    wlan = FakeWLAN(board, **kw)
+    wlan = radio(board, **kw)
     return wifi.WifiLink(wlan, config, board), wlan, board
 
 
@@ -151,7 +149,7 @@ def test_wrong_password_is_down_with_a_reason_and_backs_off():
 
 def test_backoff_is_capped():
     lnk, wlan, board = link()
-    wlan.refuse(wifi.LINK_BADAUTH)
+    wlan.ap.refuse(wifi.LINK_BADAUTH)
     run(lnk, board, 600000, step=500)
     assert lnk.backoff_ms == wifi.BACKOFF_MAX_MS
     joins = len(wlan.connects)
@@ -162,11 +160,11 @@ def test_backoff_is_capped():
 
 def test_no_network_then_it_appears():
     lnk, wlan, board = link()
-    wlan.ap_power(False)
+    wlan.ap.power(False)
     run(lnk, board, 5000)
     assert lnk.state in ("down", "joining")
     assert "no network 'greenhouse'" in (lnk.reason or "no network 'greenhouse'")
-    wlan.ap_power(True)
+    wlan.ap.power(True)
     run(lnk, board, 20000)
     assert lnk.state == "up"
 
@@ -183,10 +181,10 @@ def test_a_drop_is_noticed_and_rejoined_with_a_fresh_backoff():
 def test_access_point_power_cycle():
     lnk, wlan, board = link()
     run(lnk, board, 3000)
-    wlan.ap_power(False)
+    wlan.ap.power(False)
     seen = run(lnk, board, 10000)
     assert seen[0] == "down" and "up" not in seen and lnk.rssi is None
-    wlan.ap_power(True)
+    wlan.ap.power(True)
     seen = run(lnk, board, 20000)
     assert seen[-1] == "up" and lnk.rssi == -61
 

@@ -2,7 +2,7 @@
 and a rig around it (a world of plant, parts, ADC and a silent port drawn from one
 seed): for benchmarks/control_quality.py, which runs simulated hours and needs
 CPython's speed, and the tests of that rig. The virtual Pico itself runs the
-firmware on MicroPython (chip.py, chip/simboard.py)."""
+firmware on MicroPython (chip_runner.py, on_chip/unix_board.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ TICKS_PERIOD: int = fan.TICKS_PERIOD  # ticks_ms() wraps here (typed: fanctl is 
 _HALF = TICKS_PERIOD // 2
 
 
-class SimBoard:
+class InProcessBoard:
     name = "virtual Pico W"
 
     def __init__(self, plant: Plant, divider: Divider, adc: Rp2040Adc,
@@ -164,8 +164,8 @@ class Sample(NamedTuple):
     rpm: float
 
 
-class RigBoard(SimBoard):
-    """SimBoard that records the world once a loop pass (every controller waits once
+class RigBoard(InProcessBoard):
+    """InProcessBoard that records the world once a loop pass (every controller waits once
     per sample) from record_from_ms on, and every change of the fan's drive: its starts
     and stops, and its duty."""
 
@@ -219,7 +219,8 @@ class World:
 
 
 def make_world(seed: int, plant_params: PlantParams | None = None) -> World:
-    # The same construction as VirtualPico: parts drawn from the seed, then the ADC.
+    # The same construction as the virtual Pico's (hardware.py): parts drawn from the
+    # seed, then the ADC.
     rng = random.Random(seed)
     params = AdcParams()
     divider = Divider.from_nominal(defaults(), params, rng)

@@ -1,7 +1,7 @@
 # The virtual Pico's board edge, on MicroPython's unix port: what firmware/board.py
 # is on the Pico W. The firmware (fanctl) runs unchanged on top of it; the pins, the
 # ADC, the watchdog, the USB port's transmit side and the clock are served by the
-# simulator (host/picofan/sim/chip.py) over two pipes, fd 3 (requests) and fd 4
+# simulator (host/picofan/sim/chip_runner.py) over two pipes, fd 3 (requests) and fd 4
 # (replies), one text line each. Serial input is this process's real stdin, polled
 # and read a byte at a time exactly as board.py does on the Pico.
 import select
@@ -14,7 +14,7 @@ _HALF = TICKS_PERIOD // 2
 ADC_BATCH = 32  # ADC reads fetched per request (one sample at the default oversample)
 
 
-class SimBoard:
+class UnixPortBoard:
     name = "virtual Pico W"
 
     def __init__(self):
@@ -144,7 +144,7 @@ class SimBoard:
     # -- network.WLAN(network.STA_IF): the radio, whose link the simulator controls ----------
     def wlan(self):
         if self._wlan is None:
-            self._wlan = SimWLAN(self)
+            self._wlan = RemoteWLAN(self)
         return self._wlan
 
     def random32(self):
@@ -157,50 +157,45 @@ class SimBoard:
         return self._uid
 
 
-class SimWLAN:
-    # The network.WLAN subset fanctl.wifi uses. The simulator decides the link
-    # (host/picofan/sim/wlan.py): the SSID and password stay in this process.
-    # Sockets are the host's own and stay real whatever the link says.
+class RemoteWLAN:
+    # network.WLAN(network.STA_IF) as the firmware calls it: each call goes over the
+    # request pipe to the radio double in the simulator (host/picofan/sim/radio.py,
+    # served by sim/wlan.py), where the world decides the link, and comes back with
+    # its result or its OSError. The SSID and password stay in this process.
     def __init__(self, board):
-        from fanctl.wifi import LINK_UP  # (made with Wi-Fi on: a USB-only board never loads it)
-
         self._board = board
-        self._on = False
-        self._up = LINK_UP
+
+    def _call(self, text):
+        words = self._board._ask("N " + text)
+        if words[0] != b"1":
+            raise OSError(b" ".join(words[1:]).decode())
+        return words[1:]
 
     def active(self, on=None):
         if on is None:
-            return self._on
-        self._on = bool(on)
-        self._board._ask("N a %d" % self._on)
+            return self._call("a")[0] == b"1"
+        self._call("a %d" % bool(on))
         return None
 
     def config(self, pm=None):
         if pm is not None:
-            self._board._ask("N p %d" % pm)
+            self._call("p %d" % pm)
 
     def connect(self, ssid, key):
-        if self._board._ask("N c")[0] != b"1":
-            raise OSError("wifi not active")  # as the Pico W's connect() before active(True)
+        self._call("c")
 
     def disconnect(self):
-        self._board._ask("N d")
+        self._call("d")
 
     def status(self, what=None):
-        words = self._board._ask("N s")
+        if what is None:
+            return int(self._call("s")[0])
         if what == "rssi":
-            if int(words[0]) != self._up:
-                raise OSError("not connected")
-            return int(words[1])
-        if what is not None:
-            raise ValueError("unknown status param")
-        return int(words[0])
+            return int(self._call("r")[0])
+        raise ValueError("unknown status param")
 
     def isconnected(self):
-        return self.status() == self._up
+        return self._call("i")[0] == b"1"
 
     def ifconfig(self):
-        # The address the simulated access point hands out; connections use the host's.
-        if self.status() == self._up:
-            return ("192.168.4.23", "255.255.255.0", "192.168.4.1", "192.168.4.1")
-        return ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
+        return tuple(w.decode() for w in self._call("f"))

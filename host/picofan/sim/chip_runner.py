@@ -1,10 +1,10 @@
 """The virtual Pico's RP2040: the firmware on MicroPython's unix port, in a
 process of its own, from boot until it stops.
 
-The firmware (fanctl) and `chip/simboard.py` run in MicroPython; everything that
+The firmware (fanctl) and `on_chip/` (its board edge) run in MicroPython; everything that
 is hardware stays here in the simulator, behind the board edge:
 - requests come on the chip's fd 3 and replies go to its fd 4, one text line each
-  (`chip/simboard.py` lists them): ADC reads, pin changes, waits, USB writes,
+  (`on_chip/unix_board.py` lists them): ADC reads, pin changes, waits, USB writes,
   the watchdog, the Wi-Fi link (`wlan.py`);
 - serial input reaches the chip's stdin through a relay that models the USB port:
   a 0x03 byte sends SIGINT (MicroPython raises KeyboardInterrupt on arrival, as
@@ -32,15 +32,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from picofan.deploy.plan import firmware_dir
+from picofan.sim.hardware import Hardware
 from picofan.sim.usb_cdc import CTRL_C, UsbCdc
 
-if TYPE_CHECKING:
-    from picofan.sim.pico import VirtualPico
-
-CHIP_DIR = Path(__file__).resolve().parent / "chip"
+ON_CHIP_DIR = Path(__file__).resolve().parent / "on_chip"
 # About what a Pico W has free for Python after MicroPython's own use (~190 KB), doubled:
 # the unix port is 64-bit, so every object word (and a .py module's bytecode tables) is
 # twice the board's 32-bit one. 192K here ran out with Wi-Fi on (the same firmware needs
@@ -66,37 +63,18 @@ def micropython() -> str:
 
 
 @dataclass
-class Watchdog:
-    """The RP2040 watchdog: once started, only a feed or a write to CTRL stops it, and
-    it survives a soft reset (it is hardware, not part of MicroPython)."""
-
-    timeout_ms: int = 0
-    deadline_ms: float = 0.0
-    running: bool = False
-    resets: int = 0
-
-    def start(self, now_ms: float, timeout_ms: int) -> None:
-        self.timeout_ms, self.running = timeout_ms, True
-        self.deadline_ms = now_ms + timeout_ms
-
-    def feed(self, now_ms: float) -> None:
-        if self.running:
-            self.deadline_ms = now_ms + self.timeout_ms
-
-    def expired(self, now_ms: float) -> bool:
-        return self.running and now_ms >= self.deadline_ms
-
-
-@dataclass
 class ChipRun:
     outcome: str = ""  # "interrupted" (Ctrl-C), "exited", "power", "watchdog", "stopped"
     after_interrupt: bytearray = field(default_factory=bytearray)  # input after the 0x03
 
 
 class Chip:
-    def __init__(self, pico: VirtualPico) -> None:
-        self.pico = pico
-        self.cdc: UsbCdc = pico.cdc
+    """One run of the chip, from boot until it stops: the board it reaches is `hw`
+    (its pins, ADC, clock, USB port, watchdog and radio), and nothing else."""
+
+    def __init__(self, hw: Hardware) -> None:
+        self.hw = hw
+        self.cdc: UsbCdc = hw.cdc
         self.run_info = ChipRun()
         self.interrupted = threading.Event()
         self.input_arrived = threading.Event()
@@ -107,7 +85,7 @@ class Chip:
 
     # -- life ---------------------------------------------------------------------------
     def run(self) -> ChipRun:
-        pico = self.pico
+        hw = self.hw
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         rx_r, rx_w = os.pipe()
@@ -120,10 +98,10 @@ class Chip:
             os.dup2(rep_r, 4)
 
         # The firmware `picofan flash` copies to a board: the same files, found the same way.
-        env = {**os.environ, "MICROPYPATH": f"{CHIP_DIR}:{firmware_dir()}"}
+        env = {**os.environ, "MICROPYPATH": f"{ON_CHIP_DIR}:{firmware_dir()}"}
         self.proc = subprocess.Popen(
-            [micropython(), "-X", f"heapsize={HEAP}", str(CHIP_DIR / "main.py")],
-            stdin=rx_r, stdout=out_w, stderr=out_w, cwd=pico.flash, env=env,
+            [micropython(), "-X", f"heapsize={HEAP}", str(ON_CHIP_DIR / "main.py")],
+            stdin=rx_r, stdout=out_w, stderr=out_w, cwd=hw.flash, env=env,
             preexec_fn=child_fds, close_fds=False)
         for fd in (req_w, rep_r, out_w):
             os.close(fd)
@@ -153,9 +131,8 @@ class Chip:
 
     # -- requests from the chip ------------------------------------------------------------
     def _serve(self) -> str:
-        pico = self.pico
         while True:
-            if pico.stopped.is_set():
+            if self.hw.stopped.is_set():
                 return "stopped"
             if self.interrupted.is_set() and self.proc.poll() is not None:
                 return "interrupted"
@@ -204,69 +181,68 @@ class Chip:
 
     def _idle(self) -> str:
         # The chip computes (or hangs on a bus): the board's time runs on meanwhile.
-        pico = self.pico
+        hw = self.hw
         now = time.monotonic()
         if self.hung:
-            pico.clock.advance_real(now - self.last_sync_real)
-        elif pico.clock.speed > 0:
-            pico.clock.to_at_least(self.last_sync_ms + (now - self.last_sync_real) * 1000)
+            hw.clock.advance_real(now - self.last_sync_real)
+        elif hw.clock.speed > 0:
+            hw.clock.to_at_least(self.last_sync_ms + (now - self.last_sync_real) * 1000)
         self.last_sync_real = now
-        if pico.watchdog.expired(pico.clock.ms):
+        if hw.watchdog.expired(hw.clock.ms):
             return "watchdog"
         return ""
 
     def _handle(self, words: list[bytes]) -> str:
-        pico = self.pico
-        clock = pico.clock
+        hw = self.hw
+        clock = hw.clock
         tagged = words[0].isdigit()
         tag, verb, args = (words[0], words[1], words[2:]) if tagged else (b"", words[0],
                                                                          words[1:])
         board_ms = int(args[-1])
-        clock.to_at_least(pico.boot_ms + board_ms)
-        if pico.watchdog.expired(clock.ms):
+        clock.to_at_least(hw.boot_ms + board_ms)
+        if hw.watchdog.expired(clock.ms):
             return "watchdog"
         reply: Sequence[int | str] = ()  # numbers, and the reset cause
         if verb == b"A":
-            if pico.hang_requested:
-                self.hung = pico.hung = True  # the bus never answers; the watchdog may
+            if hw.hang_requested:
+                self.hung = hw.hung = True  # the bus never answers; the watchdog may
                 self.last_sync_real = time.monotonic()
                 return ""
-            reply = pico.adc_reads(int(args[0]))
+            reply = hw.adc_reads(int(args[0]))
         elif verb == b"F":
-            pico.set_fan(args[0] == b"1")
+            hw.set_fan(args[0] == b"1")
         elif verb == b"P":
-            pico.set_fan_pwm(int(args[0]))
+            hw.set_fan_pwm(int(args[0]))
         elif verb == b"T":
-            reply = [pico.tach_count()]
+            reply = [hw.tach_count()]
         elif verb == b"L":
-            pico.led_on = args[0] == b"1"
+            hw.led_on = args[0] == b"1"
         elif verb == b"W":
-            ready, outcome = pico.wait(int(args[0]), self.input_arrived, self._input_waiting)
+            ready, outcome = hw.wait(int(args[0]), self.input_arrived, self._input_waiting)
             if outcome:
                 return outcome
             reply = [1 if ready else 0]
         elif verb == b"O":
             data = self._read_exact(int(args[0]))
-            written = self.cdc.write(data, pico.usb_wait_ms)
-            pico.count_output(data[:written])
+            written = self.cdc.write(data, hw.usb_wait_ms)
+            hw.count_output(data[:written])
             reply = [written, self.cdc.room()]
         elif verb == b"R":
             reply = [self.cdc.room()]
         elif verb == b"D":
-            pico.watchdog.start(clock.ms, int(args[0]))
+            hw.watchdog.start(clock.ms, int(args[0]))
         elif verb == b"K":
-            pico.watchdog.feed(clock.ms)
+            hw.watchdog.feed(clock.ms)
         elif verb == b"S":
-            pico.watchdog.running = False
+            hw.watchdog.running = False
         elif verb == b"N":  # the radio (network.WLAN): sim/wlan.py
-            reply = pico.wifi.request(args[0], args[1:-1], clock.ms)
+            reply = hw.radio_request(args[0], args[1:-1])
         elif verb == b"B":
-            reply = [pico.reset_cause, pico.rng.getrandbits(32),
-                     1 if clock.speed > 0 else 0, pico.uid]
+            reply = hw.boot_info()
         else:
             raise RuntimeError(f"the chip sent an unknown request {words!r}")
         if tagged:
-            now = clock.ms - pico.boot_ms
+            now = clock.ms - hw.boot_ms
             text = b" ".join([tag, str(int(now)).encode(),
                               *(str(v).encode() for v in reply)])
             self.last_sync_ms = clock.ms
@@ -292,7 +268,7 @@ class Chip:
 
     # -- the USB port, both ways --------------------------------------------------------------
     def _relay(self) -> None:
-        port = self.pico.port
+        port = self.hw.port
         while not self.stop_relay.is_set():
             self.cdc.service()
             self._drain_output()
