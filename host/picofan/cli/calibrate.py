@@ -18,12 +18,12 @@ from typing import Any, TextIO
 from fanctl import settings as board_settings
 from picofan import shutdown
 from picofan.calibration import (
-    CONVERSION,
     CalibrationError,
     Fit,
     History,
     Point,
     Settling,
+    conversion_of,
     fit,
 )
 from picofan.cli.options import device_command
@@ -190,7 +190,7 @@ def calibrate(dev: Device, tty: bool) -> int:
     after = board_settings.merge(settings, result.changes)
     # Recorded first, so a calibration on the board always has its undo on disk.
     with shutdown.shielded():
-        history.record({k: settings[k] for k in CONVERSION}, {k: after[k] for k in CONVERSION})
+        history.record(conversion_of(settings), conversion_of(after))
         try:
             now = push(dev, result.changes)
         except BaseException:
