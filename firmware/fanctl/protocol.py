@@ -6,8 +6,9 @@ import json
 from fanctl import const
 
 # 2: boot and seq (hello, tele), reset (hello); 3: uid (hello); 4: duty and rpm (tele),
-# the stall fault, the fan settings; 5: the wifi command, wifi (hello, get)
-PROTOCOL_VERSION = const(5)
+# the stall fault, the fan settings; 5: the wifi command, wifi (hello, get); 6: demand
+# and kick (tele)
+PROTOCOL_VERSION = const(6)
 MAX_LINE = const(512)  # bytes, newline excluded; longer command lines are refused
 SEQ_MASK = const((1 << 30) - 1)  # telemetry seq wraps here: a small int on the board (no heap)
 MAX_ID = const(32)  # longest string command id, echoed as sent
@@ -44,20 +45,86 @@ def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None, wi
 
 
 def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None,
-         wifi="off", rssi=None, mqtt="off"):
+         wifi="off", rssi=None, mqtt="off", demand=None, kick=False, out=None):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
     # duty None: a switched fan's, 100 or 0 %; rpm None: no tach. wifi: fanctl.wifi's
     # state ("off" with no wifi.json), rssi in dBm while up; mqtt: the broker session
-    # ("off", "down", "connecting", "up").
+    # ("off", "down", "connecting", "up"). demand: the duty asked for, before a
+    # kick-start (None: duty); kick: a kick-start drives full power now.
+    # out None: the message as a dict. Else the same message as one JSON object written
+    # onto `out` (write(bytes or str)) a piece at a time, the keys in the schema's
+    # order: no dict and no whole line outside out's buffer (a line every interval_ms).
     if duty is None:
         duty = 100.0 if fan else 0.0
-    return {"type": "tele", "boot": boot, "seq": seq, "ms": ms,
-            "temp": None if temp is None else round(temp, 3), "raw": raw,
-            "ohms": None if ohms is None else round(ohms, 1), "fan": fan,
-            "duty": round(duty, 1), "rpm": rpm,
-            "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
-            "mode": settings["mode"], "fault": fault, "wifi": wifi, "rssi": rssi,
-            "mqtt": mqtt}
+    duty = round(duty, 1)
+    demand = duty if demand is None else round(demand, 1)
+    if temp is not None:
+        temp = round(temp, 3)
+    if ohms is not None:
+        ohms = round(ohms, 1)
+    if out is None:
+        return {"type": "tele", "boot": boot, "seq": seq, "ms": ms, "temp": temp, "raw": raw,
+                "ohms": ohms, "fan": fan, "duty": duty, "rpm": rpm,
+                "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
+                "mode": settings["mode"], "fault": fault, "wifi": wifi, "rssi": rssi,
+                "mqtt": mqtt, "demand": demand, "kick": kick}
+    w = out.write
+    w(b'{"type": "tele", "boot": ')
+    _put(w, boot)
+    w(b', "seq": ')
+    _put(w, seq)
+    w(b', "ms": ')
+    _put(w, ms)
+    w(b', "temp": ')
+    _put(w, temp)
+    w(b', "raw": ')
+    _put(w, raw)
+    w(b', "ohms": ')
+    _put(w, ohms)
+    w(b', "fan": ')
+    _put(w, fan)
+    w(b', "duty": ')
+    _put(w, duty)
+    w(b', "rpm": ')
+    _put(w, rpm)
+    w(b', "setpoint": ')
+    _put(w, settings["setpoint"])
+    w(b', "hysteresis": ')
+    _put(w, settings["hysteresis"])
+    w(b', "mode": ')
+    _put(w, settings["mode"])
+    w(b', "fault": ')
+    _put(w, fault)
+    w(b', "wifi": ')
+    _put(w, wifi)
+    w(b', "rssi": ')
+    _put(w, rssi)
+    w(b', "mqtt": ')
+    _put(w, mqtt)
+    w(b', "demand": ')
+    _put(w, demand)
+    w(b', "kick": ')
+    _put(w, kick)
+    w(b"}")
+    return None
+
+
+def _put(write, v):
+    # One value as json.dumps writes it, with as little garbage as it can: the
+    # constants as they are, a number formatted straight to bytes (%r: a float's repr,
+    # which is json.dumps's on both Pythons), text through json.dumps (its escapes).
+    if v is None:
+        write(b"null")
+    elif v is True:
+        write(b"true")
+    elif v is False:
+        write(b"false")
+    elif type(v) is int:
+        write(b"%d" % v)
+    elif type(v) is float:
+        write(b"%r" % v)
+    else:
+        write(json.dumps(v))
 
 
 def ack(cmd_id, cmd, extra=None):

@@ -24,6 +24,11 @@ _NL = 10
 _CR = 13
 
 
+class _Full(Exception):
+    # A line being written (TxQueue.put_written) ran past the room it has.
+    pass
+
+
 class LineReader:
     def __init__(self, board, on_line, on_too_long):
         self.board = board
@@ -77,28 +82,70 @@ class TxQueue:
         self.tail = 0  # end of the queued bytes
         self.dropped = 0  # lines that found the queue full
         self.held_since = None  # ticks_ms when input began to wait for the host
+        self.limit = 0  # where the line put_written is writing must end
 
     def put(self, text, keep_free=0):
         # keep_free: bytes this line must leave free (lines that may give way to others).
         data = text.encode()
         need = len(data) + 2 + keep_free
-        if self.tail + need > len(self.buf):
-            self.pump()  # make room if the host has been reading
-        if self.tail + need > len(self.buf) and self.head:
-            # Move what is left to the front (rare: only when the host is slow).
-            left = self.tail - self.head
-            self.buf[:left] = bytes(self.view[self.head:self.tail])  # a copy: they overlap
-            self.head, self.tail = 0, left
-        if self.tail + need > len(self.buf):
+        if not self._room(need):
             self.dropped += 1
             return False
         end = self.tail + len(data)
         self.buf[self.tail:end] = data
+        self._end_line(end)
+        return True
+
+    def put_written(self, writer, keep_free=0):
+        # A line written straight into the queue: writer(self) calls self.write(bytes
+        # or str) piece by piece (fanctl.protocol.tele's out), so the line is never
+        # whole anywhere else. When it does not fit it is run once more after making
+        # room, then dropped whole, as put's.
+        for again in (False, True):
+            start = self.tail
+            self.limit = len(self.buf) - 2 - keep_free
+            try:
+                writer(self)
+            except _Full:
+                self.tail = start
+                if again:
+                    self.dropped += 1
+                    return False
+                self._room(len(self.buf) + 1)  # the host's share written, the rest moved up
+                continue
+            except Exception:
+                self.tail = start  # no half line is left in the queue
+                raise
+            self._end_line(self.tail)
+            return True
+
+    def write(self, data):
+        # One piece of the line put_written is writing.
+        if type(data) is str:
+            data = data.encode()
+        end = self.tail + len(data)
+        if end > self.limit:
+            raise _Full()
+        self.buf[self.tail:end] = data
+        self.tail = end
+
+    def _room(self, need):
+        # True when `need` more bytes fit after the queued ones, after writing what the
+        # host takes now and moving what is left to the front (rare: only when the host
+        # is slow).
+        if self.tail + need > len(self.buf):
+            self.pump()  # make room if the host has been reading
+        if self.tail + need > len(self.buf) and self.head:
+            left = self.tail - self.head
+            self.buf[:left] = bytes(self.view[self.head:self.tail])  # a copy: they overlap
+            self.head, self.tail = 0, left
+        return self.tail + need <= len(self.buf)
+
+    def _end_line(self, end):
         self.buf[end] = _CR
         self.buf[end + 1] = _NL
         self.tail = end + 2
         self.pump()
-        return True
 
     def pump(self):
         # Write what fits now without waiting; the rest goes on the next pass.
