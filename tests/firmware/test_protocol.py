@@ -105,3 +105,39 @@ def test_telemetry_rounds_and_never_emits_nan():
     assert json.loads(protocol.encode(msg))["temp"] is None
     msg = protocol.tele("0000b007", 0, 1, 25.123456, 32768, 10000.04, False, defaults(), None)
     assert msg["temp"] == 25.123 and msg["ohms"] == 10000.0
+
+
+class Pieces:
+    # What protocol.tele writes onto: its pieces, kept.
+    def __init__(self):
+        self.parts = []
+
+    def write(self, data):
+        self.parts.append(data if type(data) is bytes else data.encode())
+
+    def text(self):
+        return b"".join(self.parts).decode()
+
+
+def test_telemetry_written_piece_by_piece_is_the_message_json_dumps_gives():
+    s = merge(defaults(), {"setpoint": 27.25, "hysteresis": 0.7, "mode": "on"})
+    cases = [
+        ("0000b007", 0, 5, 25.0, 32768, 10000.0, True, defaults(), None),
+        ("9c2e51a0", (1 << 30) - 1, 123456789, -12.3456789, 0, None, False, s, "open", None,
+         None),
+        ("9c2e51a0", 81, 81200, 24.87349, 65535, 10219.649, True, s, None, 42.46, 1260,
+         "up", -67, "connecting"),
+        ("00000000", 7, 1, None, 1, 1e-07, True, s, "stall", 100.0, 0, "joining", None,
+         "down"),
+    ]
+    for args in cases:
+        for kick, demand in ((False, None), (True, 33.333), (False, 0.0)):
+            msg = protocol.tele(*args, demand=demand, kick=kick)
+            out = Pieces()
+            assert protocol.tele(*args, demand=demand, kick=kick, out=out) is None
+            text = out.text()
+            assert json.loads(text) == msg
+            # ...each value formatted as json.dumps formats it (on MicroPython too)
+            for key, value in msg.items():
+                assert ('"%s": %s' % (key, json.dumps(value))) in text, (key, text)
+            assert set(msg) - {"type"} == set(name for name, _ in schema.MESSAGES["tele"])
