@@ -87,13 +87,10 @@ class App:
         # snapshot USB telemetry (every interval_ms) and the network's publisher (at its
         # own rate) each read. Built when read, from the values the loop keeps anyway:
         # a dict, or with `out` written straight into it (protocol.tele).
-        net = self.net
         fan = self.fan
         return protocol.tele(self.boot, self.seq, self.last_sample_ms, self.temp, self.raw,
                              self.ohms, self.controller.fan, self.settings, self.fault,
-                             fan.duty, fan.rpm,
-                             *((net.wifi, net.rssi, net.mqtt) if net else ()),
-                             demand=fan.target, kick=fan.kicking(), out=out)
+                             fan.duty, fan.rpm, fan.target, fan.kicking(), self.net, out)
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):

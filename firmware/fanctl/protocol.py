@@ -45,12 +45,13 @@ def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None, wi
 
 
 def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None,
-         wifi="off", rssi=None, mqtt="off", demand=None, kick=False, out=None):
+         demand=None, kick=False, net=None, out=None):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
-    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach. wifi: fanctl.wifi's
-    # state ("off" with no wifi.json), rssi in dBm while up; mqtt: the broker session
-    # ("off", "down", "connecting", "up"). demand: the duty asked for, before a
-    # kick-start (None: duty); kick: a kick-start drives full power now.
+    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach. demand: the duty asked
+    # for, before a kick-start (None: duty); kick: a kick-start drives full power now.
+    # net: fanctl.net.Net, None without a wifi.json: its wifi (fanctl.wifi's state),
+    # rssi (dBm while up) and mqtt (the broker session: "down", "connecting", "up"),
+    # each "off" (rssi null) without one.
     # out None: the message as a dict. Else the same message as one JSON object written
     # onto `out` (write(bytes or str)) a piece at a time, the keys in the schema's
     # order: no dict and no whole line outside out's buffer (a line every interval_ms).
@@ -62,6 +63,13 @@ def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=No
         temp = round(temp, 3)
     if ohms is not None:
         ohms = round(ohms, 1)
+    if net is None:
+        wifi = mqtt = "off"
+        rssi = None
+    else:
+        wifi = net.wifi
+        rssi = net.rssi
+        mqtt = net.mqtt
     if out is None:
         return {"type": "tele", "boot": boot, "seq": seq, "ms": ms, "temp": temp, "raw": raw,
                 "ohms": ohms, "fan": fan, "duty": duty, "rpm": rpm,

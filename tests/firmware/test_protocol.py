@@ -119,22 +119,30 @@ class Pieces:
         return b"".join(self.parts).decode()
 
 
+class Net:
+    # What tele reads of fanctl.net.Net.
+    def __init__(self, wifi, rssi, mqtt):
+        self.wifi = wifi
+        self.rssi = rssi
+        self.mqtt = mqtt
+
+
 def test_telemetry_written_piece_by_piece_is_the_message_json_dumps_gives():
     s = merge(defaults(), {"setpoint": 27.25, "hysteresis": 0.7, "mode": "on"})
     cases = [
-        ("0000b007", 0, 5, 25.0, 32768, 10000.0, True, defaults(), None),
+        ("0000b007", 0, 5, 25.0, 32768, 10000.0, True, defaults(), None, None, None),
         ("9c2e51a0", (1 << 30) - 1, 123456789, -12.3456789, 0, None, False, s, "open", None,
          None),
-        ("9c2e51a0", 81, 81200, 24.87349, 65535, 10219.649, True, s, None, 42.46, 1260,
-         "up", -67, "connecting"),
-        ("00000000", 7, 1, None, 1, 1e-07, True, s, "stall", 100.0, 0, "joining", None,
-         "down"),
+        ("9c2e51a0", 81, 81200, 24.87349, 65535, 10219.649, True, s, None, 42.46, 1260),
+        ("00000000", 7, 1, None, 1, 1e-07, True, s, "stall", 100.0, 0),
     ]
-    for args in cases:
+    nets = (None, Net("up", -67, "connecting"), Net("joining", None, "down"))
+    for i, args in enumerate(cases):
         for kick, demand in ((False, None), (True, 33.333), (False, 0.0)):
-            msg = protocol.tele(*args, demand=demand, kick=kick)
+            net = nets[i % len(nets)]
+            msg = protocol.tele(*(args + (demand, kick, net)))
             out = Pieces()
-            assert protocol.tele(*args, demand=demand, kick=kick, out=out) is None
+            assert protocol.tele(*(args + (demand, kick, net)), out=out) is None
             text = out.text()
             assert json.loads(text) == msg
             # ...each value formatted as json.dumps formats it (on MicroPython too)
