@@ -140,9 +140,11 @@ def test_telemetry_written_piece_by_piece_is_the_message_json_dumps_gives():
     for i, args in enumerate(cases):
         for kick, demand in ((False, None), (True, 33.333), (False, 0.0)):
             net = nets[i % len(nets)]
-            msg = protocol.tele(*(args + (demand, kick, net)))
+            full = list(args)
+            full.extend((demand, kick, net))
+            msg = protocol.tele(*full)
             out = Pieces()
-            assert protocol.tele(*(args + (demand, kick, net)), out=out) is None
+            assert protocol.tele(*full, out=out) is None
             text = out.text()
             assert json.loads(text) == msg
             # ...each value formatted as json.dumps formats it (on MicroPython too)
