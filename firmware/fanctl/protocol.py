@@ -53,8 +53,9 @@ def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=No
     # rssi (dBm while up) and mqtt (the broker session: "down", "connecting", "up"),
     # each "off" (rssi null) without one.
     # out None: the message as a dict. Else the same message as one JSON object written
-    # onto `out` (write(bytes or str)) a piece at a time, the keys in the schema's
-    # order: no dict and no whole line outside out's buffer (a line every interval_ms).
+    # onto `out` a piece at a time, the keys in the schema's order: write(bytes) the
+    # keys, value(v) each value as json.dumps writes it (fanctl.usb.TxQueue). No dict
+    # and no whole line outside out's buffer: a line every interval_ms.
     if duty is None:
         duty = 100.0 if fan else 0.0
     duty = round(duty, 1)
@@ -76,63 +77,44 @@ def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=No
                 "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
                 "mode": settings["mode"], "fault": fault, "wifi": wifi, "rssi": rssi,
                 "mqtt": mqtt, "demand": demand, "kick": kick}
-    w = out.write
-    w(b'{"type": "tele", "boot": ')
-    _put(w, boot)
-    w(b', "seq": ')
-    _put(w, seq)
-    w(b', "ms": ')
-    _put(w, ms)
-    w(b', "temp": ')
-    _put(w, temp)
-    w(b', "raw": ')
-    _put(w, raw)
-    w(b', "ohms": ')
-    _put(w, ohms)
-    w(b', "fan": ')
-    _put(w, fan)
-    w(b', "duty": ')
-    _put(w, duty)
-    w(b', "rpm": ')
-    _put(w, rpm)
-    w(b', "setpoint": ')
-    _put(w, settings["setpoint"])
-    w(b', "hysteresis": ')
-    _put(w, settings["hysteresis"])
-    w(b', "mode": ')
-    _put(w, settings["mode"])
-    w(b', "fault": ')
-    _put(w, fault)
-    w(b', "wifi": ')
-    _put(w, wifi)
-    w(b', "rssi": ')
-    _put(w, rssi)
-    w(b', "mqtt": ')
-    _put(w, mqtt)
-    w(b', "demand": ')
-    _put(w, demand)
-    w(b', "kick": ')
-    _put(w, kick)
-    w(b"}")
+    out.write(b'{"type": "tele", "boot": ')
+    out.value(boot)
+    out.write(b', "seq": ')
+    out.value(seq)
+    out.write(b', "ms": ')
+    out.value(ms)
+    out.write(b', "temp": ')
+    out.value(temp)
+    out.write(b', "raw": ')
+    out.value(raw)
+    out.write(b', "ohms": ')
+    out.value(ohms)
+    out.write(b', "fan": ')
+    out.value(fan)
+    out.write(b', "duty": ')
+    out.value(duty)
+    out.write(b', "rpm": ')
+    out.value(rpm)
+    out.write(b', "setpoint": ')
+    out.value(settings["setpoint"])
+    out.write(b', "hysteresis": ')
+    out.value(settings["hysteresis"])
+    out.write(b', "mode": ')
+    out.value(settings["mode"])
+    out.write(b', "fault": ')
+    out.value(fault)
+    out.write(b', "wifi": ')
+    out.value(wifi)
+    out.write(b', "rssi": ')
+    out.value(rssi)
+    out.write(b', "mqtt": ')
+    out.value(mqtt)
+    out.write(b', "demand": ')
+    out.value(demand)
+    out.write(b', "kick": ')
+    out.value(kick)
+    out.write(b"}")
     return None
-
-
-def _put(write, v):
-    # One value as json.dumps writes it, with as little garbage as it can: the
-    # constants as they are, a number formatted straight to bytes (%r: a float's repr,
-    # which is json.dumps's on both Pythons), text through json.dumps (its escapes).
-    if v is None:
-        write(b"null")
-    elif v is True:
-        write(b"true")
-    elif v is False:
-        write(b"false")
-    elif type(v) is int:
-        write(b"%d" % v)
-    elif type(v) is float:
-        write(b"%r" % v)
-    else:
-        write(json.dumps(v))
 
 
 def ack(cmd_id, cmd, extra=None):
