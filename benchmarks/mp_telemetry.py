@@ -2,6 +2,8 @@
 # stand-in that keeps nothing of its own (so every byte counted is the firmware's).
 #   first: the time from here to the first telemetry line written to USB, and the
 #          heap the import took (allocated with the collector off; in use after it)
+#   boot:  the same start with the collector on, as a board runs it: the time to the
+#          first telemetry line (and with a small -X heapsize, whether it fits)
 #   alloc: bytes allocated per control cycle with telemetry every cycle, and per
 #          telemetry line, built as a message then encoded (send(state())) and
 #          written straight into the queue (put_written), where the firmware has it
@@ -132,7 +134,20 @@ def alloc(n=100):
     gc.enable()
 
 
+def boot():
+    from fanctl.app import App
+
+    board = Board()
+    app = App(board, "/no-such-folder/settings.json")
+    app.start()
+    while board.first_tele_us is None:
+        app.tick()
+    print("first_tele_us", board.first_tele_us)
+
+
 if sys.argv[-1] == "alloc":
     alloc()
+elif sys.argv[-1] == "boot":
+    boot()
 else:
     first()
