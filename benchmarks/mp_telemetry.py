@@ -1,7 +1,8 @@
 # Runs inside MicroPython (telemetry_alloc.py, deploy_form.py): the firmware on a board
 # stand-in that keeps nothing of its own (so every byte counted is the firmware's).
 #   first: the time from here to the first telemetry line written to USB, and the
-#          heap the import took (allocated with the collector off; in use after it)
+#          heap the import took (allocated with the collector off; in use after it),
+#          then the same for the network's modules, which a board with Wi-Fi imports
 #   boot:  the same start with the collector on, as a board runs it: the time to the
 #          first telemetry line (and with a small -X heapsize, whether it fits)
 #   alloc: bytes allocated per control cycle with telemetry every cycle, and per
@@ -103,6 +104,22 @@ def first():
     while board.first_tele_us is None:
         app.tick()
     print("first_tele_us", board.first_tele_us)
+    # What a board with a wifi.json imports on top (Wi-Fi, MQTT, Home Assistant).
+    try:
+        import socket
+    except ImportError:  # (the WebAssembly build has none: an empty one, not counted)
+        open(sys.path[0] + "/socket.py", "w").close()
+        import socket  # noqa: F401
+    gc.collect()
+    gc.disable()
+    base = gc.mem_alloc()
+    import fanctl.net  # noqa: F401
+
+    allocated = gc.mem_alloc() - base
+    gc.enable()
+    gc.collect()
+    print("net_import_allocated_bytes", allocated)
+    print("net_import_in_use_bytes", gc.mem_alloc() - base)
 
 
 def alloc(n=100):

@@ -27,8 +27,10 @@ def main() -> None:
             print(f"{port} ({bits}):")
             print(f"  per control cycle, a line each: {rev} {then['per_cycle_bytes']:6.0f}"
                   f"   this tree {now['per_cycle_bytes']:6.0f}")
-            print(f"  per line, dict + json.dumps + encode: {now['per_line_dict_bytes']:6.0f}")
-            print(f"  per line, written into the queue:     "
+            print(f"  per line, dict + json.dumps + encode: {rev} "
+                  f"{then['per_line_dict_bytes']:6.0f}   this tree "
+                  f"{now['per_line_dict_bytes']:6.0f}")
+            print(f"  per line, written into the queue:                 this tree "
                   f"{now['per_line_written_bytes']:6.0f}")
 
 
