@@ -14,10 +14,10 @@ NODE := node_modules/.installed
 BROKER := $(VENV)/.broker
 SETUP_LOG := $(VENV)/setup.log
 
-# make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=1 ; make micropython UF2=file.uf2
+# make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=0 ; make micropython UF2=file.uf2
 PORT ?=
 TOOL ?= mpremote
-MPY ?= 0
+MPY ?= 1
 UF2 ?=
 port_arg = $(if $(PORT),--port $(PORT))
 
@@ -38,7 +38,7 @@ help:
 	@echo "make demo          the live monitor on a virtual Pico (no hardware needed)"
 	@echo "make test          the whole test suite"
 	@echo "make micropython   put MicroPython on a Pico W held in BOOTSEL (UF2=file to choose)"
-	@echo "make flash         copy the firmware to the Pico (PORT=, TOOL=mpremote|ampy, MPY=1)"
+	@echo "make flash         copy the firmware to the Pico as .mpy (PORT=, TOOL=mpremote|ampy, MPY=0: .py)"
 	@echo "make monitor       the live monitor on the real board (PORT= to choose)"
 	@echo "make repl | reset  the board's REPL | a soft reset"
 	@echo "make sim           a virtual Pico on a pseudo-terminal, with its console"
@@ -104,7 +104,7 @@ wiring: setup
 	$(PY) -m wiring
 
 flash: $(RUNTIME)
-	$(PICOFAN) flash --tool $(TOOL) $(port_arg) $(if $(filter 1,$(MPY)),--mpy)
+	$(PICOFAN) flash --tool $(TOOL) $(port_arg) $(if $(filter 0,$(MPY)),--py)
 
 micropython: $(RUNTIME)
 	$(PICOFAN) micropython $(if $(UF2),--uf2 $(UF2))

@@ -70,15 +70,15 @@ class App:
                                  self.settings == self.stored, self.warning, cmd_id,
                                  self.wifi_public()))
 
-    def state(self):
+    def state(self, out=None):
         # The board's state as the last sample left it, as a telemetry message: the one
         # snapshot USB telemetry (every interval_ms) and the network's publisher (at its
-        # own rate) each read. Built when read, from the values the loop keeps anyway.
-        net = self.net
+        # own rate) each read. Built when read, from the values the loop keeps anyway:
+        # a dict, or with `out` written straight into it (protocol.tele).
+        fan = self.fan
         return protocol.tele(self.boot, self.seq, self.last_sample_ms, self.temp, self.raw,
                              self.ohms, self.controller.fan, self.settings, self.fault,
-                             self.fan.duty, self.fan.rpm,
-                             *((net.wifi, net.rssi, net.mqtt) if net else ()))
+                             fan.duty, fan.rpm, fan.target, fan.kicking(), self.net, out)
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
@@ -302,7 +302,7 @@ class App:
                 if board.ticks_diff(now, self.next_tele) >= 0:
                     self.next_tele = self._next(self.next_tele, self.settings["interval_ms"],
                                                 now)
-                    self.send(self.state())
+                    self.out.put_written(self.state)
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)

@@ -43,8 +43,10 @@ class DeviceText:
 
 
 # Fields a protocol version added, by message: a message without one is older firmware's,
-# not a broken one. (3: the board's uid; 4: the fan's duty and rpm; 5: Wi-Fi.)
-ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4, ("hello", "wifi"): 5}
+# not a broken one. (3: the board's uid; 4: the fan's duty and rpm; 5: Wi-Fi; 6: the
+# duty asked for and the kick-start.)
+ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4, ("hello", "wifi"): 5,
+         ("tele", "demand"): 6, ("tele", "kick"): 6}
 OUTDATED = (f"the board's firmware is older than protocol {device.PROTOCOL_VERSION}, which "
             "this picofan reads: its messages are ignored; update it with `picofan flash`")
 

@@ -18,8 +18,13 @@ def add_flash_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", help=PORT_HELP)
     p.add_argument("--tool", choices=sorted(TOOLS), default="mpremote",
                    help="what copies the files (default: mpremote)")
-    p.add_argument("--mpy", action="store_true",
-                   help="compile the modules to .mpy with mpy-cross first")
+    # .mpy by default: the board loads bytecode instead of compiling every module at
+    # each start (a lower heap peak, a faster start: docs/performance.md, deploy_form).
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--mpy", dest="mpy", action="store_true", default=True,
+                      help="compile the modules to .mpy with mpy-cross first (the default)")
+    form.add_argument("--py", dest="mpy", action="store_false",
+                      help="copy the modules as .py source (the board compiles them at start)")
     p.add_argument("--hello-timeout", type=float, default=HELLO_TIMEOUT_S,
                    help=argparse.SUPPRESS)
 
