@@ -6,7 +6,7 @@ import shlex
 from pathlib import Path
 
 from picofan import cli
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs/home-assistant.md").read_text()

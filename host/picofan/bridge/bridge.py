@@ -42,7 +42,7 @@ from fanctl import settings as board_settings
 from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
 from picofan import ports, shutdown
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.bridge.broker import (
     KEEPALIVE_S,
     RECONNECT_MAX_S,

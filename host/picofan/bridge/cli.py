@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from picofan import completion, ports, shutdown
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 
 if TYPE_CHECKING:
     from picofan.sim.process import SimProcess
