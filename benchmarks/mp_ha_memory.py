@@ -8,7 +8,7 @@ import gc
 import io
 import sys
 
-from fanctl import app, ha_discovery, ha_schema, settings  # noqa: F401  (app: loaded anyway)
+from fanctl import app, ha_schema, settings  # noqa: F401  (app: what the board has loaded anyway)
 
 UID = "e6614103e7452d2f"
 HELLO = {"fw": "0.1.0", "board": "Raspberry Pi Pico W"}
@@ -32,13 +32,13 @@ for label in sys.argv[1:] or CASES:
     avty = [ha_schema.topic(UID, "availability")]
     gc.collect()
     peak = Peak(gc.mem_alloc())
-    ha_discovery.write_discovery(peak, UID, HELLO, s, avty)
+    ha_schema.write_discovery(peak, UID, HELLO, s, avty)
     print("discovery_%s_payload_bytes" % label, peak.n)
     print("discovery_%s_written_peak_bytes" % label, peak.peak)
     gc.collect()
     base = gc.mem_alloc()
     out = io.StringIO()
-    ha_discovery.write_discovery(out, UID, HELLO, s, avty)
+    ha_schema.write_discovery(out, UID, HELLO, s, avty)
     payload = out.getvalue()
     gc.collect()
     print("discovery_%s_as_text_live_bytes" % label, gc.mem_alloc() - base)

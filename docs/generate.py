@@ -68,7 +68,7 @@ def micropython_table() -> str:
 
 
 def ha_entities_table() -> str:
-    """The entities a board has in Home Assistant (fanctl.ha_discovery, through
+    """The entities a board has in Home Assistant (fanctl.ha_schema, through
     picofan.bridge.ha_schema)."""
     from picofan.bridge import ha_schema
 

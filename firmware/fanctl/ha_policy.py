@@ -30,37 +30,28 @@ def urgent(old, new):
 
 
 class OnBroker:
-    # What one board's topics last said on the broker, and what is due. period: the
+    # What one board's topics last said on the broker (its attributes: the publisher
+    # sets config and availability as it publishes them), and what is due. period: the
     # least time between two readings, in the unit of `now` (the board: ms of
     # ticks_ms; the bridge: seconds); since(now, then): the time from then to now
     # (the board: ticks_diff, which survives the ticks' wrap).
     def __init__(self, period, since):
         self.period = period
         self.since = since
-        self.config = None  # the discovery config (or what of it changes) last published
-        self.availability = None  # "online" or "offline", last published
-        self.state = None  # the state payload last published, and when
         self.state_at = 0
+        self.forget()
 
     def forget(self):
         # The broker's copy counts for nothing now: everything goes out again.
-        self.config = self.availability = self.state = None
+        self.config = None  # the discovery config (or what of it changes) published
+        self.availability = None  # "online" or "offline", published
+        self.state = None  # the state payload published (at state_at)
 
     def config_due(self, config):
         return config is not None and config != self.config
 
-    def config_sent(self, config):
-        self.config = config
-
     def availability_due(self, availability):
         return availability != self.availability
-
-    def availability_sent(self, availability):
-        self.availability = availability
-
-    def pending(self, state):
-        # A state Home Assistant has not been sent (due now or later).
-        return state is not None and state != self.state
 
     def state_wait(self, state, now):
         # None: nothing to publish (no state, or the one HA has); 0: publish it now (the

@@ -7,7 +7,7 @@
 # subscriptions) is tried again on the next call until the client takes it.
 import json
 
-from fanctl import ha_commands, ha_discovery, ha_schema
+from fanctl import ha_commands, ha_schema
 from fanctl.ha_policy import STATE_PERIOD_MS, OnBroker
 from fanctl.settings import Invalid
 
@@ -33,7 +33,7 @@ class HomeAssistant:
         self.result_topic = ha_schema.topic(uid, "result")
         self.hello = None
         self.settings = None
-        # (config: what of the settings it shows, ha_discovery.discovery_changes)
+        # (config: what of the settings it shows, ha_schema.discovery_changes)
         self.on_broker = OnBroker(period_ms, ticks.ticks_diff)
         self.subscribed = -1  # of ha_schema.command_filters(uid); -1: all
 
@@ -44,7 +44,7 @@ class HomeAssistant:
         self.settings = settings
         self.subscribed = 0
         self.on_broker.forget()
-        self._announce(ha_discovery.discovery_changes(settings))
+        self._announce(ha_schema.discovery_changes(settings))
 
     def _announce(self, shown):
         # What is due of the config (shown: what of the settings it shows), online and
@@ -53,10 +53,10 @@ class HomeAssistant:
         on_broker = self.on_broker
         if on_broker.config_due(shown) and client.publish(self.config_topic, self._discovery,
                                                           True, 1):
-            on_broker.config_sent(shown)
+            on_broker.config = shown
         if on_broker.availability_due(ha_schema.ONLINE) and client.publish(
                 ha_schema.topic(self.uid, "availability"), ha_schema.ONLINE, True, 1):
-            on_broker.availability_sent(ha_schema.ONLINE)
+            on_broker.availability = ha_schema.ONLINE
         if self.subscribed >= 0:
             filters = ha_schema.command_filters(self.uid)
             while self.subscribed < len(filters) and client.subscribe(
@@ -68,13 +68,13 @@ class HomeAssistant:
     def _discovery(self, out):
         # The config written straight into the client's buffer (about 6 KB for a PWM
         # fan: held whole as text it was the largest thing on the board's heap).
-        ha_discovery.write_discovery(out, self.uid, self.hello, self.settings,
-                                     [ha_schema.topic(self.uid, "availability")])
+        ha_schema.write_discovery(out, self.uid, self.hello, self.settings,
+                                  [ha_schema.topic(self.uid, "availability")])
 
     def _settings(self, settings):
         # (the config again on a new name, or when the fan's entities come or go)
         self.settings = settings
-        self._announce(ha_discovery.discovery_changes(settings))
+        self._announce(ha_schema.discovery_changes(settings))
 
     def poll(self, read, settings):
         # After a sample: read(), the board's state (App.state), becomes the state

@@ -1,5 +1,5 @@
 """A board on Wi-Fi and the bridge publish the same Home Assistant device: the board's
-discovery config (fanctl.ha_discovery, written on MicroPython's unix port as the virtual Pico and
+discovery config (fanctl.ha_schema, written on MicroPython's unix port as the virtual Pico and
 the board run it) is the bridge's, byte for byte, but for its availability; so a board
 moved from USB+bridge to Wi-Fi keeps its entities (same unique ids)."""
 
@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from fanctl import ha_discovery, settings
+from fanctl import ha_schema as board_ha
+from fanctl import settings
 from picofan.bridge import ha_schema as ha
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,12 +29,12 @@ BOARDS = {"switch": {}, "pwm": {"output": "pwm"},
 # The board's own script: its config for each of BOARDS, one JSON line each.
 WRITE = """
 import io, sys
-from fanctl import ha_discovery, ha_schema, settings
+from fanctl import ha_schema, settings
 for over in %r:  # (a list: MicroPython's dicts keep no order)
     s = settings.defaults()
     s.update(over)
     out = io.StringIO()
-    ha_discovery.write_discovery(out, %r, %r, s, [ha_schema.topic(%r, "availability")])
+    ha_schema.write_discovery(out, %r, %r, s, [ha_schema.topic(%r, "availability")])
     sys.stdout.write(out.getvalue() + "\\n")
 """
 
@@ -72,7 +73,7 @@ def test_the_board_publishes_the_bridges_config_byte_for_byte_but_availability()
 def test_on_cpython_the_board_writes_the_same_config(over: dict[str, Any]) -> None:
     board = {**settings.defaults(), **over}
     out = io.StringIO()
-    ha_discovery.write_discovery(out, BID, HELLO, board, ["a"])
+    board_ha.write_discovery(out, BID, HELLO, board, ["a"])
     assert json.loads(out.getvalue()) == bridge_config(over, ["a"])
 
 

@@ -32,13 +32,11 @@ def test_the_first_state_goes_out_at_once_and_the_same_one_never_again():
     assert pace.state_wait(state(), 0) == 0
     pace.state_sent(state(), 0)
     assert pace.state_wait(state(), 5000) is None
-    assert not pace.pending(state())
 
 
 def test_a_new_reading_waits_for_the_period_and_says_how_long():
     pace = sent_at(100)
     warmer = state(temp=26.0, duty=40.0)
-    assert pace.pending(warmer)
     assert pace.state_wait(warmer, 100) == STATE_PERIOD_MS
     assert pace.state_wait(warmer, 850) == 250
     assert pace.state_wait(warmer, 100 + STATE_PERIOD_MS) == 0
@@ -76,11 +74,11 @@ def test_config_and_availability_go_out_when_they_change():
     pace = OnBroker(STATE_PERIOD_MS, ticks_diff)
     assert not pace.config_due(None)  # (the bridge: no config before a hello)
     assert pace.config_due(("rack", "pwm", "on"))
-    pace.config_sent(("rack", "pwm", "on"))
+    pace.config = ("rack", "pwm", "on")  # (published)
     assert not pace.config_due(("rack", "pwm", "on"))
     assert pace.config_due(("rack", "switch", "on"))
     assert pace.availability_due(ha_schema.ONLINE)
-    pace.availability_sent(ha_schema.ONLINE)
+    pace.availability = ha_schema.ONLINE
     assert not pace.availability_due(ha_schema.ONLINE)
     assert pace.availability_due(ha_schema.OFFLINE)
 
@@ -88,8 +86,8 @@ def test_config_and_availability_go_out_when_they_change():
 def test_forgetting_sends_everything_again():
     # A (re)connect, or Home Assistant's restart: the broker's copy counts for nothing.
     pace = sent_at(100)
-    pace.config_sent(b"{}")
-    pace.availability_sent(ha_schema.ONLINE)
+    pace.config = b"{}"
+    pace.availability = ha_schema.ONLINE
     pace.forget()
     assert pace.config_due(b"{}")
     assert pace.availability_due(ha_schema.ONLINE)

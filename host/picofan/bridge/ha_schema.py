@@ -1,7 +1,7 @@
-"""A board as Home Assistant sees it over MQTT, the host's side. The definitions (topics
-and the state payload, the device-discovery config, reading the command payloads) live
-in the firmware's fanctl.ha_schema, fanctl.ha_discovery and fanctl.ha_commands, shared
-with a board that publishes by itself over Wi-Fi:
+"""A board as Home Assistant sees it over MQTT, the host's side. The definitions (topics,
+the device-discovery config, the state payload) live in the firmware's fanctl.ha_schema,
+reading the command payloads in fanctl.ha_commands, when to publish in fanctl.ha_policy;
+shared with a board that publishes by itself over Wi-Fi:
 the same unique ids and the same config either way. This module adds what
 only the host needs: typed wrappers (dicts where the board writes pairs), orjson, and
 the bridge's own topics. docs/home-assistant.md explains the choices.
@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from fanctl import ha_commands, ha_discovery, ha_policy
+from fanctl import ha_commands, ha_policy
 from fanctl import ha_schema as board_ha
 from fanctl.ha_schema import (
     DISCOVERY_PREFIX,
@@ -162,7 +162,7 @@ def entities(bid: str) -> dict[str, Entity]:
     (None: every board)."""
     out: dict[str, Entity] = {}
     for key in ENTITIES:
-        pairs, when = ha_discovery.entity(bid, key)
+        pairs, when = board_ha.entity(bid, key)
         out[key] = (_plain(pairs), when)
     return out
 
@@ -170,7 +170,7 @@ def entities(bid: str) -> dict[str, Entity]:
 def components(bid: str, settings: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The device config's `cmps` for a board with these settings: every entity, those
     its settings do not call for reduced to their platform (HA removes them)."""
-    return {key: _plain(ha_discovery.component(bid, key, settings)) for key in ENTITIES}
+    return {key: _plain(board_ha.component(bid, key, settings)) for key in ENTITIES}
 
 
 def discovery(bid: str, hello: dict[str, Any], settings: dict[str, Any],
@@ -178,8 +178,8 @@ def discovery(bid: str, hello: dict[str, Any], settings: dict[str, Any],
     """The board's one device-discovery config (retained on Topics.config): its device,
     the shared state topic and availability (all of `availability` must say online),
     and every entity. A board on Wi-Fi writes the same
-    (fanctl.ha_discovery.write_discovery)."""
-    config: dict[str, Any] = _plain(ha_discovery.device(bid, hello, settings, availability))
+    (fanctl.ha_schema.write_discovery)."""
+    config: dict[str, Any] = _plain(board_ha.device(bid, hello, settings, availability))
     config["cmps"] = components(bid, settings)
     return config
 
