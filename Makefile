@@ -92,6 +92,8 @@ test: setup lint
 	$(VENV)/bin/mypy
 	$(VENV)/bin/pytest
 
+# Every benchmarks/*.py at its defaults (memory.py: all its measurements); mp_*.py and
+# memory_mp/ run inside MicroPython, rigs/ are the rigs the benchmarks share with the tests.
 bench: setup
 	for b in benchmarks/*.py; do case $$b in */mp_*) ;; *) $(PY) $$b || exit 1;; esac; done
 

@@ -9,7 +9,7 @@ import json
 
 from fanctl import ha_commands, ha_schema
 from fanctl.ha_policy import STATE_PERIOD_MS, OnBroker
-from fanctl.settings import Invalid
+from fanctl.protocol import BadCommand
 
 _COMPACT = (",", ":")
 
@@ -18,7 +18,7 @@ class HomeAssistant:
     # client: the MQTT client (publish(topic, payload, retain, qos) -> bool,
     # subscribe(filter, qos) -> bool, state "up" when connected); uid: hello's uid;
     # apply(cmd, args): the App's, "set" with settings or "save" with none -> {"settings",
-    # "saved"}, raising fanctl.settings.Invalid or OSError; ticks: ticks_ms/ticks_diff;
+    # "saved"}, raising fanctl.protocol.BadCommand or OSError; ticks: ticks_ms/ticks_diff;
     # log(level, text): one line on USB.
     # The client's last will must be ha_schema.will(uid): offline, retained.
     def __init__(self, client, uid, apply, ticks, log, prefix=ha_schema.DISCOVERY_PREFIX,
@@ -114,7 +114,7 @@ class HomeAssistant:
             else:
                 changes = ha_commands.parse_changes(payload)
             reply = self.apply("save" if kind == "save" else "set", changes)
-        except Invalid as e:
+        except BadCommand as e:
             self._result(ha_commands.refusal(what, "board", e.code, e.msg, payload))
             return
         except OSError as e:

@@ -18,8 +18,10 @@ COMMANDS = ("ping", "get", "set", "save", "reset", "hello", "wifi")
 
 
 class BadCommand(ValueError):
-    # A refused command: `code` (one of picofan.spec.wire.ERRORS) and `msg` go back to
-    # the host in an error reply, with the command's `id` when it had one.
+    # A refused command or request, from any door (USB, MQTT, a file): `code` (one of
+    # picofan.spec.wire.ERRORS) and `msg` go back in an error reply, with the command's
+    # `id` when it had one. Raised as is for a line or an MQTT command that is no
+    # command; settings.Invalid and wifi.BadWifi name the refusals of their own rules.
     def __init__(self, code, msg, cmd_id=None):
         super().__init__(msg)
         self.code = code

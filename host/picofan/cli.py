@@ -243,7 +243,7 @@ def log_all(args: argparse.Namespace) -> int:
 
 
 def cmd_monitor(args: argparse.Namespace) -> int:
-    from picofan.monitor.app import run_monitor
+    from picofan.monitor.run import run_monitor
 
     if args.replay and (args.sim or args.port):
         return fail(BAD_INPUT, "--replay shows a saved log: one source at a time, "

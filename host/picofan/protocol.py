@@ -152,7 +152,8 @@ def _text(raw: bytes) -> str:
 def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) -> bytes:
     """A command line for the device, checked by the firmware's own rules first:
     raises the device's own refusal (fanctl.protocol.BadCommand, or its subclass
-    fanctl.settings.Invalid) with .code, .msg and .id, and sends nothing."""
+    fanctl.settings.Invalid or fanctl.wifi.BadWifi) with .code, .msg and .id, and
+    sends nothing."""
     if cmd not in device.COMMANDS:
         raise device.BadCommand("unknown_cmd", "cmd must be one of " + "/".join(device.COMMANDS),
                                 cmd_id)
@@ -168,7 +169,7 @@ def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) 
     elif cmd == "wifi":
         try:
             wire_wifi.request(fields)
-        except wire_settings.Invalid as e:
+        except wire_wifi.BadWifi as e:
             e.id = cmd_id
             raise
     elif fields:

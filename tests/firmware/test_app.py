@@ -4,7 +4,8 @@ import json
 from fanctl import FIRMWARE_VERSION, protocol
 from fanctl.app import App
 from fanctl.settings import defaults, merge, save
-from support import TICKS_PERIOD, ScriptedBoard, close, counts_for, run_ms, scratch_path
+from scripted_board import TICKS_PERIOD, ScriptedBoard, counts_for, run_ms
+from support import close, scratch_path
 
 
 def new_app(counts=None, saved=None, start_ms=0):

@@ -9,7 +9,8 @@ from fanctl.control import Controller, curve
 from fanctl.fan import Fan
 from fanctl.faults import STALL
 from fanctl.settings import Invalid, defaults, merge, save
-from support import ScriptedBoard, close, counts_for, raises, run_ms, scratch_path
+from scripted_board import ScriptedBoard, counts_for, run_ms
+from support import close, raises, scratch_path
 
 PWM = {"output": "pwm", "min_on_ms": 0, "min_off_ms": 0}
 

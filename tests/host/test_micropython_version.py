@@ -75,7 +75,7 @@ def test_the_interpreters_run_the_release_and_load_what_mpy_cross_writes(
     unix = subprocess.run([str(BIN / "micropython"), "-c", "import which"],
                           env={"MICROPYPATH": str(tmp_path / "mpy")}, capture_output=True,
                           text=True, timeout=60)
-    wasm = subprocess.run(["node", str(ROOT / "tests/micropython/run.mjs"),
+    wasm = subprocess.run(["node", str(ROOT / "benchmarks/rigs/run.mjs"),
                            "--mount", f"{tmp_path / 'mpy'}:/m", "--path", "/m",
                            str(tmp_path / "main.py")],
                           capture_output=True, text=True, timeout=120)

@@ -19,11 +19,11 @@ from fanctl.fan import Fan
 from fanctl.faults import STALL
 from fanctl.settings import defaults, merge
 from picofan.client import Received
-from picofan.monitor.app import shorten
 from picofan.monitor.band import band_text
 from picofan.monitor.fan import sparkline
 from picofan.monitor.plot import even_ticks
 from picofan.monitor.state import MonitorState
+from picofan.monitor.status import shorten
 from picofan.protocol import Message, parse_line
 
 T0 = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)

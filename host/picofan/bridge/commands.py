@@ -13,7 +13,6 @@ import orjson
 
 from fanctl import settings as board_settings
 from fanctl.protocol import BadCommand
-from fanctl.settings import Invalid
 from picofan.bridge import ha_schema
 from picofan.bridge.boards import MAX_RESULTS, BoardConnection, BridgedBoard, Job, Shared
 from picofan.client import DeviceError, ReplyTimeout
@@ -58,7 +57,7 @@ class Commands:
             if changes:
                 # All settings together, by the board's own rule, against its settings now.
                 board_settings.merge({**board_settings.defaults(), **board.settings}, changes)
-        except Invalid as e:
+        except BadCommand as e:
             self._refuse(board, what, payload, e.code, e.msg)
             return
         with self.s.wake:

@@ -208,7 +208,7 @@ def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     return bool(ha_policy.urgent(old, new))
 
 
-# -- commands (fanctl.ha_commands' readers: each raises fanctl.settings.Invalid) ----
+# -- commands (fanctl.ha_commands' readers: each raises fanctl.protocol.BadCommand) -
 def parse_value(name: str, payload: bytes) -> Any:
     """A bare value on picofan/ID/set/NAME ("28.5", "auto"), by the board's rule."""
     return ha_commands.parse_value(name, payload)

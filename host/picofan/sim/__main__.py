@@ -13,7 +13,6 @@ import threading
 
 from fanctl import wifi
 from fanctl.app import WIFI_FILE
-from fanctl.settings import Invalid
 from picofan import ports
 from picofan.sim.chip import micropython
 from picofan.sim.pico import VirtualPico, console
@@ -64,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.wifi:
         try:
             wifi_config = wifi.check({"ssid": SIM_SSID, "password": "", "broker": args.broker})
-        except Invalid as e:
+        except wifi.BadWifi as e:
             parser().error(f"--broker: {e.msg}")
     if args.seed is None:
         # Two boards never share a unique id: several `picofan sim` are several boards.

@@ -1,4 +1,4 @@
-# Runs inside MicroPython (see firmware_memory.py): heap after import, bytes
+# Runs inside MicroPython (see memory.py --measure heap): heap after import, bytes
 # allocated per control cycle; then chunk() is called once per run by the
 # runner, printing the heap in use after a collection.
 import gc
@@ -6,7 +6,7 @@ import gc
 gc.collect()
 base = gc.mem_alloc()
 from fanctl.app import App  # noqa: E402
-from support import ScriptedBoard, counts_for  # noqa: E402
+from scripted_board import ScriptedBoard, counts_for  # noqa: E402
 
 gc.collect()
 print("heap_after_import_bytes", gc.mem_alloc() - base)

@@ -1,4 +1,4 @@
-# Runs inside MicroPython's unix port (see mqtt_memory.py): the heap fanctl.mqtt takes
+# Runs inside MicroPython's unix port (see memory.py --measure mqtt): the heap fanctl.mqtt takes
 # once imported, with a client built, and during a session with a real broker on
 # 127.0.0.1:PORT (argv[1]; "-" for the import only). Prints "name value" lines.
 import gc
@@ -17,7 +17,7 @@ if sys.argv[1] != "-":
     got = []
     client = MQTTClient("picofan-mem", "127.0.0.1", int(sys.argv[1]), keepalive=10,
                         will=("picofan/mem/availability", "offline", True, 1),
-                        on_message=lambda t, p: got.append(len(p)))
+                        on_message=lambda t, p, retain: got.append(len(p)))
     gc.collect()
     print("client_bytes", gc.mem_alloc() - base)
 

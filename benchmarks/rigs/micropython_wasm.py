@@ -1,6 +1,6 @@
 """The official MicroPython WebAssembly build (npm), driven by Node: run a script with
-the firmware, its portable tests and the host's specification on its path. Used by
-the tests that run the firmware on MicroPython and by the memory benchmarks."""
+the firmware, the scripted board (these rigs) and the host's specification on its path.
+Used by the tests that run the firmware on MicroPython and by the memory benchmarks."""
 
 from __future__ import annotations
 
@@ -8,24 +8,28 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNNER = ROOT / "tests/micropython/run.mjs"
+RIGS = Path(__file__).resolve().parent
+RUNNER = RIGS / "run.mjs"
 # Guest folder <- host folder, each put on sys.path in this order.
-MOUNTS = (("/fw", ROOT / "firmware"), ("/t", ROOT / "tests/firmware"), ("/h", ROOT / "host"))
+MOUNTS = (("/fw", ROOT / "firmware"), ("/r", RIGS), ("/h", ROOT / "host"))
 
 
 def run(*args: str, heap: str = "192k", firmware: Path | None = None,
-        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        paths: tuple[Path, ...] = (), timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Run run.mjs with ARGS (its own flags, then the script and its arguments);
-    `firmware` replaces firmware/ (e.g. a folder of .mpy files)."""
+    `firmware` replaces firmware/ (e.g. a folder of .mpy files); `paths`: more host
+    folders for sys.path (e.g. the portable tests')."""
     mounts: list[str] = []
-    for guest, host in MOUNTS:
+    extra = tuple((f"/p{i}", path) for i, path in enumerate(paths))
+    for guest, host in (*MOUNTS, *extra):
         source = firmware if (firmware is not None and guest == "/fw") else host
         mounts += ["--mount", f"{source}:{guest}", "--path", guest]
     cmd = ["node", str(RUNNER), "--heap", heap, *mounts, *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
-def firmware_heap(cycles: int, script: str = "mp_heap.py", marks: int = 10) -> dict[str, object]:
+def firmware_heap(cycles: int, script: str = "memory_mp/heap.py",
+                  marks: int = 10) -> dict[str, object]:
     """Run benchmarks/SCRIPT and then its chunk(n) MARKS+1 times, each as a run of its own
     (this build's collector frees only between runs): the heap in use after import and
     after a collection every cycles/MARKS control cycles, telemetry lines and fan switches."""

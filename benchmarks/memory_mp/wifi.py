@@ -1,11 +1,11 @@
-# Runs inside MicroPython (wifi_memory.py starts it): the heap the whole firmware holds,
+# Runs inside MicroPython (memory.py --measure wifi starts it): the heap the whole firmware holds,
 # USB only or with Wi-Fi on, on the board that keeps real time (mp_wifi_jitter's), the
 # WLAN stand-in joining at once.
-#   mp_wifi_memory.py usb|wifi WIFI_JSON SECONDS
+#   memory_mp/wifi.py usb|wifi WIFI_JSON SECONDS
 # Builds and starts the App and runs it for SECONDS (on the unix port: a session with
 # the broker in WIFI_JSON), printing "session BYTES" every 5 s, then "held BYTES" after a
 # collection. The WebAssembly build's collector frees nothing while a run is under way:
-# there wifi_memory.py calls report() in a run of its own (run.mjs --each).
+# there memory.py calls report() in a run of its own (run.mjs --each).
 import gc
 import sys
 import time

@@ -1,4 +1,4 @@
-# Runs inside MicroPython's unix port (benchmarks/wifi_memory.py runs it): the most
+# Runs inside MicroPython's unix port (benchmarks/memory.py --measure wifi runs it): the most
 # heap Home Assistant's largest publish, the discovery config, holds on top of the
 # resident firmware while it is written out piece by piece as fanctl.mqtt takes it (a
 # collection before every piece, the peak of what stays); and, for comparison, the

@@ -11,7 +11,7 @@ RSSI = -61
 
 class FakeWLAN:
     def __init__(self, clock, ssid="greenhouse", password="correct horse", join_ms=1500):
-        self.clock = clock  # anything with .now in ms (support.ScriptedBoard)
+        self.clock = clock  # anything with .now in ms (scripted_board.ScriptedBoard)
         self.ap_ssid = ssid  # the access point's network and passphrase
         self.ap_password = password
         self.ap_up = True

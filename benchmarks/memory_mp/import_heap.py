@@ -1,4 +1,4 @@
-# Runs inside MicroPython (see import_heap.py): the heap the firmware takes once
+# Runs inside MicroPython (see memory.py --measure import): the heap the firmware takes once
 # imported, as the board's main.py imports it (board.py aside: it needs `machine`).
 import gc
 
