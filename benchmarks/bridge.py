@@ -27,7 +27,7 @@ from mqtt_broker import TestBroker  # noqa: E402
 from mqtt_watch import Seen, Watcher  # noqa: E402
 from polling import until  # noqa: E402
 
-from picofan.bridge import ha  # noqa: E402
+from picofan.bridge import ha_schema  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -54,9 +54,9 @@ def stream(run: BridgeProcess, home: Watcher, boards: int, lines: int) -> list[s
     sample = period if period < 100 else 100
     for bid in ids:
         mark = home.mark()
-        home.publish(ha.Topics(bid).set_all,
+        home.publish(ha_schema.Topics(bid).set_all,
                      f'{{"sample_ms": {sample}, "interval_ms": {period}}}')
-        assert home.wait_json(ha.Topics(bid).result, since=mark)["ok"]
+        assert home.wait_json(ha_schema.Topics(bid).result, since=mark)["ok"]
     for n in range(1, boards + 1):
         run.control(n, "pinch")
     return ids
@@ -126,8 +126,8 @@ def commands(home: Watcher, ids: list[str], count: int = 100) -> list[float]:
         bid = ids[i % len(ids)]
         mark = home.mark()
         t0 = time.monotonic()
-        home.client.publish(ha.Topics(bid).set_one("setpoint"), f"{25 + i % 10}", qos=1)
-        got = home.wait(ha.Topics(bid).result, since=mark)
+        home.client.publish(ha_schema.Topics(bid).set_one("setpoint"), f"{25 + i % 10}", qos=1)
+        got = home.wait(ha_schema.Topics(bid).result, since=mark)
         assert got.json()["ok"], got.json()
         took.append(got.at - t0)
     return took
@@ -156,17 +156,17 @@ def latencies(run: BridgeProcess, home: Watcher, broker: TestBroker, ids: list[s
     run.wait_log("connected to the broker", 2)
     quick_command = commands(quick, ids)
     quick.close()
-    home.wait(ha.Topics(ids[0]).state, since=len(home.seen))  # home is back too
+    home.wait(ha_schema.Topics(ids[0]).state, since=len(home.seen))  # home is back too
     # unplug -> offline
     unplug: list[float] = []
     bid1 = board1.split("/")[1] if board1 else ids[0]
     for _ in range(5):
-        home.wait_text(ha.Topics(bid1).availability, "online")
+        home.wait_text(ha_schema.Topics(bid1).availability, "online")
         mark = home.mark()
         t0 = time.monotonic()
         run.control(1, "unplug 1")
-        unplug.append(home.wait_text(ha.Topics(bid1).availability, "offline", mark).at - t0)
-        home.wait_text(ha.Topics(bid1).availability, "online", mark)
+        unplug.append(home.wait_text(ha_schema.Topics(bid1).availability, "offline", mark).at - t0)
+        home.wait_text(ha_schema.Topics(bid1).availability, "online", mark)
     # SIGKILL -> the will
     status = next(m.topic for m in home.seen if m.topic.endswith("/status")
                   and m.topic.startswith("picofan/bridge/"))

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from fanctl import ha
+from fanctl import ha_policy
 from fanctl.app import App
 from picofan.sim.radio import WLAN, AccessPoint
 
@@ -104,10 +104,10 @@ class NaiveNet:
         except (OSError, IndexError, AssertionError):
             self.up = False  # (tried again on the next pass)
         self.mqtt = "up" if self.up else "down"
-        # the board's state after a sample, once a period, as fanctl.homeassistant's
+        # the board's state after a sample, once a period, as fanctl.ha_publisher's
         now = time.ticks_ms()
         if read is not None and self.up and time.ticks_diff(
-                now, self.sent) >= ha.STATE_PERIOD_MS:
+                now, self.sent) >= ha_policy.STATE_PERIOD_MS:
             self.sent = now
             try:
                 self.client.publish(self.topic, json.dumps(read()))

@@ -68,12 +68,13 @@ def micropython_table() -> str:
 
 
 def ha_entities_table() -> str:
-    """The entities a board has in Home Assistant (fanctl.ha, through picofan.bridge.ha)."""
-    from picofan.bridge import ha
+    """The entities a board has in Home Assistant (fanctl.ha_schema, through
+    picofan.bridge.ha_schema)."""
+    from picofan.bridge import ha_schema
 
     rows = ["| entity (`cmps` key) | platform | device class | category | values | from | "
             "only with |", "|---|---|---|---|---|---|---|"]
-    for key, (e, when) in ha.entities("ID").items():
+    for key, (e, when) in ha_schema.entities("ID").items():
         if "min" in e:
             values = f"{e['min']} … {e['max']} {e['unit_of_meas']}, step {e['step']}"
         elif "ops" in e or "pr_modes" in e:

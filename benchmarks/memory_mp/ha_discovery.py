@@ -8,7 +8,7 @@ import gc
 import io
 import sys
 
-from fanctl import app, ha, settings  # noqa: F401  (app: what the board has loaded anyway)
+from fanctl import app, ha_schema, settings  # noqa: F401  (app: what the board has loaded anyway)
 
 UID = "e6614103e7452d2f"
 HELLO = {"fw": "0.1.0", "board": "Raspberry Pi Pico W"}
@@ -29,16 +29,16 @@ class Peak:
 for label in sys.argv[1:] or CASES:
     s = settings.defaults()
     s.update(CASES[label])
-    avty = [ha.topic(UID, "availability")]
+    avty = [ha_schema.topic(UID, "availability")]
     gc.collect()
     peak = Peak(gc.mem_alloc())
-    ha.write_discovery(peak, UID, HELLO, s, avty)
+    ha_schema.write_discovery(peak, UID, HELLO, s, avty)
     print("discovery_%s_payload_bytes" % label, peak.n)
     print("discovery_%s_written_peak_bytes" % label, peak.peak)
     gc.collect()
     base = gc.mem_alloc()
     out = io.StringIO()
-    ha.write_discovery(out, UID, HELLO, s, avty)
+    ha_schema.write_discovery(out, UID, HELLO, s, avty)
     payload = out.getvalue()
     gc.collect()
     print("discovery_%s_as_text_live_bytes" % label, gc.mem_alloc() - base)

@@ -1,11 +1,11 @@
 # The board on its own network, with a wifi.json: Wi-Fi (fanctl.wifi), one MQTT session
-# (fanctl.mqtt) and Home Assistant (fanctl.homeassistant). The control loop polls it
+# (fanctl.mqtt) and Home Assistant (fanctl.ha_publisher). The control loop polls it
 # after its sampling and telemetry; every call does a bounded amount of work and
 # returns, so sampling, the fail-safe and USB telemetry keep their period whatever the
 # network does. Imported only with a wifi.json: a USB-only board never loads it.
-from fanctl import const, ha, wifi
+from fanctl import const, ha_schema, wifi
 from fanctl.dns import DNSResolver, is_ip
-from fanctl.homeassistant import HomeAssistant
+from fanctl.ha_publisher import HomeAssistant
 from fanctl.mqtt import MQTTClient
 
 KEEPALIVE_S = const(30)  # the broker drops the session (and says offline) after 1.5x
@@ -28,7 +28,7 @@ class Net:
         host, port = wifi.broker_address(config["broker"])
         # A broker by name is looked up without waiting (the DNS server DHCP gave).
         self.dns = None if is_ip(host) else DNSResolver(None, board)
-        self.will = ha.will(uid)
+        self.will = ha_schema.will(uid)
         self.client = MQTTClient(
             "picofan-" + uid, host, port, config.get("user") or None,
             config.get("broker_password") or None, KEEPALIVE_S, self.will,

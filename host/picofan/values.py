@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fanctl import ha
+from fanctl import ha_commands
 
 
 def parse_number(text: str, name: str) -> float | int:
     """'28,5' -> 28.5, '28' -> 28, '1e3' -> 1000.0; ValueError naming the setting otherwise
     (NaN and infinities are not numbers a person means). The board's own reader
-    (fanctl.ha, for MQTT's bare values), so a number reads alike everywhere."""
-    number: float | int = ha.parse_number(text, name)
+    (fanctl.ha_commands, for MQTT's bare values), so a number reads alike everywhere."""
+    number: float | int = ha_commands.parse_number(text, name)
     return number
 
 
 def parse_setting(name: str, text: str) -> Any:
     """The value `text` stands for in setting `name`: a number for a number setting,
     else the text itself (unknown names are left to the firmware's check to refuse)."""
-    return ha.parse_setting(name, text)
+    return ha_commands.parse_setting(name, text)

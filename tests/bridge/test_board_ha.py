@@ -1,5 +1,5 @@
 """A board on Wi-Fi and the bridge publish the same Home Assistant device: the board's
-discovery config (fanctl.ha, written on MicroPython's unix port as the virtual Pico and
+discovery config (fanctl.ha_schema, written on MicroPython's unix port as the virtual Pico and
 the board run it) is the bridge's, byte for byte, but for its availability; so a board
 moved from USB+bridge to Wi-Fi keeps its entities (same unique ids)."""
 
@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from fanctl import ha as board_ha
+from fanctl import ha_schema as board_ha
 from fanctl import settings
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIX_MICROPYTHON = Path(sys.executable).parent / "micropython"
@@ -30,12 +30,12 @@ BOARDS = {"switch": {}, "pwm": {"output": "pwm"},
 # The board's own script: its config for each of BOARDS, one JSON line each.
 WRITE = """
 import io, sys
-from fanctl import ha, settings
+from fanctl import ha_schema, settings
 for over in %r:  # (a list: MicroPython's dicts keep no order)
     s = settings.defaults()
     s.update(over)
     out = io.StringIO()
-    ha.write_discovery(out, %r, %r, s, [ha.topic(%r, "availability")])
+    ha_schema.write_discovery(out, %r, %r, s, [ha_schema.topic(%r, "availability")])
     sys.stdout.write(out.getvalue() + "\\n")
 """
 
@@ -81,8 +81,8 @@ def test_on_cpython_the_board_writes_the_same_config(over: dict[str, Any]) -> No
 def test_the_glue_runs_on_the_unix_port() -> None:
     run = subprocess.run(
         [str(UNIX_MICROPYTHON), str(ROOT / "tests/micropython/unittest_lite.py"),
-         "test_homeassistant"], capture_output=True, text=True, timeout=300,
+         "test_ha_publisher"], capture_output=True, text=True, timeout=300,
         env={**os.environ, "MICROPYPATH": MICROPYPATH})
     assert "micropython: " in run.stdout, run.stderr
     assert " 0 failed" in run.stdout and "FAIL" not in run.stdout, run.stdout[-3000:]
-    assert run.stdout.count("PASS test_homeassistant.") >= 10
+    assert run.stdout.count("PASS test_ha_publisher.") >= 10

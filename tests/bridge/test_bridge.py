@@ -23,7 +23,7 @@ from scripted_device import ScriptedDevice
 
 from fanctl import settings
 from fanctl.protocol import PROTOCOL_VERSION
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.protocol import OUTDATED
 from picofan.spec import wire
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.cli.command import parser
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from mqtt_watch import Watcher
 from picofan_cli import registered_uid, sims
 from polling import until
 
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 
 
 def online(home: Watcher, bid: str) -> bool:

@@ -19,7 +19,8 @@ from mqtt_watch import Watcher
 from paho.mqtt.enums import CallbackAPIVersion
 from polling import until
 
-from picofan.bridge import ha, refusals
+from picofan.bridge import ha_schema as ha
+from picofan.bridge import refusals
 
 Start = Callable[..., BridgeProcess]
 

@@ -12,7 +12,7 @@ from bridge_process import BridgeProcess
 from mqtt_watch import Watcher
 from picofan_cli import SimCommand
 
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 
 GONE = "the platform alone: Home Assistant removes the entity"
 

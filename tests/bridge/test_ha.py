@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from fanctl import settings
 from fanctl.protocol import BadCommand
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.spec import wire
 
 HELLO = {"fw": "0.1.0", "board": "Raspberry Pi Pico W", "settings": settings.defaults()}

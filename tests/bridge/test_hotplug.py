@@ -13,7 +13,7 @@ from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
 from polling import until
 
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.bridge.bridge import Bridge, Options
 from picofan.bridge.broker import parse_url
 from picofan.sim.process import SimProcess

@@ -11,7 +11,7 @@ from bridge_process import BridgeProcess
 from mqtt_broker import TestBroker
 from mqtt_watch import Watcher
 
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.bridge.guard import MAX_PACKET
 
 Start = Callable[..., BridgeProcess]

@@ -11,7 +11,7 @@ from bridge_process import BridgeProcess
 from mqtt_broker import TestBroker, make_certificates
 from mqtt_watch import Watcher
 
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 
 Start = Callable[..., BridgeProcess]
 USER, PASSWORD = "picofan", "s3cret pass:word"

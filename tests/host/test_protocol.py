@@ -8,7 +8,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fanctl import faults, ha
+from fanctl import faults, ha_schema
 from fanctl import protocol as wire
 from fanctl.protocol import decode_command
 from fanctl.settings import defaults
@@ -104,7 +104,7 @@ def test_every_fault_the_board_reports_is_described_and_offered() -> None:
     assert list(schema.FAULTS) == list(faults.NAMES)
     assert set(schema._MEANINGS) == set(faults.NAMES)
     assert all(schema.FAULTS.values())
-    assert ha.fault_names() == [ha.NO_FAULT, *faults.NAMES]
+    assert ha_schema.fault_names() == [ha_schema.NO_FAULT, *faults.NAMES]
     tele = parse_line(line({**TELE, "fault": faults.NAMES[-1]}))
     assert isinstance(tele, Message) and tele.data["fault"] == faults.ERROR
 

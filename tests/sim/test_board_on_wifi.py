@@ -20,7 +20,7 @@ from picofan_cli import SimCommand, csv_rows
 from polling import until
 
 from device_port import Port
-from fanctl import ha
+from fanctl import ha_schema
 
 
 @pytest.fixture
@@ -58,9 +58,9 @@ def test_the_board_publishes_home_assistant_by_itself(pico: SimCommand,
                                                        home: Watcher) -> None:
     bid = board_id(home)
     config = home.configs(1)[bid]
-    assert config["avty"] == [{"t": ha.topic(bid, "availability")}]  # its own will
-    home.wait_text(ha.topic(bid, "availability"), "online")
-    state = home.wait_json(ha.topic(bid, "state"))
+    assert config["avty"] == [{"t": ha_schema.topic(bid, "availability")}]  # its own will
+    home.wait_text(ha_schema.topic(bid, "availability"), "online")
+    state = home.wait_json(ha_schema.topic(bid, "state"))
     assert state["via"] == "wifi" and isinstance(state["temp_c"], float)
     # ...and USB says so too
     until(lambda: tele(pico.port)["mqtt"] == "up", "telemetry: mqtt up")
@@ -71,23 +71,23 @@ def test_the_board_publishes_home_assistant_by_itself(pico: SimCommand,
 def test_a_setpoint_from_home_assistant_reaches_the_board(pico: SimCommand,
                                                           home: Watcher) -> None:
     bid = board_id(home)
-    home.wait_text(ha.topic(bid, "availability"), "online")
+    home.wait_text(ha_schema.topic(bid, "availability"), "online")
     since = home.mark()
-    home.publish(ha.topic(bid, "set/setpoint"), "27.5")
-    result = home.wait_json(ha.topic(bid, "result"), since=since)
+    home.publish(ha_schema.topic(bid, "set/setpoint"), "27.5")
+    result = home.wait_json(ha_schema.topic(bid, "result"), since=since)
     assert result["ok"] is True, result
     until(lambda: setpoint(pico.port) == 27.5, "the board's setpoint 27.5")
     # a bad value: one clear result, nothing changed
     since = home.mark()
-    home.publish(ha.topic(bid, "set/setpoint"), "hot")
-    result = home.wait_json(ha.topic(bid, "result"), since=since)
+    home.publish(ha_schema.topic(bid, "set/setpoint"), "hot")
+    result = home.wait_json(ha_schema.topic(bid, "result"), since=since)
     assert result["ok"] is False and "setpoint" in result["msg"], result
     assert setpoint(pico.port) == 27.5
 
 
 def test_wifi_lost_says_offline_and_comes_back(pico: SimCommand, home: Watcher) -> None:
     bid = board_id(home)
-    availability = ha.topic(bid, "availability")
+    availability = ha_schema.topic(bid, "availability")
     home.wait_text(availability, "online")
     since = home.mark()
     pico.control("wifi down")
@@ -108,7 +108,7 @@ def test_wifi_lost_says_offline_and_comes_back(pico: SimCommand, home: Watcher) 
 def test_home_assistant_keeps_its_own_rate_when_usb_telemetry_is_quiet(
         pico: SimCommand, home: Watcher) -> None:
     bid = board_id(home)
-    states = ha.topic(bid, "state")
+    states = ha_schema.topic(bid, "state")
     home.wait_json(states)
     # A quiet USB log: one telemetry line a minute
     done = picofan_cli.run("set", "--port", pico.port, "interval_ms=60000")
@@ -119,7 +119,7 @@ def test_home_assistant_keeps_its_own_rate_when_usb_telemetry_is_quiet(
 
     lines = usb_lines()
     since = home.mark()
-    # Home Assistant still gets a new reading each period (ha.STATE_PERIOD_MS, a
+    # Home Assistant still gets a new reading each period (ha_policy.STATE_PERIOD_MS, a
     # second), from the board's state: three more of them than USB lines meanwhile.
     until(lambda: len(home.on(states, since)) >= usb_lines() - lines + 3,
           "three state messages more than USB telemetry lines")
@@ -146,10 +146,10 @@ def test_a_retained_command_is_never_applied_by_the_board(
         bid = found["uid"]
         # Someone left a command retained (mosquitto_pub -r, QoS 0) before the board
         # connects
-        command = ha.topic(bid, "set")
+        command = ha_schema.topic(bid, "set")
         home.publish(command, '{"mode": "off"}', retain=True, qos=0)
         join_wifi(pico.port, broker, tmp_path)
-        availability = ha.topic(bid, "availability")
+        availability = ha_schema.topic(bid, "availability")
         home.wait_text(availability, "online")
         usb = Port(pico.port)
         try:
@@ -168,7 +168,7 @@ def test_a_retained_command_is_never_applied_by_the_board(
                     % (command, command))
                 get = usb.reply({"cmd": "get", "id": 1}, 60)
                 assert get["settings"]["mode"] == "auto"
-            assert home.on(ha.topic(bid, "result")) == []
+            assert home.on(ha_schema.topic(bid, "result")) == []
             # Cleared (mosquitto_pub -r -n): gone at the next connection; and the empty
             # message (every subscriber gets the clear) is no command either: no refusal.
             # A live command after it is the first thing the board answers.
@@ -179,9 +179,9 @@ def test_a_retained_command_is_never_applied_by_the_board(
             home.wait_text(availability, "online", since)
             since = home.mark()
             home.publish(command, b"", retain=True, qos=0)
-            home.publish(ha.topic(bid, "set/setpoint"), "27.5")
-            home.wait_json(ha.topic(bid, "result"), since=since)
-            assert [m.json() for m in home.on(ha.topic(bid, "result"), since)] == [
+            home.publish(ha_schema.topic(bid, "set/setpoint"), "27.5")
+            home.wait_json(ha_schema.topic(bid, "result"), since=since)
+            assert [m.json() for m in home.on(ha_schema.topic(bid, "result"), since)] == [
                 {"ok": True, "by": "board", "cmd": "set", "name": "setpoint",
                  "settings": {"setpoint": 27.5}, "saved": False}]
             assert usb.reply({"cmd": "get", "id": 2}, 60)["settings"]["mode"] == "auto"
@@ -208,7 +208,8 @@ def test_a_board_moved_from_the_bridge_to_wifi_keeps_its_entities(
         assert "correct horse" not in done.stdout + done.stderr
         since = home.mark()
         by_board = home.wait_json(
-            ha.config_topic(bid), lambda c: c["avty"] == [{"t": ha.topic(bid, "availability")}],
+            ha_schema.config_topic(bid),
+            lambda c: c["avty"] == [{"t": ha_schema.topic(bid, "availability")}],
             since, "the board's own discovery config")
     assert unique_ids(by_board) == unique_ids(by_bridge)
     assert by_board["dev"]["ids"] == by_bridge["dev"]["ids"]
@@ -218,12 +219,12 @@ def test_a_board_moved_from_the_bridge_to_wifi_keeps_its_entities(
 def test_a_4_wire_fan_gets_its_entities_on_wifi_too(pico: SimCommand, home: Watcher) -> None:
     # The largest discovery config there is: a PWM fan with a tach, and a long name.
     bid = board_id(home)
-    home.wait_text(ha.topic(bid, "availability"), "online")
+    home.wait_text(ha_schema.topic(bid, "availability"), "online")
     since = home.mark()
     done = picofan_cli.run("set", "--port", pico.port, "output=pwm", "tach=on",
                            "name=greenhouse-left-bench")
     assert done.returncode == 0, done.stderr
-    config = home.wait_json(ha.config_topic(bid), lambda c: "uniq_id" in c["cmps"]["speed"],
+    config = home.wait_json(ha_schema.config_topic(bid), lambda c: "uniq_id" in c["cmps"]["speed"],
                             since, "a discovery config with the fan entity")
     assert config["cmps"]["rpm"]["uniq_id"] == f"picofan_{bid}_rpm"
     assert config["dev"]["name"] == "greenhouse-left-bench"

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from picofan import ports, shutdown
-from picofan.bridge import ha
+from picofan.bridge import ha_schema as ha
 from picofan.cli import completion
 from picofan.cli.options import MAX_TIMEOUT_S, number, seconds, sim_count
 from picofan.cli.output import BAD_INPUT, OK, fail

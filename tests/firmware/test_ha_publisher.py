@@ -5,9 +5,9 @@
 # file are the real ones.
 import json
 
-from fanctl import ha
+from fanctl import ha_schema
 from fanctl.app import App
-from fanctl.homeassistant import HomeAssistant
+from fanctl.ha_publisher import HomeAssistant
 from fanctl.settings import defaults, load
 from scripted_board import ScriptedBoard, counts_for, run_ms
 from support import scratch_path
@@ -99,8 +99,8 @@ def started():
 
 def command(client, home, leaf, payload):
     client.take()
-    home.on_message(ha.topic(UID, leaf), payload)
-    return client.on(ha.topic(UID, "result"))
+    home.on_message(ha_schema.topic(UID, leaf), payload)
+    return client.on(ha_schema.topic(UID, "result"))
 
 
 def test_on_up_announces_the_device_online_and_listens():
@@ -111,14 +111,14 @@ def test_on_up_announces_the_device_online_and_listens():
     # its own availability (the will says offline), not a bridge's
     assert config["avty"] == [{"t": "picofan/%s/availability" % UID}]
     assert config["stat_t"] == "picofan/%s/state" % UID and config["qos"] == 1
-    assert sorted(config["cmps"]) == sorted(ha.ENTITIES)
-    for key in ha.ENTITIES:
+    assert sorted(config["cmps"]) == sorted(ha_schema.ENTITIES)
+    for key in ha_schema.ENTITIES:
         assert config["cmps"][key]["p"]
         if len(config["cmps"][key]) > 1:
             assert config["cmps"][key]["uniq_id"] == "picofan_%s_%s" % (UID, key)
     assert config["dev"]["ids"] == ["picofan_" + UID] and config["dev"]["sn"] == UID
     assert client.published[1] == ("picofan/%s/availability" % UID, "online", True, 1)
-    assert ha.will(UID) == ("picofan/%s/availability" % UID, "offline", True, 1)
+    assert ha_schema.will(UID) == ("picofan/%s/availability" % UID, "offline", True, 1)
     assert client.subscribed == [("picofan/%s/set" % UID, 1), ("picofan/%s/set/+" % UID, 1),
                                  ("picofan/%s/save" % UID, 1), ("picofan/%s/fan/+" % UID, 1)]
 
@@ -133,12 +133,12 @@ def test_a_full_client_gets_the_announcement_when_it_has_room():
     client.room = 3  # the config, online, one subscription
     tele(app, board, 1000)
     assert [t for t, _, _, _ in client.published][:2] == [
-        ha.config_topic(UID), ha.topic(UID, "availability")]
+        ha_schema.config_topic(UID), ha_schema.topic(UID, "availability")]
     assert len(client.subscribed) == 1
     client.room = None
     tele(app, board, 1000)
     assert len(client.subscribed) == 4
-    assert len(client.on(ha.config_topic(UID))) == 1  # once: nothing changed since
+    assert len(client.on(ha_schema.config_topic(UID))) == 1  # once: nothing changed since
 
 
 def test_state_goes_out_urgent_at_once_and_readings_once_a_period():
@@ -146,27 +146,27 @@ def test_state_goes_out_urgent_at_once_and_readings_once_a_period():
     app.apply("set", {"interval_ms": 100})
     client.take()
     tele(app, board, 100)
-    states = client.on(ha.topic(UID, "state"))
+    states = client.on(ha_schema.topic(UID, "state"))
     assert len(states) == 1 and states[0]["via"] == "wifi"
     assert states[0]["temp_c"] is not None and abs(states[0]["temp_c"] - 25) < 0.1
-    assert [(r, q) for t, _, r, q in client.published if t == ha.topic(UID, "state")] == [
+    assert [(r, q) for t, _, r, q in client.published if t == ha_schema.topic(UID, "state")] == [
         (True, 0)]
     # A new reading within the period waits; a setting changed is news at once.
     client.take()
     board.counts = counts_for(26)
     tele(app, board, 300)
-    assert client.on(ha.topic(UID, "state")) == []
+    assert client.on(ha_schema.topic(UID, "state")) == []
     app.apply("set", {"setpoint": 31.0})
     tele(app, board, 100)
-    (urgent,) = client.on(ha.topic(UID, "state"))
+    (urgent,) = client.on(ha_schema.topic(UID, "state"))
     assert urgent["setpoint"] == 31.0
     # A new reading goes out when its period is up.
     client.take()
     board.counts = counts_for(27)
     tele(app, board, 100)
-    assert client.on(ha.topic(UID, "state")) == []
+    assert client.on(ha_schema.topic(UID, "state")) == []
     tele(app, board, 1000)
-    (later,) = client.on(ha.topic(UID, "state"))
+    (later,) = client.on(ha_schema.topic(UID, "state"))
     assert abs(later["temp_c"] - 27) < 0.1
 
 
@@ -179,7 +179,7 @@ def test_readings_keep_their_period_whatever_the_usb_interval():
         board.counts = counts_for(26 + n * 0.5)
         tele(app, board, 1000)
     assert board.messages("tele") == []  # USB said nothing more...
-    temps = [round(s["temp_c"]) for s in client.on(ha.topic(UID, "state"))]
+    temps = [round(s["temp_c"]) for s in client.on(ha_schema.topic(UID, "state"))]
     assert len(temps) >= 5 and temps[-1] == 28  # ...Home Assistant heard each second
 
 
@@ -251,15 +251,15 @@ def test_the_fan_entity_comes_with_output_pwm_and_takes_its_commands():
 def test_a_new_name_or_output_republishes_the_config():
     app, board, client, home = started()
     command(client, home, "set/name", b"rack 2")
-    (config,) = client.on(ha.config_topic(UID))
+    (config,) = client.on(ha_schema.config_topic(UID))
     assert config["dev"]["name"] == "rack 2"
     assert len(config["cmps"]["speed"]) == 1  # output switch: no fan entity
     command(client, home, "set/output", b"pwm")
-    (config,) = client.on(ha.config_topic(UID))
+    (config,) = client.on(ha_schema.config_topic(UID))
     assert config["cmps"]["speed"]["uniq_id"] == "picofan_%s_speed" % UID
     command(client, home, "set/setpoint", b"29")  # not in the config: not republished
     tele(app, board, 1000)
-    assert client.on(ha.config_topic(UID)) == []
+    assert client.on(ha_schema.config_topic(UID)) == []
 
 
 def test_other_boards_retained_and_unknown_topics_are_ignored():
@@ -267,8 +267,8 @@ def test_other_boards_retained_and_unknown_topics_are_ignored():
     before = dict(app.settings)
     client.take()
     home.on_message("picofan/%s/set/setpoint" % OTHER, b"29")
-    home.on_message(ha.topic(UID, "set/setpoint"), b"29", True)  # a broker's replay
-    home.on_message(ha.topic(UID, "state"), b"{}")
+    home.on_message(ha_schema.topic(UID, "set/setpoint"), b"29", True)  # a broker's replay
+    home.on_message(ha_schema.topic(UID, "state"), b"{}")
     home.on_message("homeassistant/status", b"online")
     assert client.published == [] and app.settings == before
 
@@ -278,11 +278,11 @@ def test_a_retained_command_is_logged_not_applied_and_a_clear_is_no_command():
     before = dict(app.settings)
     client.take()
     board.take()
-    topic = ha.topic(UID, "set")
+    topic = ha_schema.topic(UID, "set")
     home.on_message(topic, b'{"mode": "off"}', True)  # the broker's replay
     home.on_message(topic, b"", True)  # mosquitto_pub -r -n: the clear...
     home.on_message(topic, b"", False)  # ...as a live subscriber gets it
-    home.on_message(ha.topic(UID, "set/setpoint"), b"", False)
+    home.on_message(ha_schema.topic(UID, "set/setpoint"), b"", False)
     assert client.published == [] and app.settings == before
     run_ms(app, 100)  # (the log goes out with the loop's USB output)
     (said,) = board.messages("log")

@@ -1,6 +1,7 @@
 """A board as Home Assistant sees it over MQTT, the host's side. The definitions (topics,
-the device-discovery config, the state payload, reading the command payloads) live in
-the firmware's fanctl.ha, shared with a board that publishes by itself over Wi-Fi:
+the device-discovery config, the state payload) live in the firmware's fanctl.ha_schema,
+reading the command payloads in fanctl.ha_commands, when to publish in fanctl.ha_policy;
+shared with a board that publishes by itself over Wi-Fi:
 the same unique ids and the same config either way. This module adds what
 only the host needs: typed wrappers (dicts where the board writes pairs), orjson, and
 the bridge's own topics. docs/home-assistant.md explains the choices.
@@ -14,8 +15,9 @@ from typing import Any
 
 import orjson
 
-from fanctl import ha as board_ha
-from fanctl.ha import (
+from fanctl import ha_commands, ha_policy
+from fanctl import ha_schema as board_ha
+from fanctl.ha_schema import (
     DISCOVERY_PREFIX,
     ENTITIES,
     FAN_COMMANDS,
@@ -28,7 +30,7 @@ from fanctl.ha import (
     ROOT,
 )
 
-# The board's names the bridge and its tests use as ha.X.
+# The board's names the bridge and its tests use as ha_schema.X.
 __all__ = ["DISCOVERY_PREFIX", "FAN_COMMANDS", "FAN_OFF", "FAN_ON", "NO_PRESET", "OFFLINE",
            "ONLINE", "PWM"]
 
@@ -137,7 +139,7 @@ class CommandTopic:
 def command_topic(topic: str) -> CommandTopic | None:
     """picofan/ID/set[/NAME], picofan/ID/save or picofan/ID/fan/NAME -> what it
     addresses; None otherwise."""
-    found = board_ha.command_topic(topic)
+    found = ha_commands.command_topic(topic)
     return None if found is None else CommandTopic(*found)
 
 
@@ -175,7 +177,8 @@ def discovery(bid: str, hello: dict[str, Any], settings: dict[str, Any],
               availability: list[str]) -> dict[str, Any]:
     """The board's one device-discovery config (retained on Topics.config): its device,
     the shared state topic and availability (all of `availability` must say online),
-    and every entity. A board on Wi-Fi writes the same (fanctl.ha.write_discovery)."""
+    and every entity. A board on Wi-Fi writes the same
+    (fanctl.ha_schema.write_discovery)."""
     config: dict[str, Any] = _plain(board_ha.device(bid, hello, settings, availability))
     config["cmps"] = components(bid, settings)
     return config
@@ -188,8 +191,8 @@ def encode(payload: dict[str, Any] | list[Any]) -> bytes:
 
 # -- state -------------------------------------------------------------------------
 def state(tele: dict[str, Any], settings: dict[str, Any], via: str) -> dict[str, Any]:
-    """The state payload from a telemetry line and the board's settings (fanctl.ha.state);
-    via: the bridge's id."""
+    """The state payload from a telemetry line and the board's settings
+    (fanctl.ha_schema.state); via: the bridge's id."""
     out: dict[str, Any] = board_ha.state(tele, settings, via)
     return out
 
@@ -202,38 +205,38 @@ TELE_SETTINGS = ("setpoint", "hysteresis", "mode")
 def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     """A change HA must see at once (the fan, a fault, the settings, a restart), not
     only a new reading."""
-    return bool(board_ha.urgent(old, new))
+    return bool(ha_policy.urgent(old, new))
 
 
-# -- commands (fanctl.ha's readers: each raises fanctl.protocol.BadCommand) -------------
+# -- commands (fanctl.ha_commands' readers: each raises fanctl.protocol.BadCommand) -
 def parse_value(name: str, payload: bytes) -> Any:
     """A bare value on picofan/ID/set/NAME ("28.5", "auto"), by the board's rule."""
-    return board_ha.parse_value(name, payload)
+    return ha_commands.parse_value(name, payload)
 
 
 def parse_fan(name: str, payload: bytes, settings: dict[str, Any]) -> dict[str, Any]:
     """A command of the fan entity on picofan/ID/fan/NAME -> the settings it sets."""
-    changes: dict[str, Any] = board_ha.parse_fan(name, payload, settings)
+    changes: dict[str, Any] = ha_commands.parse_fan(name, payload, settings)
     return changes
 
 
 def parse_changes(payload: bytes) -> dict[str, Any]:
     """A JSON object of settings on picofan/ID/set, each field by the board's rule."""
-    changes: dict[str, Any] = board_ha.parse_changes(payload)
+    changes: dict[str, Any] = ha_commands.parse_changes(payload)
     return changes
 
 
 def parse_save(payload: bytes) -> None:
-    board_ha.parse_save(payload)
+    ha_commands.parse_save(payload)
 
 
 def not_a_command(topic: str, payload: bytes, retain: bool) -> str | None:
-    """The board's rule (fanctl.ha): None for a command, "" for an empty message (a
-    retained command cleared), else the warning for a retained one."""
-    why = board_ha.not_a_command(topic, payload, retain)
+    """The board's rule (fanctl.ha_commands): None for a command, "" for an empty message
+    (a retained command cleared), else the warning for a retained one."""
+    why = ha_commands.not_a_command(topic, payload, retain)
     return None if why is None else str(why)
 
 
 def shown(payload: bytes, most: int = 64) -> str:
     """A payload as text for a result or a log line: never raw binary, never long."""
-    return str(board_ha.shown(payload, most))
+    return str(ha_commands.shown(payload, most))
