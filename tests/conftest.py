@@ -46,6 +46,27 @@ def own_state_dir(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
 
 
+SHORT_TEMP = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In parallel, the tests' temporary folders under a short root of their own: xdist
+    puts each worker's under ROOT/popen-gwN, and a virtual Pico's control socket in a
+    test's folder must stay within AF_UNIX's 108 bytes."""
+    if (config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None)
+            and not hasattr(config, "workerinput") and not config.option.basetemp):
+        config.option.basetemp = tempfile.mkdtemp(prefix="pf-")
+        config.stash[SHORT_TEMP] = Path(config.option.basetemp)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The short root goes when every test passed (kept, as pytest keeps its own, to look
+    into a failure)."""
+    root = session.config.stash.get(SHORT_TEMP, None)
+    if root is not None and exitstatus == 0:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def shared_fixture(item: pytest.Item) -> str | None:
     """The module- or session-scoped fixture of the tests' own that item uses, if any
     (a wheel built, the drawings rendered, the firmware's tests run on MicroPython)."""
