@@ -21,10 +21,10 @@ SETUP_LOG := $(VENV)/setup.log
 WORKERS ?= 4
 PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup
 
-# make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=1 ; make micropython UF2=file.uf2
+# make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=0 ; make micropython UF2=file.uf2
 PORT ?=
 TOOL ?= mpremote
-MPY ?= 0
+MPY ?= 1
 UF2 ?=
 port_arg = $(if $(PORT),--port $(PORT))
 
@@ -46,7 +46,7 @@ help:
 	@echo "make test          the whole test suite"
 	@echo "make check         the quick tier: the tests not marked slow (a working loop)"
 	@echo "make micropython   put MicroPython on a Pico W held in BOOTSEL (UF2=file to choose)"
-	@echo "make flash         copy the firmware to the Pico (PORT=, TOOL=mpremote|ampy, MPY=1)"
+	@echo "make flash         copy the firmware to the Pico as .mpy (PORT=, TOOL=mpremote|ampy, MPY=0: .py)"
 	@echo "make monitor       the live monitor on the real board (PORT= to choose)"
 	@echo "make repl | reset  the board's REPL | a soft reset"
 	@echo "make sim           a virtual Pico on a pseudo-terminal, with its console"
@@ -104,6 +104,8 @@ check: setup lint
 	$(VENV)/bin/mypy
 	$(PYTEST) -m 'not slow'
 
+# Every benchmarks/*.py at its defaults (memory.py: all its measurements); mp_*.py and
+# memory_mp/ run inside MicroPython, rigs/ are the rigs the benchmarks share with the tests.
 bench: setup
 	for b in benchmarks/*.py; do case $$b in */mp_*) ;; *) $(PY) $$b || exit 1;; esac; done
 
@@ -114,7 +116,7 @@ wiring: setup
 	$(PY) -m wiring
 
 flash: $(RUNTIME)
-	$(PICOFAN) flash --tool $(TOOL) $(port_arg) $(if $(filter 1,$(MPY)),--mpy)
+	$(PICOFAN) flash --tool $(TOOL) $(port_arg) $(if $(filter 0,$(MPY)),--py)
 
 micropython: $(RUNTIME)
 	$(PICOFAN) micropython $(if $(UF2),--uf2 $(UF2))

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests/helpers"))  # the rigs the tests use too
+sys.path.insert(0, str(ROOT / "benchmarks/rigs"))  # the rigs the tests use too
 from bridge_process import BridgeProcess  # noqa: E402
 from mqtt_broker import TestBroker  # noqa: E402
 from mqtt_watch import Seen, Watcher  # noqa: E402

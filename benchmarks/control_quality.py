@@ -9,7 +9,7 @@
 - curve, pid: the same App with output pwm, tach on and that control; every other
   setting (gains, curve, limits, kick-start, stall time) at its default.
 
-All run on picofan.sim.board's rig at speed 0 (virtual time, as fast as the CPU goes),
+All run on picofan.sim.rig's rig at speed 0 (virtual time, as fast as the CPU goes),
 each scenario from power-up in a world drawn from the same seed. Temperatures are
 the TRUE bead temperature from the plant, not what the firmware reports.
 
@@ -34,9 +34,9 @@ from fanctl import settings, thermistor
 from fanctl.app import App
 from fanctl.faults import OPEN, STALL
 from picofan.sim.adc import CODES, AdcParams, Divider, Rp2040Adc
-from picofan.sim.board import NullPort, RigBoard, Sample, SimBoard, World, make_world
 from picofan.sim.clock import SimClock
 from picofan.sim.plant import Plant, PlantParams
+from picofan.sim.rig import InProcessBoard, NullPort, RigBoard, Sample, World, make_world
 from picofan.spec import curve
 
 DEFAULTS = settings.defaults()
@@ -302,7 +302,7 @@ def reported_sigma(t_c: float, oversample: int, seed: int, n: int = 2000) -> tup
     params = AdcParams()
     divider = Divider.from_nominal(DEFAULTS, params, rng)
     port = NullPort()
-    board = SimBoard(FixedPlant(t_c), divider, Rp2040Adc(params, rng), port, SimClock(0),
+    board = InProcessBoard(FixedPlant(t_c), divider, Rp2040Adc(params, rng), port, SimClock(0),
                      lambda ms: None)
     with tempfile.TemporaryDirectory() as flash:
         app = App(board, str(Path(flash) / "settings.json"))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests/helpers"))  # the rigs the tests use too
+sys.path.insert(0, str(ROOT / "benchmarks/rigs"))  # the rigs the tests use too
 
 from endurance_day import audit, exactly_once, run_day, sent  # noqa: E402
 from micropython_wasm import firmware_heap as wasm_heap  # noqa: E402

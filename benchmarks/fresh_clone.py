@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests/helpers"))
+sys.path.insert(0, str(Path(__file__).resolve().parent / "rigs"))  # the rigs the tests use too
 from checkout import copy_checkout
 from terminal import Tmux
 

@@ -1,4 +1,4 @@
-# Runs inside MicroPython (see endurance.py and firmware_memory.py): the real App
+# Runs inside MicroPython (see endurance.py and memory.py): the real App
 # through a simulated day's events on a scripted board: heat-load cycles and
 # pinches in the temperature, a setpoint push every 3 min, an open thermistor for
 # 5 s every 2 h, a bad command now and then, and a reboot (a new App) every hour.
@@ -7,7 +7,7 @@
 import gc
 
 from fanctl.app import App
-from support import ScriptedBoard, counts_for
+from scripted_board import ScriptedBoard, counts_for
 
 HOUR = 3600000
 

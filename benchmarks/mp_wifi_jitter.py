@@ -9,10 +9,9 @@ import json
 import sys
 import time
 
-from fake_wlan import FakeWLAN
-
 from fanctl import ha
 from fanctl.app import App
+from picofan.sim.radio import WLAN, AccessPoint
 
 
 class Clock:
@@ -31,7 +30,7 @@ class RealtimeBoard:
         self.ticks_add = time.ticks_add
         self.ticks_diff = time.ticks_diff
         self.reads = 0
-        self._wlan = FakeWLAN(Clock(), ssid="bench", password="", join_ms=0)
+        self._wlan = WLAN(Clock(), AccessPoint("bench", ""), join_ms=0)
 
     def read_u16(self):
         self.reads += 1

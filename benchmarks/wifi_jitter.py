@@ -42,10 +42,9 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests/helpers"))
+from picofan.sim.chip_runner import micropython
 
-from picofan.sim.chip import micropython  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 PERIOD_MS = 100  # the firmware's default sample_ms
 # micropython-lib's umqtt.simple as PyPI has it: an sdist pip will not download (no
@@ -171,7 +170,7 @@ def run(kind: str, port: int, seconds: float) -> dict[str, float | int | str]:
     work = Path(tempfile.mkdtemp(prefix="picofan-jitter-"))
     (work / "wifi.json").write_text(json.dumps(
         {"ssid": "bench", "password": "", "broker": f"mqtt://127.0.0.1:{port}"}))
-    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "tests/firmware",
+    path = ":".join(str(p) for p in (ROOT / "firmware", ROOT / "host",
                                      umqtt_dir()))
     proc = subprocess.Popen(
         [micropython(), "-X", "heapsize=384K", str(ROOT / "benchmarks/mp_wifi_jitter.py"),

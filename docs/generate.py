@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fanctl import protocol, settings
 from picofan import micropython
-from picofan.spec import generated, wire
+from picofan.spec import doc_sections, wire
 
 DOCS = Path(__file__).resolve().parent
 TYPES = {"i": "int", "f": "number", "b": "bool", "s": "string", "o": "object",
@@ -100,7 +100,7 @@ def ha_entities_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS: generated.Sections = {
+SECTIONS: doc_sections.Sections = {
     "micropython": micropython_table,
     "settings": settings_table,
     "messages": messages_table,
@@ -114,7 +114,7 @@ def paths() -> list[Path]:
 
 
 def main(check: bool = False) -> int:
-    stale = generated.refresh(paths(), SECTIONS, write=not check)
+    stale = doc_sections.refresh(paths(), SECTIONS, write=not check)
     if check and stale:
         names = ", ".join(p.name for p in stale)
         print(f"stale generated sections in: {names} (run `make docs`)")

@@ -6,14 +6,14 @@ import sys
 from pathlib import Path
 
 from docs import generate
-from picofan.spec import generated
-from wiring import tables
+from picofan.spec import doc_sections
+from wiring import sections
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_generated_doc_sections_are_fresh() -> None:
-    stale = generated.refresh(generate.paths(), generate.SECTIONS, write=False)
+    stale = doc_sections.refresh(generate.paths(), generate.SECTIONS, write=False)
     assert stale == [], "run `make docs`"
     # and the command that says so, as make runs it
     run = subprocess.run([sys.executable, "docs/generate.py", "--check"], cwd=ROOT,
@@ -26,20 +26,20 @@ def test_the_docs_check_catches_a_stale_section(tmp_path: Path) -> None:
     text = (ROOT / "docs/protocol.md").read_text()
     assert "| `setpoint` |" in text
     doc.write_text(text.replace("| `setpoint` |", "| `set_point` |", 1))
-    assert generated.refresh([doc], generate.SECTIONS, write=False) == [doc]
+    assert doc_sections.refresh([doc], generate.SECTIONS, write=False) == [doc]
     # and the fix is the regeneration, which touches only the generated section
-    assert generated.refresh([doc], generate.SECTIONS, write=True) == [doc]
+    assert doc_sections.refresh([doc], generate.SECTIONS, write=True) == [doc]
     assert doc.read_text() == text
 
 
 def test_every_generated_section_has_a_generator() -> None:
     # One renderer for both generators; each fills only its own sections, so a
     # section name nobody owns would silently stay as typed.
-    owned = set(generate.SECTIONS) | set(tables.SECTIONS)
-    assert not set(generate.SECTIONS) & set(tables.SECTIONS)
+    owned = set(generate.SECTIONS) | set(sections.SECTIONS)
+    assert not set(generate.SECTIONS) & set(sections.SECTIONS)
     found = set()
-    for path in [*generate.paths(), *(ROOT / doc for doc in tables.DOCS)]:
-        names = set(generated.names(path.read_text()))
+    for path in [*generate.paths(), *(ROOT / doc for doc in sections.DOCS)]:
+        names = set(doc_sections.names(path.read_text()))
         assert names <= owned, (path.name, names - owned)
         found |= names
     assert found == owned  # and every section a generator makes has a place
@@ -50,9 +50,9 @@ def test_the_renderer_leaves_prose_and_other_sections_alone() -> None:
         "prose 1\n<!-- generated:mine -->\nold\n<!-- /generated -->\n"
         "prose 2\n<!-- generated:theirs -->\nkeep\n<!-- /generated -->\n"
     )
-    out = generated.render(text, {"mine": lambda: "new"})
+    out = doc_sections.render(text, {"mine": lambda: "new"})
     assert out == text.replace("old\n", "new\n")
-    assert generated.render(out, {"mine": lambda: "new"}) == out
+    assert doc_sections.render(out, {"mine": lambda: "new"}) == out
 
 
 def test_readme_shows_the_csv_header_as_written() -> None:
@@ -124,9 +124,9 @@ def commands(text: str, program: str) -> list[str]:
 
 
 def test_every_picofan_command_in_the_docs_is_one_picofan_has() -> None:
-    from picofan import cli
+    from picofan.cli.command import parser
 
-    sub = next(a for a in cli.parser()._subparsers._group_actions if a.dest == "command")
+    sub = next(a for a in parser()._subparsers._group_actions if a.dest == "command")
     said = {doc: commands((ROOT / doc).read_text(), "picofan") for doc in DOCS}
     assert said["README.md"] and said["docs/monitor.md"]
     for doc, words in said.items():

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from picofan.spec import generated
-from wiring import ROOT, WIRING, check, figures, tables
+from picofan.spec import doc_sections
+from wiring import ROOT, WIRING, check, figures, sections
 
 
 def main(argv: list[str]) -> int:
@@ -18,8 +18,8 @@ def main(argv: list[str]) -> int:
         return 0
     for path in figures.write_drawings(WIRING):
         print(f"wrote {path.relative_to(ROOT)}")
-    docs = [ROOT / doc for doc in tables.DOCS]
-    for path in generated.refresh(docs, tables.SECTIONS, write=True):
+    docs = [ROOT / doc for doc in sections.DOCS]
+    for path in doc_sections.refresh(docs, sections.SECTIONS, write=True):
         print(f"updated {path.relative_to(ROOT)}")
     return 0
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PIL import Image  # matplotlib's own dependency
 
-from picofan.spec import generated
-from wiring import ROOT, figures, tables
+from picofan.spec import doc_sections
+from wiring import ROOT, figures, sections
 
 
 def same_png(a: Path, b: Path) -> bool:
@@ -38,7 +38,7 @@ def stale(root: Path = ROOT, fresh: Path | None = None) -> list[str]:
                     out.append(f"wiring/{name}")
             elif committed.read_bytes() != new.read_bytes():
                 out.append(f"wiring/{name}")
-    docs = [root / doc for doc in tables.DOCS]
-    for path in generated.refresh(docs, tables.SECTIONS, write=False):
+    docs = [root / doc for doc in sections.DOCS]
+    for path in doc_sections.refresh(docs, sections.SECTIONS, write=False):
         out.append(path.relative_to(root).as_posix())
     return out

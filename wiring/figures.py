@@ -13,7 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from wiring import breadboard, schematics
+from wiring import breadboard_drawing, schematics
 from wiring.calc import VARIANTS
 
 SVG_SALT = "picofan-wiring"
@@ -69,5 +69,5 @@ def write_drawings(outdir: Path) -> list[Path]:
         written += save(schematics.figure(variant), outdir, f"picofan-{variant}")
     for variant in VARIANTS:
         style()
-        written += save(breadboard.figure(variant), outdir, f"picofan-breadboard-{variant}")
+        written += save(breadboard_drawing.figure(variant), outdir, f"picofan-breadboard-{variant}")
     return written

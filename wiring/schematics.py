@@ -1,6 +1,6 @@
 """The circuit diagrams: one schemdraw drawing per variant (the Pico W, the
 divider, one output stage), labelled with the header pins and part values from
-wiring.calc."""
+wiring.calc and wiring.four_wire."""
 
 from __future__ import annotations
 
@@ -12,21 +12,13 @@ from matplotlib.figure import Figure
 
 from wiring.calc import (
     ADC_PIN,
-    C_TACH,
     DIODE,
     DRAWN_LED,
-    FAN_CONNECTOR,
     GND_PIN,
     MOSFET,
-    NPN,
     OUT_PIN,
-    R_BASE,
-    R_BASE_PULLDOWN,
     R_GATE,
     R_PULLDOWN,
-    R_TACH_PULLUP,
-    R_TACH_SERIES,
-    SPEC_PWM_VMAX,
     TACH_PIN,
     TITLES,
     V33_PIN,
@@ -38,6 +30,16 @@ from wiring.calc import (
     ohms_text,
     pin,
     settings,
+)
+from wiring.four_wire import (
+    C_TACH,
+    FAN_CONNECTOR,
+    NPN,
+    R_BASE,
+    R_BASE_PULLDOWN,
+    R_TACH_PULLUP,
+    R_TACH_SERIES,
+    SPEC_PWM_VMAX,
 )
 
 Side = Literal["left", "right", "bottom"]

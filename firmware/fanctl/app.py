@@ -1,19 +1,7 @@
 # The control loop: sample, convert, control, report, take commands.
-# It touches hardware only through `board`, which provides:
-#   read_u16() -> int         one ADC conversion, 0..65535
-#   fan(on), led(on)          drive the outputs (fan: GPIO2 as a digital output)
-#   fan_pwm(level)            GPIO2 as 25 kHz PWM, level 0..65535 at the pin
-#   tach_count() -> int       falling edges on the tach input since boot (wraps at 2^30)
-#   ticks_ms(), ticks_add(t, ms), ticks_diff(a, b)   MicroPython's wrapping clock
-#   wait(ms)                  sleep up to ms, returning early when input arrives
-#   read_byte() -> int | None non-blocking, one byte of serial input
-#   usb_room() -> int         bytes usb_write() takes now without waiting (a lower bound)
-#   usb_write(buf) -> int     write serial output (what usb_room() allows never waits)
-#   watchdog_start(ms), watchdog_feed(), watchdog_stop()   the hardware watchdog
-#   random32() -> int         32 random bits (a new boot id per start)
-#   reset_cause() -> str      "power" or "watchdog": why the board last started
-#   unique_id() -> str        the board's own id, 16 hex digits (its flash chip's)
-#   name                      shown in hello
+# It touches hardware only through `board`: ADC, fan pin, tach, LED, clock, USB, watchdog
+# and (on a Pico W) the Wi-Fi chip. The contract is written once, typed, in the host
+# package (host/picofan/board_edge.py), and mypy holds every board edge to it.
 import os
 
 from fanctl import FIRMWARE_VERSION, const, control, protocol, settings
@@ -82,15 +70,15 @@ class App:
                                  self.settings == self.stored, self.warning, cmd_id,
                                  self.wifi_public()))
 
-    def state(self):
+    def state(self, out=None):
         # The board's state as the last sample left it, as a telemetry message: the one
         # snapshot USB telemetry (every interval_ms) and the network's publisher (at its
-        # own rate) each read. Built when read, from the values the loop keeps anyway.
-        net = self.net
+        # own rate) each read. Built when read, from the values the loop keeps anyway:
+        # a dict, or with `out` written straight into it (protocol.tele).
+        fan = self.fan
         return protocol.tele(self.boot, self.seq, self.last_sample_ms, self.temp, self.raw,
                              self.ohms, self.controller.fan, self.settings, self.fault,
-                             self.fan.duty, self.fan.rpm,
-                             *((net.wifi, net.rssi, net.mqtt) if net else ()))
+                             fan.duty, fan.rpm, fan.target, fan.kicking(), self.net, out)
 
     # -- measurement and control ----------------------------------------
     def sample(self, dt_ms):
@@ -163,7 +151,7 @@ class App:
             return
         try:
             extra = self.apply(cmd, args)
-        except settings.Invalid as e:
+        except protocol.BadCommand as e:  # settings.Invalid, wifi.BadWifi
             self.send(protocol.error(cmd_id, e.code, e.msg))
             return
         except OSError as e:
@@ -314,7 +302,7 @@ class App:
                 if board.ticks_diff(now, self.next_tele) >= 0:
                     self.next_tele = self._next(self.next_tele, self.settings["interval_ms"],
                                                 now)
-                    self.send(self.state())
+                    self.out.put_written(self.state)
                     self.seq = (self.seq + 1) & protocol.SEQ_MASK
             except Exception as e:
                 self.fail_safe(e)

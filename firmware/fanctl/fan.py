@@ -80,6 +80,10 @@ class Fan:
         self.duty = 100.0 if self.kick_left_ms > 0 else duty
         self._pwm(self.duty, settings)
 
+    def kicking(self):
+        # True while a kick-start is what drives full power (not the duty asked for).
+        return self.kick_left_ms > 0 and self.target < 100.0
+
     def full(self, settings):
         # The safe state, now, whichever way the fan is wired.
         self.target = self.duty = 100.0

@@ -13,7 +13,7 @@ import json
 
 from fanctl import faults, protocol
 from fanctl import settings as board_settings
-from fanctl.settings import Invalid
+from fanctl.protocol import BadCommand
 
 DISCOVERY_PREFIX = "homeassistant"
 ROOT = "picofan"
@@ -353,13 +353,13 @@ def urgent(old, new):
 
 # -- commands ----------------------------------------------------------------------
 def _bare_text(what, payload):
-    # A bare value's text: short ASCII, or Invalid.
+    # A bare value's text: short ASCII, or BadCommand.
     if len(payload) > MAX_VALUE_BYTES:
-        raise Invalid("too_long", "%s: a value of at most %d bytes, not %d"
+        raise BadCommand("too_long", "%s: a value of at most %d bytes, not %d"
                       % (what, MAX_VALUE_BYTES, len(payload)))
     for byte in payload:
         if byte > 127:
-            raise Invalid("encoding", "%s: the value is not ASCII text" % what)
+            raise BadCommand("encoding", "%s: the value is not ASCII text" % what)
     return payload.decode().strip()
 
 
@@ -403,23 +403,23 @@ def parse_setting(name, text):
 
 def parse_value(name, payload):
     # A bare value on picofan/ID/set/NAME ("28.5", "auto"), checked by the settings'
-    # own rule for NAME; raises Invalid (code, msg) for anything else.
+    # own rule for NAME; raises BadCommand (code, msg) for anything else.
     if name not in _ROW:
-        raise Invalid("unknown_field", "unknown setting '%s'" % name)
+        raise BadCommand("unknown_field", "unknown setting '%s'" % name)
     text = _bare_text(name, payload)
     try:
         value = parse_setting(name, text)
     except ValueError as e:
-        raise Invalid("type", str(e))
+        raise BadCommand("type", str(e))
     return board_settings.check_value(name, value)
 
 
 def parse_fan(name, payload, settings):
     # A command of the fan entity on picofan/ID/fan/NAME, for a board with these
-    # settings -> the settings it sets; raises Invalid (code, msg) for anything else,
+    # settings -> the settings it sets; raises BadCommand (code, msg) for anything else,
     # and for a board whose output is not pwm (it has no fan entity).
     if name not in FAN_COMMANDS:
-        raise Invalid("unknown_cmd", "fan/%s: the fan's commands are %s"
+        raise BadCommand("unknown_cmd", "fan/%s: the fan's commands are %s"
                       % (name, ", ".join(FAN_COMMANDS)))
     if name == "percentage":
         duty = parse_value("manual_duty", payload)
@@ -428,26 +428,26 @@ def parse_fan(name, payload, settings):
     elif name == "preset":
         text = _bare_text("fan/" + name, payload)
         if text not in FAN_PRESETS:
-            raise Invalid("type", "fan/preset takes " + " or ".join(FAN_PRESETS))
+            raise BadCommand("type", "fan/preset takes " + " or ".join(FAN_PRESETS))
         changes = {"mode": text}
     else:
         text = _bare_text("fan/" + name, payload)
         if text not in (FAN_ON, FAN_OFF):
-            raise Invalid("type", "fan/power takes %s or %s" % (FAN_ON, FAN_OFF))
+            raise BadCommand("type", "fan/power takes %s or %s" % (FAN_ON, FAN_OFF))
         changes = {"mode": "auto" if text == FAN_ON else "off"}
     if settings.get(PWM[0]) != PWM[1]:
-        raise Invalid("range", "fan/%s: the fan entity needs output %s (this board's "
+        raise BadCommand("range", "fan/%s: the fan entity needs output %s (this board's "
                                "output is %s)" % (name, PWM[1], settings.get(PWM[0])))
     return changes
 
 
 def parse_changes(payload):
     # A JSON object on picofan/ID/set ({"setpoint": 28, "hysteresis": 1.5}), each field
-    # checked by the settings' own rule; raises Invalid. (The settings together are
+    # checked by the settings' own rule; raises BadCommand. (The settings together are
     # checked against the board's with fanctl.settings.merge.) Strict JSON, as the
     # board reads a command line: NaN, Infinity and bad UTF-8 are refused.
     if len(payload) > protocol.MAX_LINE:
-        raise Invalid("too_long", "a command of at most %d bytes, not %d"
+        raise BadCommand("too_long", "a command of at most %d bytes, not %d"
                       % (protocol.MAX_LINE, len(payload)))
     changes = None
     if protocol._utf8_ok(payload) and protocol.strict_json(payload):
@@ -457,25 +457,25 @@ def parse_changes(payload):
             pass
         else:
             if type(changes) is not dict:
-                raise Invalid("not_object",
+                raise BadCommand("not_object",
                               "a JSON object of settings, e.g. {\"setpoint\": 28}")
     if changes is None:
-        raise Invalid("json", "not JSON: one JSON object of settings, e.g. "
+        raise BadCommand("json", "not JSON: one JSON object of settings, e.g. "
                               "{\"setpoint\": 28}")
     if not changes:
-        raise Invalid("missing", "no settings in the object")
+        raise BadCommand("missing", "no settings in the object")
     out = {}
     for name in changes:
         value = changes[name]
         if type(value) is float and value - value != 0:  # 1e999: past a double
-            raise Invalid("json", "not JSON: %s is out of range" % name)
+            raise BadCommand("json", "not JSON: %s is out of range" % name)
         out[name] = board_settings.check_value(name, value)
     return out
 
 
 def parse_save(payload):
     if payload.strip() != SAVE_PAYLOAD.encode():
-        raise Invalid("type", "save takes the payload '%s'" % SAVE_PAYLOAD)
+        raise BadCommand("type", "save takes the payload '%s'" % SAVE_PAYLOAD)
 
 
 def shown(payload, most=64):

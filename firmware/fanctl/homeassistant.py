@@ -7,7 +7,7 @@
 import json
 
 from fanctl import const, ha
-from fanctl.settings import Invalid
+from fanctl.protocol import BadCommand
 
 _CONFIG = const(1)  # announce steps still to do (a bit each)
 _ONLINE = const(2)
@@ -121,7 +121,7 @@ class HomeAssistant:
             else:
                 changes = ha.parse_changes(payload)
             reply = self.apply("save" if kind == "save" else "set", changes)
-        except Invalid as e:
+        except BadCommand as e:
             self._result(ha.refusal(what, "board", e.code, e.msg, payload))
             return
         except OSError as e:

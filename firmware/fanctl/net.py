@@ -4,8 +4,9 @@
 # returns, so sampling, the fail-safe and USB telemetry keep their period whatever the
 # network does. Imported only with a wifi.json: a USB-only board never loads it.
 from fanctl import const, ha, wifi
+from fanctl.dns import DNSResolver, is_ip
 from fanctl.homeassistant import HomeAssistant
-from fanctl.mqtt import DNSResolver, MQTTClient, is_ip
+from fanctl.mqtt import MQTTClient
 
 KEEPALIVE_S = const(30)  # the broker drops the session (and says offline) after 1.5x
 RETRY_FIRST_MS = const(1000)  # after the broker refused or dropped us, wait this long...

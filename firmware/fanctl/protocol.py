@@ -6,8 +6,9 @@ import json
 from fanctl import const
 
 # 2: boot and seq (hello, tele), reset (hello); 3: uid (hello); 4: duty and rpm (tele),
-# the stall fault, the fan settings; 5: the wifi command, wifi (hello, get)
-PROTOCOL_VERSION = const(5)
+# the stall fault, the fan settings; 5: the wifi command, wifi (hello, get); 6: demand
+# and kick (tele)
+PROTOCOL_VERSION = const(6)
 MAX_LINE = const(512)  # bytes, newline excluded; longer command lines are refused
 SEQ_MASK = const((1 << 30) - 1)  # telemetry seq wraps here: a small int on the board (no heap)
 MAX_ID = const(32)  # longest string command id, echoed as sent
@@ -18,8 +19,10 @@ COMMANDS = ("ping", "get", "set", "save", "reset", "hello", "wifi")
 
 
 class BadCommand(ValueError):
-    # A refused command: `code` (one of picofan.spec.wire.ERRORS) and `msg` go back to
-    # the host in an error reply, with the command's `id` when it had one.
+    # A refused command or request, from any door (USB, MQTT, a file): `code` (one of
+    # picofan.spec.wire.ERRORS) and `msg` go back in an error reply, with the command's
+    # `id` when it had one. Raised as is for a line or an MQTT command that is no
+    # command; settings.Invalid and wifi.BadWifi name the refusals of their own rules.
     def __init__(self, code, msg, cmd_id=None):
         super().__init__(msg)
         self.code = code
@@ -44,20 +47,76 @@ def hello(fw, board, uid, boot, reset, settings, saved, warning, cmd_id=None, wi
 
 
 def tele(boot, seq, ms, temp, raw, ohms, fan, settings, fault, duty=None, rpm=None,
-         wifi="off", rssi=None, mqtt="off"):
+         demand=None, kick=False, net=None, out=None):
     # Rounded to what the sensor resolves: shorter lines, and no float32 noise digits.
-    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach. wifi: fanctl.wifi's
-    # state ("off" with no wifi.json), rssi in dBm while up; mqtt: the broker session
-    # ("off", "down", "connecting", "up").
+    # duty None: a switched fan's, 100 or 0 %; rpm None: no tach. demand: the duty asked
+    # for, before a kick-start (None: duty); kick: a kick-start drives full power now.
+    # net: fanctl.net.Net, None without a wifi.json: its wifi (fanctl.wifi's state),
+    # rssi (dBm while up) and mqtt (the broker session: "down", "connecting", "up"),
+    # each "off" (rssi null) without one.
+    # out None: the message as a dict. Else the same message as one JSON object written
+    # onto `out` a piece at a time, the keys in the schema's order: write(bytes) the
+    # keys, value(v) each value as json.dumps writes it (fanctl.usb.TxQueue). No dict
+    # and no whole line outside out's buffer: a line every interval_ms.
     if duty is None:
         duty = 100.0 if fan else 0.0
-    return {"type": "tele", "boot": boot, "seq": seq, "ms": ms,
-            "temp": None if temp is None else round(temp, 3), "raw": raw,
-            "ohms": None if ohms is None else round(ohms, 1), "fan": fan,
-            "duty": round(duty, 1), "rpm": rpm,
-            "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
-            "mode": settings["mode"], "fault": fault, "wifi": wifi, "rssi": rssi,
-            "mqtt": mqtt}
+    duty = round(duty, 1)
+    demand = duty if demand is None else round(demand, 1)
+    if temp is not None:
+        temp = round(temp, 3)
+    if ohms is not None:
+        ohms = round(ohms, 1)
+    if net is None:
+        wifi = mqtt = "off"
+        rssi = None
+    else:
+        wifi = net.wifi
+        rssi = net.rssi
+        mqtt = net.mqtt
+    if out is None:
+        return {"type": "tele", "boot": boot, "seq": seq, "ms": ms, "temp": temp, "raw": raw,
+                "ohms": ohms, "fan": fan, "duty": duty, "rpm": rpm,
+                "setpoint": settings["setpoint"], "hysteresis": settings["hysteresis"],
+                "mode": settings["mode"], "fault": fault, "wifi": wifi, "rssi": rssi,
+                "mqtt": mqtt, "demand": demand, "kick": kick}
+    out.write(b'{"type": "tele", "boot": ')
+    out.value(boot)
+    out.write(b', "seq": ')
+    out.value(seq)
+    out.write(b', "ms": ')
+    out.value(ms)
+    out.write(b', "temp": ')
+    out.value(temp)
+    out.write(b', "raw": ')
+    out.value(raw)
+    out.write(b', "ohms": ')
+    out.value(ohms)
+    out.write(b', "fan": ')
+    out.value(fan)
+    out.write(b', "duty": ')
+    out.value(duty)
+    out.write(b', "rpm": ')
+    out.value(rpm)
+    out.write(b', "setpoint": ')
+    out.value(settings["setpoint"])
+    out.write(b', "hysteresis": ')
+    out.value(settings["hysteresis"])
+    out.write(b', "mode": ')
+    out.value(settings["mode"])
+    out.write(b', "fault": ')
+    out.value(fault)
+    out.write(b', "wifi": ')
+    out.value(wifi)
+    out.write(b', "rssi": ')
+    out.value(rssi)
+    out.write(b', "mqtt": ')
+    out.value(mqtt)
+    out.write(b', "demand": ')
+    out.value(demand)
+    out.write(b', "kick": ')
+    out.value(kick)
+    out.write(b"}")
+    return None
 
 
 def ack(cmd_id, cmd, extra=None):

@@ -9,6 +9,9 @@
 # only "room for at least one byte" can be polled. TxQueue therefore keeps lines in
 # a bounded queue and writes only as many bytes as the board says fit now; a line
 # that does not fit in the queue is dropped whole (telemetry's seq shows the gap).
+import io
+import json
+
 from fanctl import protocol
 
 TX_QUEUE = 3072  # bytes: a few lines, and the longest reply (hello, about 1 KB) twice over
@@ -22,6 +25,21 @@ AT_LEAST = protocol.MAX_LINE + 2
 INPUT_HOLD_MS = 1000
 _NL = 10
 _CR = 13
+
+
+def _scratch():
+    # MicroPython's json.dump writes bytes into a BytesIO; CPython's writes str.
+    stream = io.BytesIO()
+    try:
+        json.dump(0.5, stream)
+    except TypeError:
+        return None
+    return stream
+
+
+class _Full(Exception):
+    # A line being written (TxQueue.put_written) ran past the room it has.
+    pass
 
 
 class LineReader:
@@ -77,28 +95,118 @@ class TxQueue:
         self.tail = 0  # end of the queued bytes
         self.dropped = 0  # lines that found the queue full
         self.held_since = None  # ticks_ms when input began to wait for the host
+        self.limit = 0  # where the line put_written is writing must end
+        self.scratch = _scratch()  # value()'s stream, None on CPython
 
     def put(self, text, keep_free=0):
         # keep_free: bytes this line must leave free (lines that may give way to others).
         data = text.encode()
         need = len(data) + 2 + keep_free
-        if self.tail + need > len(self.buf):
-            self.pump()  # make room if the host has been reading
-        if self.tail + need > len(self.buf) and self.head:
-            # Move what is left to the front (rare: only when the host is slow).
-            left = self.tail - self.head
-            self.buf[:left] = bytes(self.view[self.head:self.tail])  # a copy: they overlap
-            self.head, self.tail = 0, left
-        if self.tail + need > len(self.buf):
+        if not self._room(need):
             self.dropped += 1
             return False
         end = self.tail + len(data)
         self.buf[self.tail:end] = data
+        self._end_line(end)
+        return True
+
+    def put_written(self, writer, keep_free=0):
+        # A line written straight into the queue: writer(self) calls self.write(bytes
+        # or str) piece by piece (fanctl.protocol.tele's out), so the line is never
+        # whole anywhere else. When it does not fit it is run once more after making
+        # room, then dropped whole, as put's.
+        for again in (False, True):
+            start = self.tail
+            self.limit = len(self.buf) - 2 - keep_free
+            try:
+                writer(self)
+            except _Full:
+                self.tail = start
+                if again:
+                    self.dropped += 1
+                    return False
+                self._room(len(self.buf) + 1)  # the host's share written, the rest moved up
+                continue
+            except Exception:
+                self.tail = start  # no half line is left in the queue
+                raise
+            self._end_line(self.tail)
+            return True
+
+    def write(self, data):
+        # One piece of the line put_written is writing: bytes (or str).
+        if type(data) is str:
+            data = data.encode()
+        end = self.tail + len(data)
+        if end > self.limit:
+            raise _Full()
+        self.buf[self.tail:end] = data
+        self.tail = end
+
+    def value(self, v):
+        # One JSON value of that line, as json.dumps writes it, with as little garbage as
+        # it can (a line every interval_ms): the constants as they are, an int's digits
+        # straight into the buffer, a float's repr or a string through json.dump into a
+        # scratch stream (none of its own garbage on MicroPython), then copied across.
+        if v is None:
+            self.write(b"null")
+        elif v is True:
+            self.write(b"true")
+        elif v is False:
+            self.write(b"false")
+        elif type(v) is int:
+            self._int(v)
+        elif self.scratch is None:
+            self.write(json.dumps(v))  # CPython: json.dump writes str, not bytes
+        else:
+            scratch = self.scratch
+            scratch.seek(0)
+            json.dump(v, scratch)
+            end = self.tail + scratch.tell()
+            if end > self.limit:
+                raise _Full()
+            scratch.seek(0)
+            scratch.readinto(self.view[self.tail:end])
+            self.tail = end
+
+    def _int(self, n):
+        if n < 0:
+            self.write(b"-")
+            n = -n
+        buf = self.buf
+        start = end = self.tail
+        while True:  # the digits, least significant first...
+            if end >= self.limit:
+                raise _Full()
+            buf[end] = 48 + n % 10
+            n //= 10
+            end += 1
+            if not n:
+                break
+        self.tail = end
+        end -= 1
+        while start < end:  # ...then turned round
+            buf[start], buf[end] = buf[end], buf[start]
+            start += 1
+            end -= 1
+
+    def _room(self, need):
+        # True when `need` more bytes fit after the queued ones, after writing what the
+        # host takes now and moving what is left to the front (rare: only when the host
+        # is slow).
+        if self.tail + need > len(self.buf):
+            self.pump()  # make room if the host has been reading
+        if self.tail + need > len(self.buf) and self.head:
+            left = self.tail - self.head
+            self.buf[:left] = bytes(self.view[self.head:self.tail])  # a copy: they overlap
+            self.head, self.tail = 0, left
+        return self.tail + need <= len(self.buf)
+
+    def _end_line(self, end):
         self.buf[end] = _CR
         self.buf[end + 1] = _NL
         self.tail = end + 2
         self.pump()
-        return True
 
     def pump(self):
         # Write what fits now without waiting; the rest goes on the next pass.

@@ -6,7 +6,7 @@ import json
 import os
 
 from fanctl import const
-from fanctl.settings import Invalid
+from fanctl.protocol import BadCommand
 
 MAX_SSID = const(32)  # bytes (802.11)
 # WPA2: a passphrase of 8 to 63 printable ASCII characters, or the key itself as 64 hex
@@ -43,6 +43,12 @@ UP = "up"
 DOWN = "down"
 
 
+class BadWifi(BadCommand):
+    # A Wi-Fi config refused (the wifi command, wifi.json): .code, .msg, .id as
+    # BadCommand's. Never the value itself: it may be a password.
+    pass
+
+
 def _size(text):
     return len(text.encode())
 
@@ -50,47 +56,47 @@ def _size(text):
 def _text(config, name, low, high, what):
     value = config.get(name)
     if type(value) is not str:
-        raise Invalid("type", "%s must be text" % name)
+        raise BadWifi("type", "%s must be text" % name)
     n = _size(value)
     if not low <= n <= high:
-        raise Invalid("range", "%s must be %s" % (name, what))
+        raise BadWifi("range", "%s must be %s" % (name, what))
     return value
 
 
 def broker_address(url):
-    # "mqtt://host[:port]" -> (host, port), or Invalid (the URL is not echoed whole: a
+    # "mqtt://host[:port]" -> (host, port), or BadWifi (the URL is not echoed whole: a
     # mistyped password pasted here would show up in the error).
     if type(url) is not str or not url.startswith(_SCHEME):
-        raise Invalid("type", "broker must look like mqtt://HOST or mqtt://HOST:PORT")
+        raise BadWifi("type", "broker must look like mqtt://HOST or mqtt://HOST:PORT")
     rest = url[len(_SCHEME):]
     if "@" in rest:
-        raise Invalid("type", "broker URL may not hold a user or password: use the user "
+        raise BadWifi("type", "broker URL may not hold a user or password: use the user "
                               "and broker_password fields")
     host, port = rest, MQTT_PORT
     colon = rest.rfind(":")
     if colon >= 0:
         host, digits = rest[:colon], rest[colon + 1:]
         if not digits or len(digits) > 5 or not digits.isdigit() or not 0 < int(digits) < 65536:
-            raise Invalid("range", "broker port must be a number from 1 to 65535")
+            raise BadWifi("range", "broker port must be a number from 1 to 65535")
         port = int(digits)
     if not host or len(host) > MAX_HOST:
-        raise Invalid("range", "broker needs a host name or IP address (up to %d characters)"
+        raise BadWifi("range", "broker needs a host name or IP address (up to %d characters)"
                       % MAX_HOST)
     for c in host:
         if not ("a" <= c <= "z" or "A" <= c <= "Z" or "0" <= c <= "9" or c in "-."):
-            raise Invalid("type", "broker host may hold letters, digits, - and . only")
+            raise BadWifi("type", "broker host may hold letters, digits, - and . only")
     return host, port
 
 
 def check(fields):
-    # The wifi command's fields (or wifi.json's) -> a config dict, or Invalid. Used by
+    # The wifi command's fields (or wifi.json's) -> a config dict, or BadWifi. Used by
     # the board on every command and file and by the host before it sends anything.
     for name in fields:
         if name not in FIELDS:
-            raise Invalid("unknown_field", "unknown wifi field '%s'" % name)
+            raise BadWifi("unknown_field", "unknown wifi field '%s'" % name)
     for name in FIELDS[:3]:
         if name not in fields:
-            raise Invalid("missing", "wifi needs ssid, broker and password (or open: "
+            raise BadWifi("missing", "wifi needs ssid, broker and password (or open: "
                                      "true; or off: true)")
     config = {"ssid": _text(fields, "ssid", 1, MAX_SSID, "1 to %d bytes" % MAX_SSID)}
     password = fields["password"]
@@ -108,32 +114,32 @@ def check(fields):
 
 def _password(value):
     if type(value) is not str:
-        raise Invalid("type", "password must be text")
+        raise BadWifi("type", "password must be text")
     n = len(value)
     if n == MAX_PASSWORD:
         allowed = "0123456789abcdefABCDEF"
     elif MIN_PASSWORD <= n < MAX_PASSWORD:
         allowed = None  # printable ASCII: space to ~
     else:
-        raise Invalid("range", PASSWORD_RULE)
+        raise BadWifi("range", PASSWORD_RULE)
     for c in value:
         if not (c in allowed if allowed else " " <= c <= "~"):
-            raise Invalid("range", PASSWORD_RULE)
+            raise BadWifi("range", PASSWORD_RULE)
 
 
 def request(fields):
     # The wifi command's fields -> {} (show what is stored), None (off: remove it) or a
-    # checked config to store; Invalid otherwise. The board's rule, and the host's. An
+    # checked config to store; BadWifi otherwise. The board's rule, and the host's. An
     # open network is open: true, never an empty password: a blank line is a mistake.
     if "off" in fields:
         if fields["off"] is not True or len(fields) > 1:
-            raise Invalid("type", "off must be true, and alone")
+            raise BadWifi("type", "off must be true, and alone")
         return None
     if not fields:
         return {}
     if "open" in fields:
         if fields["open"] is not True or "password" in fields:
-            raise Invalid("type", "open must be true, and without a password")
+            raise BadWifi("type", "open must be true, and without a password")
         fields = dict(fields)
         del fields["open"]
         fields["password"] = ""
@@ -164,7 +170,7 @@ def load(path):
         return None, "wifi.json is not an object: Wi-Fi off"
     try:
         return check(stored), None
-    except Invalid as e:
+    except BadWifi as e:
         return None, "wifi.json rejected (%s): Wi-Fi off" % e.msg
 
 

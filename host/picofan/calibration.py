@@ -74,6 +74,11 @@ class Fit:
     curve: list[tuple[float, float, float]]
 
 
+def conversion_of(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings a calibration changes (CONVERSION), of those `settings` has."""
+    return {k: settings[k] for k in CONVERSION if k in settings}
+
+
 def _full(settings: Mapping[str, Any]) -> dict[str, Any]:
     return {**board_settings.defaults(), **settings}
 

@@ -76,7 +76,7 @@ def owner(csv_path: Path) -> str | None:
 
 
 @dataclass
-class Link:
+class WatchedPort:
     """One port being read; its board's log once its hello said who it is."""
 
     port: ports.Candidate
@@ -99,28 +99,28 @@ class AllBoards:
         self.logs: dict[str, CsvLog] = {}  # by unique id: kept across unplugs
         self.labels: dict[str, str] = {}  # by unique id
         self.claimed: dict[Path, str] = {}  # CSV path -> the unique id writing it
-        self.links: dict[str, Link] = {}  # by port path
-        self.events: queue.Queue[tuple[Link, Event | None]] = queue.Queue()
+        self.watching: dict[str, WatchedPort] = {}  # by port path
+        self.events: queue.Queue[tuple[WatchedPort, Event | None]] = queue.Queue()
         self._failed: dict[str, str] = {}  # the last reason said, per port
 
     def run(self, duration: float | None = None) -> None:
         """Until a signal (KeyboardInterrupt), or duration seconds."""
         deadline = None if duration is None else time.monotonic() + duration
         self.scan()
-        if not self.links:
+        if not self.watching:
             self.warn("no board yet: waiting for one (Ctrl-C to stop)")
         next_scan = time.monotonic() + SCAN_EVERY_S
         while deadline is None or time.monotonic() < deadline:
             until = next_scan if deadline is None else min(next_scan, deadline)
             try:
-                link, event = self.events.get(timeout=max(0.0, until - time.monotonic()))
+                watched, event = self.events.get(timeout=max(0.0, until - time.monotonic()))
             except queue.Empty:
                 pass
             else:
                 if event is None:
-                    self.links.pop(link.port.device, None)
-                    link.device.close()
-                elif not self.handle(link, event):
+                    self.watching.pop(watched.port.device, None)
+                    watched.device.close()
+                elif not self.handle(watched, event):
                     return  # stdout is gone: `| head` has what it wanted
             if time.monotonic() >= next_scan:
                 self.scan()
@@ -128,7 +128,7 @@ class AllBoards:
 
     def scan(self) -> None:
         for port in ports.board_ports():
-            if port.device in self.links:
+            if port.device in self.watching:
                 continue
             device = Device(port.device, reply_timeout=self.timeout, reconnect=False)
             try:
@@ -139,72 +139,73 @@ class AllBoards:
                     self.warn(f"{e} (not logged while so; trying again)")
                 continue
             self._failed.pop(port.device, None)
-            link = Link(port, device)
-            self.links[port.device] = link
-            threading.Thread(target=self._pump, args=(link,), daemon=True,
+            watched = WatchedPort(port, device)
+            self.watching[port.device] = watched
+            threading.Thread(target=self._pump, args=(watched,), daemon=True,
                              name=f"picofan-log-{port.device}").start()
 
-    def _pump(self, link: Link) -> None:
-        for event in link.device.events():
-            self.events.put((link, event))
-        self.events.put((link, None))  # the port went (reconnect=False): scans find it again
+    def _pump(self, watched: WatchedPort) -> None:
+        for event in watched.device.events():
+            self.events.put((watched, event))
+        self.events.put((watched, None))  # the port went (reconnect=False): scans find it again
 
-    def handle(self, link: Link, event: Event) -> bool:
-        if link.refused:
+    def handle(self, watched: WatchedPort, event: Event) -> bool:
+        if watched.refused:
             return True
-        if link.log is None:
+        if watched.log is None:
             if isinstance(event, Received) and event.message.type == "hello":
-                self._bind(link, event.message.data)
-            if link.log is None:
-                link.early = [*link.early, event][-EARLY_EVENTS:]
-                link.unnamed += 1
-                if link.unnamed == UNNAMED_WARNING:
-                    self.warn(f"{link.port.device}: not logged yet: it has not said who it is "
-                              "(no hello: is picofan's firmware on it, and running?)")
+                self._bind(watched, event.message.data)
+            if watched.log is None:
+                watched.early = [*watched.early, event][-EARLY_EVENTS:]
+                watched.unnamed += 1
+                if watched.unnamed == UNNAMED_WARNING:
+                    self.warn(f"{watched.port.device}: not logged yet: it has not said who "
+                              "it is (no hello: is picofan's firmware on it, and running?)")
                 return True
-            for early in link.early:
-                if not self._record(link, early):
+            for early in watched.early:
+                if not self._record(watched, early):
                     return False
-            link.early = []
-        return self._record(link, event)
+            watched.early = []
+        return self._record(watched, event)
 
-    def _record(self, link: Link, event: Event) -> bool:
-        assert link.log is not None
-        text = link.narrator.describe(event)
-        link.log.record(event, text)
-        return text is None or self.say(f"{link.label}: {text}")
+    def _record(self, watched: WatchedPort, event: Event) -> bool:
+        assert watched.log is not None
+        text = watched.narrator.describe(event)
+        watched.log.record(event, text)
+        return text is None or self.say(f"{watched.label}: {text}")
 
-    def _bind(self, link: Link, hello: dict[str, Any]) -> None:
+    def _bind(self, watched: WatchedPort, hello: dict[str, Any]) -> None:
         """The board said who it is: its log (opened, or the one kept from before it went
         away). A board without a unique id (firmware before protocol 3) goes by its port."""
         settings = hello.get("settings")
         name = settings.get("name") if isinstance(settings, dict) else None
         uid = hello.get("uid") if isinstance(hello.get("uid"), str) else None
-        key = uid or f"port {link.port.device}"
-        first = next((other for other in self.links.values() if other is not link
+        key = uid or f"port {watched.port.device}"
+        first = next((other for other in self.watching.values() if other is not watched
                       and other.log is not None and other.log is self.logs.get(key)), None)
         if first is not None and uid:
-            link.refused = True  # (its port stays held: the warning is said once)
-            self.warn(clash(link.port.device, uid, first.port.device, "not logged"))
+            watched.refused = True  # (its port stays held: the warning is said once)
+            self.warn(clash(watched.port.device, uid, first.port.device, "not logged"))
             return
         if key not in self.logs:
-            log = self._open(file_stem(name, uid, link.port.device), key,
-                             file_stem(None, uid, link.port.device), link)
+            log = self._open(file_stem(name, uid, watched.port.device), key,
+                             file_stem(None, uid, watched.port.device), watched)
             if log is None:
                 return
             self.logs[key] = log
             self.labels[key] = log.path.stem
             who = "" if log.path.stem == uid else f" (uid {uid or 'none'})"
-            self.warn(f"{log.path.stem}{who} on {link.port.device}: logging to {log.path}")
-        link.log, link.label = self.logs[key], self.labels[key]
+            self.warn(f"{log.path.stem}{who} on {watched.port.device}: logging to {log.path}")
+        watched.log, watched.label = self.logs[key], self.labels[key]
         # First in its events log, before what it said on the way (in the CSV's order).
-        at = link.early[0].at if link.early else now()
-        link.log.event(at, BOARD_EVENT, f"uid {uid or '-'} name {name!r} port {link.port.device}")
+        at = watched.early[0].at if watched.early else now()
+        watched.log.event(at, BOARD_EVENT,
+                          f"uid {uid or '-'} name {name!r} port {watched.port.device}")
 
-    def _open(self, stem: str, key: str, suffix: str, link: Link) -> CsvLog | None:
+    def _open(self, stem: str, key: str, suffix: str, watched: WatchedPort) -> CsvLog | None:
         """NAME.csv, or NAME-UID.csv when NAME.csv is another board's (suffix: the
         unique id, or the port's name for a board without one)."""
-        source = "sim" if link.port.is_virtual else "board"
+        source = "sim" if watched.port.is_virtual else "board"
         problems = []
         for candidate in dict.fromkeys((stem, f"{stem}-{suffix}")):
             path = self.folder / f"{candidate}.csv"
@@ -218,16 +219,16 @@ class AllBoards:
                 continue
             self.claimed[path] = key
             return log
-        self.warn(f"{link.port.device}: not logged: " + ("; ".join(problems) or
+        self.warn(f"{watched.port.device}: not logged: " + ("; ".join(problems) or
                                                          f"{stem}.csv is another board's"))
         return None
 
     def close(self) -> tuple[dict[Path, int], LogWriteError | None]:
         """Every port closed, every log synced and closed: readings per file, and the
         first log that could not be written to the end (the rest are closed all the same)."""
-        for link in list(self.links.values()):
-            link.device.close()
-        self.links.clear()
+        for watched in list(self.watching.values()):
+            watched.device.close()
+        self.watching.clear()
         done = {}
         failed = None
         for log in self.logs.values():

@@ -40,8 +40,10 @@ COLUMNS = ["host_time", "utc_offset", "source", *TELE_COLUMNS, *SETTING_COLUMNS.
 # Columns added since the first picofan logs, each with the layout that added it and
 # what an older log's row meant by its absence: before layout 4 (protocol 4) the fan
 # was only switched (100 % duty while on) and had no tach; before 5 (protocol 5) a
-# board had no Wi-Fi; before 6 the settings in force were not logged (unknown). Such
-# logs are read (plot, the monitor's replay), never appended to.
+# board had no Wi-Fi; before 6 the settings in force were not logged (unknown); before
+# 7 (protocol 6) tele had no demand (the duty as driven is the best word for it) and no
+# kick (read as none: the monitor showed none in a replay). Such logs are read (plot,
+# the monitor's replay), never appended to.
 ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
     "duty": (4, lambda cells: "100.0" if cells["fan"] == "1" else "0.0"),
     "rpm": (4, lambda cells: ""),
@@ -49,10 +51,12 @@ ADDED_COLUMNS: dict[str, tuple[int, Callable[[dict[str, str]], str]]] = {
     "rssi": (5, lambda cells: ""),
     "mqtt": (5, lambda cells: "off"),
     **{column: (6, lambda cells: "") for column in SETTING_COLUMNS.values()},
+    "demand": (7, lambda cells: cells["duty"]),
+    "kick": (7, lambda cells: "0"),
 }
-# The layouts older picofans wrote, newest first: 5's, 4's, then 3's.
+# The layouts older picofans wrote, newest first: 6's, 5's, 4's, then 3's.
 OLDER_LAYOUTS = [[c for c in COLUMNS if ADDED_COLUMNS.get(c, (0,))[0] <= version]
-                 for version in (5, 4, 3)]
+                 for version in (6, 5, 4, 3)]
 OLDER_COLUMNS = OLDER_LAYOUTS[-1]  # the first picofan logs (protocol 3)
 SOURCES = ("board", "sim")  # a real board over USB, or a virtual Pico
 FSYNC_EVERY_S = 1.0

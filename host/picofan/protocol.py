@@ -43,8 +43,10 @@ class DeviceText:
 
 
 # Fields a protocol version added, by message: a message without one is older firmware's,
-# not a broken one. (3: the board's uid; 4: the fan's duty and rpm; 5: Wi-Fi.)
-ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4, ("hello", "wifi"): 5}
+# not a broken one. (3: the board's uid; 4: the fan's duty and rpm; 5: Wi-Fi; 6: the
+# duty asked for and the kick-start.)
+ADDED = {("hello", "uid"): 3, ("tele", "duty"): 4, ("tele", "rpm"): 4, ("hello", "wifi"): 5,
+         ("tele", "demand"): 6, ("tele", "kick"): 6}
 OUTDATED = (f"the board's firmware is older than protocol {device.PROTOCOL_VERSION}, which "
             "this picofan reads: its messages are ignored; update it with `picofan flash`")
 
@@ -152,7 +154,8 @@ def _text(raw: bytes) -> str:
 def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) -> bytes:
     """A command line for the device, checked by the firmware's own rules first:
     raises the device's own refusal (fanctl.protocol.BadCommand, or its subclass
-    fanctl.settings.Invalid) with .code, .msg and .id, and sends nothing."""
+    fanctl.settings.Invalid or fanctl.wifi.BadWifi) with .code, .msg and .id, and
+    sends nothing."""
     if cmd not in device.COMMANDS:
         raise device.BadCommand("unknown_cmd", "cmd must be one of " + "/".join(device.COMMANDS),
                                 cmd_id)
@@ -168,7 +171,7 @@ def encode_command(cmd: str, cmd_id: int | str | None = None, /, **fields: Any) 
     elif cmd == "wifi":
         try:
             wire_wifi.request(fields)
-        except wire_settings.Invalid as e:
+        except wire_wifi.BadWifi as e:
             e.id = cmd_id
             raise
     elif fields:

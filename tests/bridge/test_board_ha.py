@@ -21,7 +21,8 @@ from picofan.bridge import ha
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIX_MICROPYTHON = Path(sys.executable).parent / "micropython"
-MICROPYPATH = f"{ROOT / 'firmware'}:{ROOT / 'tests/firmware'}:{ROOT / 'host'}:.frozen"
+MICROPYPATH = (f"{ROOT / 'firmware'}:{ROOT / 'tests/firmware'}:{ROOT / 'benchmarks/rigs'}:"
+               f"{ROOT / 'host'}:.frozen")
 BID = "e6614c311b2f5c37"
 HELLO = {"fw": "0.1.0", "board": "Raspberry Pi Pico W", "uid": BID}
 BOARDS = {"switch": {}, "pwm": {"output": "pwm"},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from picofan import cli
 from picofan.bridge import ha
+from picofan.cli.command import parser
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs/home-assistant.md").read_text()
@@ -17,7 +17,7 @@ def test_the_service_runs_a_command_picofan_takes() -> None:
     (line,) = [x for x in unit.splitlines() if x.startswith("ExecStart=")]
     argv = shlex.split(line.removeprefix("ExecStart=").replace("%d", "/run/credentials/x"))
     assert argv[0].endswith("/picofan")
-    args = cli.parser().parse_args(argv[1:])
+    args = parser().parse_args(argv[1:])
     assert args.all and args.credentials == "/run/credentials/x/mqtt-login"
     assert args.broker == "mqtt://localhost"
 
@@ -32,7 +32,7 @@ def test_the_topic_table_names_the_topics_the_bridge_uses() -> None:
 
 
 def test_the_options_table_lists_every_option() -> None:
-    sub = next(a for a in cli.parser()._subparsers._group_actions
+    sub = next(a for a in parser()._subparsers._group_actions
                if a.dest == "command").choices["bridge"]
     options = {o for a in sub._actions for o in a.option_strings if o.startswith("--")}
     assert options - {"--help"} == {o for o in options if f"| `{o}" in DOC}

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fanctl import settings
-from fanctl.settings import Invalid
+from fanctl.protocol import BadCommand
 from picofan.bridge import ha
 from picofan.spec import wire
 
@@ -120,7 +120,7 @@ def test_good_values(name: str, payload: bytes, value: object) -> None:
 def test_any_bytes_are_a_valid_value_or_a_refusal(name: str, payload: bytes) -> None:
     try:
         value = ha.parse_value(name, payload)
-    except Invalid as e:
+    except BadCommand as e:
         assert e.code in wire.ERRORS and e.msg
     else:
         assert settings.check_value(name, value) == value
@@ -134,7 +134,7 @@ def test_any_bytes_are_a_valid_value_or_a_refusal(name: str, payload: bytes) -> 
 def test_any_bytes_are_valid_settings_or_a_refusal(payload: bytes) -> None:
     try:
         changes = ha.parse_changes(payload)
-    except Invalid as e:
+    except BadCommand as e:
         assert e.code in wire.ERRORS and e.msg
     else:
         assert changes and all(settings.check_value(k, v) == v for k, v in changes.items())
@@ -161,7 +161,7 @@ def test_the_fan_entitys_commands_are_settings(name: str, payload: bytes,
 
 
 def test_a_switched_fan_has_no_fan_entity_to_command() -> None:
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(BadCommand) as refused:
         ha.parse_fan("percentage", b"40", settings.defaults())
     assert refused.value.code == "range" and "output pwm" in refused.value.msg
 
@@ -171,7 +171,7 @@ def test_a_switched_fan_has_no_fan_entity_to_command() -> None:
 def test_any_bytes_are_fan_settings_or_a_refusal(name: str, payload: bytes) -> None:
     try:
         changes = ha.parse_fan(name, payload, PWM_TACH)
-    except Invalid as e:
+    except BadCommand as e:
         assert e.code in wire.ERRORS and e.msg
     else:
         assert settings.merge(PWM_TACH, changes)

@@ -6,7 +6,8 @@ import json
 from test_fuzz_corpus import corpus
 
 from fanctl.app import App
-from support import ScriptedBoard, counts_for, scratch_path
+from scripted_board import ScriptedBoard, counts_for
+from support import scratch_path
 
 GOOD = [b'{"cmd": "ping", "id": 1}', b'{"cmd": "get", "id": "g"}',
         b'{"cmd": "set", "id": 2, "setpoint": 28.5, "hysteresis": 1.5, "mode": "auto"}',

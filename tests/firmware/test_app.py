@@ -4,7 +4,8 @@ import json
 from fanctl import FIRMWARE_VERSION, protocol
 from fanctl.app import App
 from fanctl.settings import defaults, merge, save
-from support import TICKS_PERIOD, ScriptedBoard, close, counts_for, run_ms, scratch_path
+from scripted_board import TICKS_PERIOD, ScriptedBoard, counts_for, run_ms
+from support import close, scratch_path
 
 
 def new_app(counts=None, saved=None, start_ms=0):
@@ -406,3 +407,27 @@ def test_an_input_flood_never_starves_the_loop():
     gaps = [board.samples[i + 1] - board.samples[i] for i in range(len(board.samples) - 1)]
     assert len(board.samples) >= 95, len(board.samples)  # ~100 samples in 10 s
     assert max(gaps) <= 200, max(gaps)  # the period, plus at most one sample
+
+
+def test_a_line_written_into_the_queue_makes_room_or_is_dropped_whole():
+    from fanctl.usb import TxQueue
+
+    def writer(fill):
+        # One line of 120 bytes, in pieces of 7 (bytes and str, as protocol.tele's).
+        def write(out):
+            for i in range(0, 120, 7):
+                piece = fill * min(7, 120 - i)
+                out.write(piece if i % 2 else piece.encode())
+        return write
+
+    board = ScriptedBoard()
+    board.room = 0  # the host reads nothing
+    q = TxQueue(board, 200)
+    assert q.put_written(writer("a"))
+    assert not q.put_written(writer("b"))  # no room: dropped whole, the queue as it was
+    assert q.dropped == 1 and q.pending() == 122
+    board.room = 50  # the host takes 50 bytes: room enough once the rest moves up
+    assert q.put_written(writer("c"))
+    board.room = 1 << 20
+    q.pump()
+    assert board.out == ["a" * 120, "c" * 120] and q.pending() == 0

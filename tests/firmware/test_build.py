@@ -50,7 +50,7 @@ def test_compiled_core_runs_on_micropython(tmp_path: Path) -> None:
 
 
 def micropython_with(folder: Path, script: Path) -> subprocess.CompletedProcess[str]:
-    cmd = ["node", str(ROOT / "tests/micropython/run.mjs"), "--mount", f"{folder}:/mpy",
+    cmd = ["node", str(ROOT / "benchmarks/rigs/run.mjs"), "--mount", f"{folder}:/mpy",
            "--path", "/mpy", str(script)]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
 

@@ -9,7 +9,8 @@ from fanctl.control import Controller, curve
 from fanctl.fan import Fan
 from fanctl.faults import STALL
 from fanctl.settings import Invalid, defaults, merge, save
-from support import ScriptedBoard, close, counts_for, raises, run_ms, scratch_path
+from scripted_board import ScriptedBoard, counts_for, run_ms
+from support import close, raises, scratch_path
 
 PWM = {"output": "pwm", "min_on_ms": 0, "min_off_ms": 0}
 
@@ -273,3 +274,25 @@ def test_telemetry_carries_duty_and_rpm_within_the_schema():
     assert msg["duty"] == 37.5 and msg["rpm"] == 1230
     assert protocol.tele("0000b007", 0, 1, 30.0, 32768, 10000.0, False, defaults(),
                          None)["duty"] == 0.0
+
+
+def test_telemetry_says_the_kick_start_and_the_duty_asked_for_behind_it():
+    # The fan stopped, then asked for 40 %: full power for kick_start_ms, said as such,
+    # with the 40 % asked for; then 40 % and no kick. A fault's full power is no kick.
+    app, board = new_app(counts=counts_for(25.0),
+                         saved=dict(PWM, mode="off", kick_start_ms=500, interval_ms=100))
+    run_ms(app, 300)
+    tele = board.take("tele")
+    assert (tele[-1]["duty"], tele[-1]["demand"], tele[-1]["kick"]) == (0.0, 0.0, False)
+    command(app, {"cmd": "set", "mode": "on", "manual_duty": 40.0})
+    run_ms(app, 1000)
+    seen = [(m["duty"], m["demand"], m["kick"]) for m in board.take("tele")]
+    assert seen[0] == (100.0, 40.0, True)
+    # 500 ms of 100 ms samples, a line each (a set samples at once: the next is sooner)
+    assert 4 <= seen.count((100.0, 40.0, True)) <= 5
+    assert seen[-1] == (40.0, 40.0, False)
+    assert set(seen) == {(100.0, 40.0, True), (40.0, 40.0, False)}
+    board.counts = lambda ms: 0  # the thermistor's wire cut
+    run_ms(app, 300)
+    assert [(m["duty"], m["demand"], m["kick"], m["fault"]) for m in board.take("tele")][-1] \
+        == (100.0, 100.0, False, "open")

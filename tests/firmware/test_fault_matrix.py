@@ -10,7 +10,8 @@ from fanctl import settings, thermistor
 from fanctl.app import App
 from fanctl.sampler import STUCK_READS, WIDE_CODES
 from fanctl.settings import defaults, merge, save
-from support import ScriptedBoard, counts_for, run_ms, scratch_path
+from scripted_board import ScriptedBoard, counts_for, run_ms
+from support import scratch_path
 
 
 def boot(board, path=None):

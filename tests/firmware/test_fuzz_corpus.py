@@ -7,7 +7,8 @@ import json
 from fanctl import protocol, settings
 from fanctl.app import App
 from picofan.spec import wire
-from support import ScriptedBoard, counts_for, scratch_path
+from scripted_board import ScriptedBoard, counts_for
+from support import scratch_path
 
 CTRL_C = 3  # the board's interrupt character: not a line's content
 

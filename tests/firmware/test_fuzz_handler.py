@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from fanctl import protocol, settings
 from fanctl.app import App
 from picofan.spec import wire
-from support import ScriptedBoard, counts_for, scratch_path
+from scripted_board import ScriptedBoard, counts_for
+from support import scratch_path
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),

@@ -9,7 +9,8 @@ from fanctl import ha
 from fanctl.app import App
 from fanctl.homeassistant import HomeAssistant
 from fanctl.settings import defaults, load
-from support import ScriptedBoard, counts_for, run_ms, scratch_path
+from scripted_board import ScriptedBoard, counts_for, run_ms
+from support import scratch_path
 
 UID = "e6614103e7452d2f"  # the scripted board's
 OTHER = "0123456789abcdef"

@@ -1,5 +1,5 @@
 """The firmware's heap in use stays flat under MicroPython (a short version of
-benchmarks/firmware_memory.py, which runs 100 000 cycles and prints figures)."""
+benchmarks/memory.py --measure heap, which runs 100 000 cycles and prints figures)."""
 
 from micropython_wasm import firmware_heap
 

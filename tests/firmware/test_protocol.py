@@ -4,8 +4,9 @@ import json
 from fanctl import protocol
 from fanctl.protocol import BadCommand, decode_command
 from fanctl.settings import defaults, merge
+from fanctl.usb import TxQueue
 from picofan.spec import wire as schema
-from support import raises
+from support import ScriptedBoard, raises
 
 
 def code_of(line):
@@ -105,3 +106,46 @@ def test_telemetry_rounds_and_never_emits_nan():
     assert json.loads(protocol.encode(msg))["temp"] is None
     msg = protocol.tele("0000b007", 0, 1, 25.123456, 32768, 10000.04, False, defaults(), None)
     assert msg["temp"] == 25.123 and msg["ohms"] == 10000.0
+
+
+def written(*args):
+    # protocol.tele(*args) written into the board's transmit queue, as the board sends
+    # it: the line that reached the port.
+    board = ScriptedBoard()
+    queue = TxQueue(board)
+    assert queue.put_written(lambda out: protocol.tele(*args, out=out))
+    (line,) = board.out
+    return line
+
+
+class Net:
+    # What tele reads of fanctl.net.Net.
+    def __init__(self, wifi, rssi, mqtt):
+        self.wifi = wifi
+        self.rssi = rssi
+        self.mqtt = mqtt
+
+
+def test_telemetry_written_piece_by_piece_is_the_message_json_dumps_gives():
+    s = merge(defaults(), {"setpoint": 27.25, "hysteresis": 0.7, "mode": "on"})
+    cases = [
+        ("0000b007", 0, 5, 25.0, 32768, 10000.0, True, defaults(), None, None, None),
+        ("9c2e51a0", (1 << 30) - 1, 123456789, -12.3456789, 0, None, False, s, "open", None,
+         None),
+        ("9c2e51a0", 81, 81200, 24.87349, 65535, 10219.649, True, s, None, 42.46, 1260),
+        ("ffffffff", 10, -5, 99.9996, 100, 123456789.06, True, s, "range", 0.04, 123456789),
+        ("00000000", 7, 1, None, 1, 1e-07, True, s, "stall", 100.0, 0),
+    ]
+    nets = (None, Net("up", -67, "connecting"), Net("joining", None, "down"))
+    for i, args in enumerate(cases):
+        for kick, demand in ((False, None), (True, 33.333), (False, 0.0)):
+            net = nets[i % len(nets)]
+            full = list(args)
+            full.extend((demand, kick, net))
+            msg = protocol.tele(*full)
+            text = written(*full)
+            assert json.loads(text) == msg
+            # ...each value formatted as json.dumps formats it (on MicroPython too)
+            for key, value in msg.items():
+                assert ('"%s": %s' % (key, json.dumps(value))) in text, (key, text)
+            assert set(msg) - {"type"} == set(name for name, _ in schema.MESSAGES["tele"])

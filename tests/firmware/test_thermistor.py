@@ -1,7 +1,8 @@
 # runs on MicroPython too
 from fanctl import thermistor as th
 from fanctl.settings import defaults, merge
-from support import close, counts_for
+from scripted_board import counts_for
+from support import close
 
 
 def test_midscale_is_25c():

@@ -1,13 +1,14 @@
 # runs on MicroPython too
 # fanctl.wifi: wifi.json (check, load, save, public) and the WifiLink state machine on
-# a scripted WLAN (tests/firmware/fake_wlan.py) and the scripted board's clock.
+# the radio double (host/picofan/sim/radio.py) and the scripted board's clock.
 import json
 
-from fake_wlan import FakeWLAN
-
 from fanctl import wifi
+from fanctl.protocol import BadCommand
 from fanctl.settings import Invalid
-from support import ScriptedBoard, raises, scratch_path
+from fanctl.wifi import BadWifi
+from scripted_board import ScriptedBoard, radio
+from support import raises, scratch_path
 
 SECRET = "correct horse"
 CONFIG = {"ssid": "greenhouse", "password": SECRET, "broker": "mqtt://192.168.4.2:1884"}
@@ -15,7 +16,7 @@ CONFIG = {"ssid": "greenhouse", "password": SECRET, "broker": "mqtt://192.168.4.
 
 def link(config=CONFIG, **kw):
     board = ScriptedBoard()
-    wlan = FakeWLAN(board, **kw)
+    wlan = radio(board, **kw)
     return wifi.WifiLink(wlan, config, board), wlan, board
 
 
@@ -88,17 +89,19 @@ def test_check_refuses_what_the_board_cannot_use():
         ({"colour": "blue"}, "unknown_field"),
     )
     for change, code in cases:
-        e = raises(Invalid, wifi.check, dict(CONFIG, **change))
+        e = raises(BadWifi, wifi.check, dict(CONFIG, **change))
         assert e.code == code, (change, e.code, e.msg)
+        # a refused command by its own name: never a setting's refusal
+        assert isinstance(e, BadCommand) and not isinstance(e, Invalid), type(e)
         assert SECRET not in e.msg, e.msg
-    e = raises(Invalid, wifi.check, {"ssid": "greenhouse", "broker": "mqtt://x"})
+    e = raises(BadWifi, wifi.check, {"ssid": "greenhouse", "broker": "mqtt://x"})
     assert e.code == "missing"
     # An open network, a name with a port, UTF-8 counted in bytes
     assert wifi.check(dict(CONFIG, password=""))["password"] == ""
     assert wifi.broker_address("mqtt://broker.lan") == ("broker.lan", 1883)
     assert wifi.broker_address("mqtt://10.0.0.5:8883") == ("10.0.0.5", 8883)
     assert wifi.check(dict(CONFIG, ssid="é" * 16))["ssid"] == "é" * 16
-    assert raises(Invalid, wifi.check, dict(CONFIG, ssid="é" * 17)).code == "range"
+    assert raises(BadWifi, wifi.check, dict(CONFIG, ssid="é" * 17)).code == "range"
 
 
 def test_remove():
@@ -146,7 +149,7 @@ def test_wrong_password_is_down_with_a_reason_and_backs_off():
 
 def test_backoff_is_capped():
     lnk, wlan, board = link()
-    wlan.refuse(wifi.LINK_BADAUTH)
+    wlan.ap.refuse(wifi.LINK_BADAUTH)
     run(lnk, board, 600000, step=500)
     assert lnk.backoff_ms == wifi.BACKOFF_MAX_MS
     joins = len(wlan.connects)
@@ -157,11 +160,11 @@ def test_backoff_is_capped():
 
 def test_no_network_then_it_appears():
     lnk, wlan, board = link()
-    wlan.ap_power(False)
+    wlan.ap.power(False)
     run(lnk, board, 5000)
     assert lnk.state in ("down", "joining")
     assert "no network 'greenhouse'" in (lnk.reason or "no network 'greenhouse'")
-    wlan.ap_power(True)
+    wlan.ap.power(True)
     run(lnk, board, 20000)
     assert lnk.state == "up"
 
@@ -178,10 +181,10 @@ def test_a_drop_is_noticed_and_rejoined_with_a_fresh_backoff():
 def test_access_point_power_cycle():
     lnk, wlan, board = link()
     run(lnk, board, 3000)
-    wlan.ap_power(False)
+    wlan.ap.power(False)
     seen = run(lnk, board, 10000)
     assert seen[0] == "down" and "up" not in seen and lnk.rssi is None
-    wlan.ap_power(True)
+    wlan.ap.power(True)
     seen = run(lnk, board, 20000)
     assert seen[-1] == "up" and lnk.rssi == -61
 
@@ -289,7 +292,7 @@ def test_a_board_without_a_wifi_chip_stores_the_config_and_says_why_in_one_line(
     # ('socket' where the interpreter has none either: MicroPython's WebAssembly build)
     assert len(errors) == 1 and errors[0].startswith("network: ImportError: no module named")
     assert SECRET not in out and app.fault is None and app.net is None
-    from support import run_ms
+    from scripted_board import run_ms
 
     board.take()
     run_ms(app, 2000)
@@ -331,7 +334,7 @@ def test_bad_wifi_file_is_a_warning_and_wifi_off():
     assert "wifi.json is not valid JSON: Wi-Fi off" in warns
     assert SECRET not in "\n".join(board.out)
     # ...and the loop runs on
-    from support import run_ms
+    from scripted_board import run_ms
 
     board.take()
     run_ms(app, 2000)

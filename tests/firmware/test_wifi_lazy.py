@@ -11,12 +11,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).parent
 MICROPYTHON = Path(sys.executable).parent / "micropython"
 SCRIPT = """
 import sys
 from fanctl.app import App
-from support import ScriptedBoard
+from scripted_board import ScriptedBoard
 app = App(ScriptedBoard(), "settings.json", "wifi.json")
 app.start()
 print("fanctl.wifi" in sys.modules, "network" in sys.modules, app.wifi_public())
@@ -24,7 +23,7 @@ print("fanctl.wifi" in sys.modules, "network" in sys.modules, app.wifi_public())
 
 
 def run_in(folder: Path) -> str:
-    env = {**os.environ, "MICROPYPATH": f"{ROOT / 'firmware'}:{HERE}"}
+    env = {**os.environ, "MICROPYPATH": f"{ROOT / 'firmware'}:{ROOT / 'benchmarks/rigs'}"}
     done = subprocess.run([str(MICROPYTHON), "-c", SCRIPT], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr

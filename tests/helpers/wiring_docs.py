@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from picofan.spec import generated
+from picofan.spec import doc_sections
 
 SVG_TEXT = "{http://www.w3.org/2000/svg}text"
 
@@ -33,6 +33,6 @@ def swap_texts(svg: Path, a: str, b: str, dest: Path) -> Path:
 
 def table_rows(text: str, section: str) -> list[list[str]]:
     """The body rows of the Markdown table in a generated section, cell by cell."""
-    lines = generated.body(text, section).splitlines()
+    lines = doc_sections.body(text, section).splitlines()
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
     return [r for r in rows[2:] if r and r[0]]

@@ -18,38 +18,39 @@ from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults, merge
-from picofan import cli
+from picofan.cli.command import main
+from picofan.cli.settings import parse_assignments
 from picofan.logger import COLUMNS, TELE_COLUMNS, TELE_FIELDS
 from picofan.protocol import encode_command
 from picofan.sim.process import SimProcess
 
 
 def test_set_prints_ack_and_exits_0(sim: SimProcess, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["set", "--port", sim.port, "setpoint=28", "mode=auto"]) == 0
+    assert main(["set", "--port", sim.port, "setpoint=28", "mode=auto"]) == 0
     out = capsys.readouterr().out
     assert "ack: setpoint=28.0 mode=auto" in out and "not saved" in out
-    assert cli.main(["get", "--port", sim.port, "--json"]) == 0
+    assert main(["get", "--port", sim.port, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["setpoint"] == 28.0
 
 
 def test_set_save_stores_on_the_board(sim: SimProcess,
                                       capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["set", "--port", sim.port, "--save", "setpoint=26.5"]) == 0
+    assert main(["set", "--port", sim.port, "--save", "setpoint=26.5"]) == 0
     boots = sim.control("reset")["state"]["boots"]  # reboot: settings come from flash
     # the reset lands at the firmware's next wait
     until(lambda: sim.control("status")["state"]["boots"] != boots, "a reboot")
     capsys.readouterr()
-    assert cli.main(["get", "--port", sim.port, "--json"]) == 0
+    assert main(["get", "--port", sim.port, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["setpoint"] == 26.5
 
 
 def test_device_error_exits_1(sim: SimProcess, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["set", "--port", sim.port, "setpoint=124.5"]) == 1
+    assert main(["set", "--port", sim.port, "setpoint=124.5"]) == 1
     assert "the device refused" in capsys.readouterr().err
 
 
 def test_no_board_exits_3_with_advice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["ping", "--port", str(tmp_path / "ttyNONE")]) == 3
+    assert main(["ping", "--port", str(tmp_path / "ttyNONE")]) == 3
     assert "cannot open" in capsys.readouterr().err
 
 
@@ -76,7 +77,7 @@ def test_csv_holds_exactly_the_telemetry_sent(tmp_path: Path) -> None:
     player.start()
     path = tmp_path / "run.csv"
     try:
-        code = cli.main(["log", "--port", device.path, "--log", str(path), "--count", "25",
+        code = main(["log", "--port", device.path, "--log", str(path), "--count", "25",
                          "--quiet"])
     finally:
         player.join(10)
@@ -227,7 +228,7 @@ LONG_SET = [
 
 
 def test_a_set_longer_than_the_devices_line_is_refused_before_sending(tmp_path: Path) -> None:
-    changes = cli.parse_assignments(LONG_SET)
+    changes = parse_assignments(LONG_SET)
     assert len(changes) == len(LONG_SET) and set(changes) <= set(defaults())
     merge(defaults(), changes)  # every value is valid
     with pytest.raises(ValueError, match=f"would be {wire.MAX_LINE + 1} bytes"):

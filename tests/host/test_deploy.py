@@ -86,13 +86,13 @@ def test_flash_plan_is_the_firmware_folder() -> None:
 
 @pytest.mark.slow  # every file over a REPL, twice (ampy's raw REPL at its own pace)
 @pytest.mark.parametrize("tool", ["mpremote", "ampy"])
-def test_flash_copies_verifies_cleans_and_starts(board: repl_board.ReplBoard,
-                                                 tool: str) -> None:
-    run = make("flash", f"PORT={board.port}", f"TOOL={tool}")
+def test_flash_py_copies_verifies_cleans_and_starts(board: repl_board.ReplBoard,
+                                                    tool: str) -> None:
+    run = make("flash", f"PORT={board.port}", f"TOOL={tool}", "MPY=0")
     assert run.returncode == 0, run.stdout + run.stderr
     files = snapshot(board)
     assert_app_on_board(files)
-    assert "fanctl/app.mpy" not in files  # ours, and it would confuse the next MPY=1
+    assert "fanctl/app.mpy" not in files  # ours, and it would shadow nothing but confuse
     assert files[".picofan-files"].decode().split() == SOURCES
     for rel in SOURCES:
         assert f"copy  {rel} " in run.stdout
@@ -100,7 +100,7 @@ def test_flash_copies_verifies_cleans_and_starts(board: repl_board.ReplBoard,
     assert f"verified {len(SOURCES)} files by sha256" in run.stdout
     assert "running picofan 0.1.0 on Raspberry Pi Pico W" in run.stdout  # the app's hello
 
-    again = make("flash", f"PORT={board.port}", f"TOOL={tool}")
+    again = make("flash", f"PORT={board.port}", f"TOOL={tool}", "MPY=0")
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing to copy" in again.stdout
     assert "copy  " not in again.stdout and "rm  " not in again.stdout
@@ -109,9 +109,9 @@ def test_flash_copies_verifies_cleans_and_starts(board: repl_board.ReplBoard,
 
 
 @pytest.mark.slow  # every file compiled and copied over a REPL
-def test_flash_mpy_replaces_sources_with_compiled(board: repl_board.ReplBoard) -> None:
-    assert make("flash", f"PORT={board.port}").returncode == 0
-    run = make("flash", f"PORT={board.port}", "MPY=1")
+def test_flash_by_default_replaces_sources_with_compiled(board: repl_board.ReplBoard) -> None:
+    assert make("flash", f"PORT={board.port}", "MPY=0").returncode == 0
+    run = make("flash", f"PORT={board.port}")  # .mpy: the default
     assert run.returncode == 0, run.stdout + run.stderr
     files = snapshot(board)
     assert_app_on_board(files, compiled=True)
@@ -123,12 +123,12 @@ def test_flash_mpy_replaces_sources_with_compiled(board: repl_board.ReplBoard) -
 
 def test_flash_failure_names_the_file(board: repl_board.ReplBoard) -> None:
     # A folder where a module must go: no tool can write that file.
-    (board.flash_dir / "fanctl/control.py").mkdir()
+    (board.flash_dir / "fanctl/control.mpy").mkdir()
     board.stop()
     board.start()
     run = make("flash", f"PORT={board.port}")
     assert run.returncode != 0
-    assert "fanctl/control.py" in run.stderr, run.stderr
+    assert "fanctl/control.mpy" in run.stderr, run.stderr
     assert "running picofan" not in run.stdout
     assert snapshot(board)["settings.json"] == SETTINGS
 

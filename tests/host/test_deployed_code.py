@@ -80,6 +80,43 @@ def test_the_deployed_code_imports_only_what_the_board_has() -> None:
                 assert module in ours or module in board, f"{path} imports {module}"
 
 
+def stub_names(module: str) -> set[str]:
+    """What the Pico W's MicroPython defines in `module`: its stub's top-level names,
+    those it imports included."""
+    names: set[str] = set()
+    body = list(ast.parse((STUBS / f"{module}.pyi").read_text()).body)
+    while body:
+        node = body.pop()
+        if isinstance(node, (ast.If, ast.Try)):
+            body += [*node.body, *node.orelse, *getattr(node, "finalbody", [])]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        else:
+            names |= top_level_names(ast.Module(body=[node], type_ignores=[]))
+    return names
+
+
+def test_no_cpython_shim_is_deployed() -> None:
+    # A stand-in for what CPython's time, socket or errno lack (a monotonic ticks_ms,
+    # a blocking resolver) is host code: no deployed file reaches a module of the
+    # board's for a name the Pico W's MicroPython does not define, nor asks whether
+    # it is there.
+    for path, tree in deployed().items():
+        modules = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                   for a in node.names if (STUBS / f"{a.name}.pyi").exists()}
+        known = {m: stub_names(m) for m in modules}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and node.value.id in known):
+                assert node.attr in known[node.value.id], (
+                    f"{path}: {node.value.id}.{node.attr} is not on the board")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "hasattr" and isinstance(node.args[0], ast.Name)
+                    and node.args[0].id in known):
+                raise AssertionError(f"{path}: asks whether {node.args[0].id} has "
+                                     f"{ast.unparse(node.args[1])}")
+
+
 def test_every_deployed_definition_is_used_on_the_board() -> None:
     # Dead code costs the board flash and RAM: each top-level name is used somewhere
     # in the deployed code besides its own definition. (The pin map is exempt: it is

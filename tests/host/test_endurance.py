@@ -1,5 +1,5 @@
 """A short version of benchmarks/endurance.py, on the same rig
-(tests/helpers/endurance_day.py): 75 simulated minutes (heat-load changes, pinches,
+(benchmarks/rigs/endurance_day.py): 75 simulated minutes (heat-load changes, pinches,
 setpoint pushes every 3 min, the cable pulled at the hour) through the real pty, the
 host's Device and CSV logger."""
 

@@ -18,7 +18,7 @@ from scripted_device import ScriptedDevice
 
 from fanctl import protocol as wire
 from fanctl.settings import defaults
-from picofan.cli_output import count
+from picofan.cli.output import count
 
 
 def test_log_sim_streams_for_the_whole_duration(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from scripted_device import ScriptedDevice
 from terminal import Tmux
 
 from fanctl import protocol as wire
-from fanctl.settings import defaults
+from fanctl.settings import defaults, merge
 from picofan.log_read import read_log
 from picofan.logger import COLUMNS, OLDER_COLUMNS, OLDER_LAYOUTS, CsvLog
 from picofan.protocol import OUTDATED, DeviceText, Message, parse_line
@@ -41,8 +41,8 @@ def old_log(tmp_path: Path) -> Path:
 def test_the_recording_is_the_older_layout() -> None:
     header = OLD_LOG.read_text().splitlines()[0].split(",")
     assert header == OLDER_COLUMNS != COLUMNS
-    assert {"duty", "rpm", "wifi", "rssi", "mqtt", "output", "control", "curve_low_c",
-            "curve_high_c"} == set(COLUMNS) - set(header)
+    assert {"duty", "rpm", "wifi", "rssi", "mqtt", "demand", "kick", "output", "control",
+            "curve_low_c", "curve_high_c"} == set(COLUMNS) - set(header)
 
 
 def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
@@ -53,6 +53,7 @@ def test_an_older_log_reads_with_the_duty_it_had(old_log: Path) -> None:
         assert m["duty"] == (100.0 if m["fan"] else 0.0) and m["rpm"] is None
         assert (m["wifi"], m["rssi"], m["mqtt"]) == ("off", None, "off")  # USB only then
         assert "settings" not in m  # the settings in force were not logged then
+        assert m["demand"] == m["duty"] and m["kick"] is False  # not sent then
     assert {m["fan"] for _, m in readings} == {True, False}
     assert [m["fault"] for _, m in readings].count("open") == 4
     assert readings[0][1]["temp"] == 28.151 and readings[0][1]["seq"] == 2
@@ -71,8 +72,8 @@ def test_an_older_log_is_never_appended_to(old_log: Path) -> None:
     done = picofan_cli.run("log", "--sim", "--log", str(old_log), "--count", "1")
     assert done.returncode == 2, done.stderr
     (line,) = done.stderr.strip().splitlines()
-    assert ("is a log from an older picofan (without duty, rpm, wifi, rssi, mqtt, output, "
-            "control, curve_low_c, curve_high_c): give a new file name") in line
+    assert ("is a log from an older picofan (without duty, rpm, wifi, rssi, mqtt, demand, "
+            "kick, output, control, curve_low_c, curve_high_c): give a new file name") in line
     assert old_log.read_bytes() == before
     assert not old_log.with_suffix(".events.log").exists()  # refused before anything started
 
@@ -139,6 +140,15 @@ def test_log_says_once_that_an_older_board_needs_flashing(tmp_path: Path) -> Non
     assert [r["seq"] for r in csv_rows(path)] == ["0"]
 
 
+def layout_of(newer: Path, columns: list[str], into: Path) -> Path:
+    """The rows of `newer` (a log this picofan wrote) in an older layout's columns."""
+    lines = newer.read_text().splitlines()
+    keep = [lines[0].split(",").index(c) for c in columns]
+    into.write_text("".join(",".join(line.split(",")[i] for i in keep) + "\n"
+                            for line in lines))
+    return into
+
+
 def test_a_log_without_the_settings_columns_reads_and_plots(tmp_path: Path) -> None:
     """The layout picofan wrote before the settings in force were logged (protocol 5)."""
     newer = tmp_path / "newer.csv"
@@ -149,12 +159,36 @@ def test_a_log_without_the_settings_columns_reads_and_plots(tmp_path: Path) -> N
                       wire.tele("aaaa0001", i, 1000 * i, 29.0, 30000, 9000.0, False, defaults(),
                                 None))
     log.close()
-    older = tmp_path / "older.csv"
-    rows = [line.split(",")[:-4] for line in newer.read_text().splitlines()]
-    older.write_text("".join(",".join(row) + "\n" for row in rows))
-    assert rows[0] == OLDER_LAYOUTS[0]
+    older = layout_of(newer, OLDER_LAYOUTS[1], tmp_path / "older.csv")
+    assert older.read_text().splitlines()[0].split(",") == OLDER_LAYOUTS[1]
+    assert "control" not in OLDER_LAYOUTS[1] and "mqtt" in OLDER_LAYOUTS[1]
     readings = read_log(older)
     assert len(readings) == 10 and all("settings" not in m for _, m in readings)
     done = picofan_cli.run("plot", str(older))
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert "(10 readings)" in done.stdout
+
+
+def test_a_log_without_demand_and_kick_reads_with_the_duty_it_drove(tmp_path: Path) -> None:
+    """The layout picofan wrote before tele carried demand and kick (protocol 5, with
+    the settings columns): the duty as driven stands for the demand, and no kick."""
+    newer = tmp_path / "newer.csv"
+    log = CsvLog(newer)
+    log.settings = merge(defaults(), {"output": "pwm"})
+    start = datetime(2026, 11, 23, 14, 0, 0).astimezone()
+    for i in range(6):
+        log.telemetry(start + timedelta(seconds=i),
+                      wire.tele("aaaa0001", i, 1000 * i, 29.0, 30000, 9000.0, True,
+                                log.settings, None, 100.0 if i < 2 else 40.0, None,
+                                demand=40.0, kick=i < 2))
+    log.close()
+    assert [m["kick"] for _, m in read_log(newer)] == [True, True, False, False, False, False]
+    older = layout_of(newer, OLDER_LAYOUTS[0], tmp_path / "older.csv")
+    assert {"demand", "kick"} == set(COLUMNS) - set(OLDER_LAYOUTS[0])
+    readings = read_log(older)
+    assert [(m["duty"], m["demand"], m["kick"]) for _, m in readings] == (
+        [(100.0, 100.0, False)] * 2 + [(40.0, 40.0, False)] * 4)
+    assert all(m["settings"]["output"] == "pwm" for _, m in readings)
+    done = picofan_cli.run("plot", str(older))
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "(6 readings)" in done.stdout

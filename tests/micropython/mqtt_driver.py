@@ -7,7 +7,8 @@ import json
 import select
 import sys
 
-from fanctl.mqtt import DNSResolver, MQTTClient
+from fanctl.dns import DNSResolver
+from fanctl.mqtt import MQTTClient
 
 
 def emit(event):

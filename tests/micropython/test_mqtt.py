@@ -1,5 +1,5 @@
 """fanctl.mqtt, the firmware's own MQTT client, on MicroPython's unix port with real
-sockets: against a real broker (Mosquitto, else amqtt: tests/helpers/mqtt_broker.py)
+sockets: against a real broker (Mosquitto, else amqtt: benchmarks/rigs/mqtt_broker.py)
 and against raw TCP servers that misbehave on purpose (silent, half a packet at a time,
 garbage). Nothing here waits for a duration: each step waits for a condition."""
 

@@ -24,7 +24,8 @@ from fanctl.settings import defaults
 from fanctl.thermistor import ohms_to_c
 from picofan.calibration import CONVERSION, History
 from picofan.monitor.app import MonitorApp
-from picofan.monitor.calibrate import CalibrateScreen, ConfirmPush
+from picofan.monitor.calibrate import CalibrateScreen
+from picofan.monitor.confirm_push import ConfirmPush
 from picofan.sim.process import SimProcess
 
 
@@ -100,13 +101,13 @@ async def take(pilot: Pilot[int], app: MonitorApp, reference: str,
                board: Board | None = None, ohms: float = 0.0) -> None:
     """The reference typed, Enter, and the point taken once the reading settles (on
     the scripted `board`: its telemetry at `ohms` until then)."""
-    before = len(calibration(app).points)
+    before = len(calibration(app).steps.points)
     await pilot.press(*reference, "enter")
-    await until(pilot, lambda: calibration(app).waiting is not None
-                or len(calibration(app).points) > before)
+    await until(pilot, lambda: calibration(app).steps.waiting is not None
+                or len(calibration(app).steps.points) > before)
     if board is not None:
         await settle(pilot, app, board, ohms)
-    await until(pilot, lambda: len(calibration(app).points) == before + 1)
+    await until(pilot, lambda: len(calibration(app).steps.points) == before + 1)
 
 
 async def open_screen(pilot: Pilot[int], app: MonitorApp) -> None:
@@ -124,7 +125,7 @@ async def test_settling_then_a_point_and_escape_changes_nothing(device: Scripted
         # Typed before there is a reading: the point waits for the reading to settle.
         await pilot.press(*"25,2", "enter")
         await until(pilot, lambda: text(app, "#calib-status").startswith("waiting: 25.2 °C"))
-        assert not calibration(app).points
+        assert not calibration(app).steps.points
         # A reading that moves never settles; a steady one does, the bar filling.
         for ohms in (12000.0, 11000.0, 10000.0, 9000.0):
             board.tele(ohms)
@@ -133,9 +134,9 @@ async def test_settling_then_a_point_and_escape_changes_nothing(device: Scripted
         seen = await settle(pilot, app, board, 10000.0)
         assert seen[0] < 0.5 and seen[-1] == 1.0 and len(set(seen)) > 3, seen
         assert all(p < 1.0 for p in seen[:-1])
-        await until(pilot, lambda: len(calibration(app).points) == 1)
-        assert calibration(app).points[0].reference_c == 25.2
-        assert calibration(app).points[0].ohms == pytest.approx(10000.0)
+        await until(pilot, lambda: len(calibration(app).steps.points) == 1)
+        assert calibration(app).steps.points[0].reference_c == 25.2
+        assert calibration(app).steps.points[0].ohms == pytest.approx(10000.0)
         assert "point 1 taken: 25.2 °C at 10000.0 Ω" in text(app, "#calib-status")
         assert "10000.0 Ω" in text(app, "#calib-live")
         await pilot.press(*"abc", "enter")
@@ -150,13 +151,13 @@ async def test_settling_then_a_point_and_escape_changes_nothing(device: Scripted
         await until(pilot, lambda: "then 30 °C is taken" in gauge(app))
         await pilot.press("ctrl+r")  # not this one after all
         await until(pilot, lambda: text(app, "#calib-status") == "30 °C not taken")
-        assert len(calibration(app).points) == 1
+        assert len(calibration(app).steps.points) == 1
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CalibrateScreen))
         assert not commands(device, "set") and not commands(device, "save")
         await pilot.press("t")  # again: a new calibration, the old points forgotten
         await until(pilot, lambda: isinstance(app.screen, CalibrateScreen))
-        assert not calibration(app).points
+        assert not calibration(app).steps.points
 
 
 async def test_the_palette_opens_it_and_the_help_lists_its_keys(
@@ -237,7 +238,7 @@ async def test_three_baths_push_and_save_then_undo(history_home: Path) -> None:
             assert read_in_ice is not None and abs(read_in_ice) > 0.1, read_in_ice
             await until(pilot, lambda: text(app, "#calib-fit").startswith(
                 "fit: steinhart from 3 points"))
-            found = calibration(app).found
+            found = calibration(app).steps.found
             assert found is not None and all(abs(r) < 0.01 for r in found.residuals)
             curve = table(app, "#calib-curve")
             assert "fit °C" in curve and "-20.00" in curve and "100.00" in curve, curve

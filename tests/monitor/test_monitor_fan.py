@@ -75,17 +75,18 @@ async def test_without_a_tach_rpm_is_a_dash_and_no_sparkline(device: ScriptedDev
         assert not app.query_one("#rpm-trend").display
 
 
-async def test_a_kick_start_seen_in_fast_telemetry_is_said(device: ScriptedDevice) -> None:
-    fast = {"output": "pwm", "interval_ms": 100, "kick_start_ms": 500}
+async def test_a_kick_start_the_board_reports_is_said(device: ScriptedDevice) -> None:
+    slow = {"output": "pwm", "kick_start_ms": 1500}  # a line a second: the kick's start unseen
+    s = merge(defaults(), slow)
     async with running(device.path) as (app, pilot):
-        device.send(hello(**fast))
-        for seq, duty in enumerate((0.0, 100.0)):  # one 100 ms sample apart: a start
-            device.send(line(wire.tele("0000b007", seq, seq * 100, 30.0, 30000, 10000.0,
-                                       duty > 0, merge(defaults(), fast), None, duty, None)))
+        device.send(hello(**slow))
+        device.send(line(wire.tele("0000b007", 0, 1000, 30.0, 30000, 10000.0, True, s, None,
+                                   100.0, None, demand=35.0, kick=True)))
         await until(pilot, lambda: text(app, "#fan-duty") == "kick-start 100 %")
-        device.send(line(wire.tele("0000b007", 9, 900, 30.0, 30000, 10000.0, True,
-                                   merge(defaults(), fast), None, 35.0, None)))
-        await until(pilot, lambda: text(app, "#fan-duty") == "duty 35 %")
+        # Full power that is no kick-start (the demand itself) is plain duty.
+        device.send(line(wire.tele("0000b007", 1, 2000, 30.0, 30000, 10000.0, True, s, None,
+                                   100.0, None, demand=100.0, kick=False)))
+        await until(pilot, lambda: text(app, "#fan-duty") == "duty 100 %")
 
 
 def pick(app: MonitorApp, name: str) -> None:

@@ -208,15 +208,16 @@ def test_a_stall_typed_at_the_console_locks_the_rotor_now_not_at_the_last_sample
     from picofan.sim.pico import VirtualPico
 
     pico = VirtualPico(speed=0)
+    hw = pico.hardware
     try:
-        pico.set_fan(True)
+        hw.set_fan(True)
         for ms in range(0, 5000, 100):  # spun up, the firmware looking every 100 ms
-            pico.clock.to_at_least(ms)
-            pico.tach_count()
-        seen = pico.tach_count()
-        pico.clock.to_at_least(5080.0)  # the lock comes 80 ms after that look
+            hw.clock.to_at_least(ms)
+            hw.tach_count()
+        seen = hw.tach_count()
+        hw.clock.to_at_least(5080.0)  # the lock comes 80 ms after that look
         pico.command("stall")
-        turned = pico.tach_count() - seen
+        turned = hw.tach_count() - seen
         assert turned >= int(steady_rpm(100.0) / 60 * FAN.tach_ppr * 0.08) - 1 > 0, turned
     finally:
         pico.close()

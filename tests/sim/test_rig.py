@@ -1,4 +1,4 @@
-"""The in-process rig benchmarks/control_quality.py measures on (picofan.sim.board):
+"""The in-process rig benchmarks/control_quality.py measures on (picofan.sim.rig):
 the shipped firmware on a world drawn from one seed holds the setpoint's band, a
 pinch scheduled in that world turns the fan on, and a PWM fan under PID holds the
 setpoint at a mid-range duty with its rpm following the duty."""
@@ -10,7 +10,7 @@ from pathlib import Path
 from fanctl import settings
 from fanctl.app import App
 from fanctl.settings import defaults
-from picofan.sim.board import World, make_world
+from picofan.sim.rig import World, make_world
 
 MINUTE = 60_000
 

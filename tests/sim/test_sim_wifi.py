@@ -1,5 +1,5 @@
 """The virtual Pico's Wi-Fi: the firmware's own WifiLink (fanctl.wifi), on MicroPython's
-unix port, polls the simulated radio through SimBoard.wlan() over the chip's request
+unix port, polls the simulated radio through UnixPortBoard.wlan() over the chip's request
 pipe, while the simulator's console commands (`ap reboot`, `wifi down`, `wifi up`)
 change the world on the board's clock. The chip runs a small main.py of its own here
 (the App's Wi-Fi integration is not part of this test): it writes each state change
@@ -15,14 +15,15 @@ import pytest
 from picofan_cli import SimCommand
 from polling import until
 
-from picofan.sim import chip as sim_chip
-from picofan.sim.pico import ControlError, VirtualPico
+from picofan.sim import chip_runner
+from picofan.sim.control import ControlError
+from picofan.sim.pico import VirtualPico
 
 MAIN = """\
-from simboard import SimBoard
+from unix_board import UnixPortBoard
 from fanctl import wifi
 
-b = SimBoard()
+b = UnixPortBoard()
 lnk = wifi.WifiLink(b.wlan(), {"ssid": "greenhouse", "password": "correct horse",
                                "broker": "mqtt://127.0.0.1"}, b)
 with open("states.txt", "w") as f:
@@ -38,9 +39,9 @@ with open("states.txt", "w") as f:
 def pico(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     chip_dir = tmp_path / "chip"
     chip_dir.mkdir()
-    shutil.copy(sim_chip.CHIP_DIR / "simboard.py", chip_dir)
+    shutil.copy(chip_runner.ON_CHIP_DIR / "unix_board.py", chip_dir)
     (chip_dir / "main.py").write_text(MAIN)
-    monkeypatch.setattr(sim_chip, "CHIP_DIR", chip_dir)
+    monkeypatch.setattr(chip_runner, "ON_CHIP_DIR", chip_dir)
     board = VirtualPico(speed=0, flash_dir=str(tmp_path / "flash"))
     yield board
     board.stop()
@@ -71,7 +72,7 @@ def test_joins_then_rejoins_after_an_ap_reboot_and_an_outage(pico: VirtualPico) 
     # joined at boot, with power save off and a signal reading
     assert kinds[:2] == ["joining", "up"] and seen[1][0] < 5000
     assert -61 <= int(seen[1][3]) <= -55
-    assert pico.wifi.pm == 0xA11140
+    assert pico.hardware.wifi.pm == 0xA11140
     # the AP goes at 5 s: the drop is seen within a status check, joins fail while it
     # is away (no network), and the link is back after it returns at 15 s
     drop = next(s for s in seen if s[1] == "down")

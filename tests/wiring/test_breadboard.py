@@ -15,7 +15,7 @@ from pico_pinout import DATASHEET
 from wiring_docs import svg_texts, swap_texts
 
 from fanctl.settings import defaults
-from picofan.spec import generated
+from picofan.spec import doc_sections
 from picofan.spec.header import HEADER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ def expected_nets(variant: str) -> list[tuple[str, ...]]:
 
 def breadboard_tables() -> dict[str, list[tuple[str, str]]]:
     """Each variant's table in wiring/README.md: (ref, where its leads go) per part."""
-    section = generated.body((ROOT / "wiring/README.md").read_text(), "wiring-breadboard")
+    section = doc_sections.body((ROOT / "wiring/README.md").read_text(), "wiring-breadboard")
     tables = {}
     for block in section.split("\n### ")[1:]:
         variant = re.search(r"picofan-breadboard-([\w-]+)\.svg", block)

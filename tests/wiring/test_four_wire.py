@@ -16,7 +16,7 @@ from wiring_docs import table_rows
 from fanctl import pins
 from fanctl.fan import Fan
 from fanctl.settings import defaults
-from wiring import breadboard, calc
+from wiring import bom, breadboard, calc, four_wire
 
 ROOT = Path(__file__).resolve().parents[2]
 PWM_FULL = 65535
@@ -55,7 +55,7 @@ def test_the_npn_pulls_the_pwm_line_under_the_specs_low_level() -> None:
 
 
 def test_the_pwm_frequency_is_one_the_spec_accepts() -> None:
-    assert calc.SPEC_PWM_HZ[0] <= pins.PWM_HZ <= calc.SPEC_PWM_HZ[1]
+    assert four_wire.SPEC_PWM_HZ[0] <= pins.PWM_HZ <= four_wire.SPEC_PWM_HZ[1]
     assert figures(numbers()["PWM frequency, period"][0]) == [pins.PWM_HZ / 1000, 1e6 / pins.PWM_HZ]
 
 
@@ -117,42 +117,42 @@ def gp3_voltage(collector_on: list[bool], dt: float, pin_pullup: float) -> list[
     collector on (pulling its wire to 0 V) or off at each step. The network: 3V3 ->
     pull-up -> the tach wire -> series resistor -> GP3 -> capacitor to GND, and the
     pin's own pull-up from 3V3 (ohms)."""
-    vdd, c = 3.3, calc.C_TACH
+    vdd, c = 3.3, four_wire.C_TACH
     v, out = vdd, []
     for on in collector_on:
         into_c = (vdd - v) / pin_pullup
         if on:  # C empties into the collector through the series resistor
-            into_c -= v / calc.R_TACH_SERIES
+            into_c -= v / four_wire.R_TACH_SERIES
         else:  # and fills from 3V3 through the pull-up and the series resistor
-            into_c += (vdd - v) / (calc.R_TACH_PULLUP + calc.R_TACH_SERIES)
+            into_c += (vdd - v) / (four_wire.R_TACH_PULLUP + four_wire.R_TACH_SERIES)
         v += into_c / c * dt
         out.append(v)
     return out
 
 
 DT = 20e-9  # s: 500 steps per tau of the fast (falling) edge
-PULLUPS = calc.GPIO_PULL_OHMS  # the pin's own pull-up, both ends of its range
+PULLUPS = four_wire.GPIO_PULL_OHMS  # the pin's own pull-up, both ends of its range
 
 
 @pytest.mark.parametrize("pin_pullup", PULLUPS)
 def test_a_spike_shorter_than_the_readme_says_is_never_counted(pin_pullup: float) -> None:
     row = next(k for k in numbers() if k.startswith("RC corner"))
     spike_us = figures(numbers()[row][1])[1]  # "falling edge: τ 10 µs, 14 µs to 0.8 V"
-    assert spike_us == round(calc.tach_input().fall_to_vil_us)
+    assert spike_us == round(four_wire.tach_input().fall_to_vil_us)
     steps = round(spike_us * 1e-6 / DT)
     v = gp3_voltage([True] * steps + [False] * steps, DT, pin_pullup)
-    assert min(v) > calc.GPIO_VIL  # the pin never saw it low
+    assert min(v) > four_wire.GPIO_VIL  # the pin never saw it low
     v = gp3_voltage([True] * round(steps * 1.3) + [False] * steps, DT, pin_pullup)
-    assert min(v) < calc.GPIO_VIL  # a pulse a little longer is counted
+    assert min(v) < four_wire.GPIO_VIL  # a pulse a little longer is counted
 
 
 def crossings(v: list[float]) -> int:
     """Falling edges GP3's Schmitt trigger sees: high above VIH, low below VIL."""
     state, count = True, 0
     for x in v:
-        if state and x < calc.GPIO_VIL:
+        if state and x < four_wire.GPIO_VIL:
             state, count = False, count + 1
-        elif not state and x > calc.GPIO_VIH:
+        elif not state and x > four_wire.GPIO_VIH:
             state = True
     return count
 
@@ -164,7 +164,7 @@ def square(hz: float, cycles: int) -> list[bool]:
 
 @pytest.mark.parametrize("pin_pullup", PULLUPS)
 def test_the_fastest_tach_and_more_reaches_the_pin_pulse_for_pulse(pin_pullup: float) -> None:
-    tach = calc.tach_input()
+    tach = four_wire.tach_input()
     for hz in (tach.max_tach_hz, tach.max_tach_hz_any_ppr, tach.max_passed_hz):
         assert crossings(gp3_voltage(square(hz, 5), DT, pin_pullup)) == 5, hz
     # and the limit is real: much faster, the slow rising edge no longer reaches VIH
@@ -172,36 +172,36 @@ def test_the_fastest_tach_and_more_reaches_the_pin_pulse_for_pulse(pin_pullup: f
 
 
 def test_the_readme_gives_the_fastest_tach_from_the_settings_range() -> None:
-    ppr, ppr_max = calc.tach_ppr_range()
+    ppr, ppr_max = four_wire.tach_ppr_range()
     assert (ppr, ppr_max) == (defaults()["tach_ppr"], 8)
     cell = numbers()["fastest tach"][0]
-    assert figures(cell)[:2] == [pytest.approx(calc.FAN_MAX_RPM * ppr / 60, abs=0.5),
-                                 pytest.approx(calc.FAN_MAX_RPM * ppr_max / 60, abs=0.5)]
+    assert figures(cell)[:2] == [pytest.approx(four_wire.FAN_MAX_RPM * ppr / 60, abs=0.5),
+                                 pytest.approx(four_wire.FAN_MAX_RPM * ppr_max / 60, abs=0.5)]
 
 
 def test_the_tach_reads_low_with_the_pins_pull_up_through_the_series_resistor() -> None:
     # Worst case: the strongest pin pull-up (50 kOhm) lifts GP3 above the fan's collector.
-    lift = 3.3 * calc.R_TACH_SERIES / (50e3 + calc.R_TACH_SERIES)
+    lift = 3.3 * four_wire.R_TACH_SERIES / (50e3 + four_wire.R_TACH_SERIES)
     assert figures(numbers()["tach low at GP3"][0]) == [pytest.approx(lift * 1000, abs=0.5)]
-    assert lift < 0.1 < calc.GPIO_VIL
+    assert lift < 0.1 < four_wire.GPIO_VIL
 
 
 # ---------------------------------------------------------- the parts and the docs
 
 
 def test_the_bill_of_materials_has_the_4_wire_fans_parts() -> None:
-    four = [p for p in calc.parts() if "4-wire" in p.used_in]
+    four = [p for p in bom.parts() if "4-wire" in p.used_in]
     text = " ".join(f"{p.part} {p.value}" for p in four)
-    for needed in (calc.NPN, "1 kΩ", "100 kΩ", "10 kΩ", "10 nF", "4-wire", "12 V"):
+    for needed in (four_wire.NPN, "1 kΩ", "100 kΩ", "10 kΩ", "10 nF", "4-wire", "12 V"):
         assert needed in text, needed
     drawn = {p.ref for p in breadboard.layout("fan-4wire")}
-    listed = {p.ref for p in calc.parts()}
+    listed = {p.ref for p in bom.parts()}
     assert {r for r in drawn if not r.startswith("W")} <= listed
 
 
 def test_the_bill_of_materials_counts_the_wires_of_the_busiest_layout() -> None:
     most = max(sum(p.kind == "wire" for p in breadboard.layout(v)) for v in calc.VARIANTS)
-    wires = next(p for p in calc.parts() if p.ref.startswith("W1"))
+    wires = next(p for p in bom.parts() if p.ref.startswith("W1"))
     assert wires.ref == f"W1–W{most}" and wires.value.endswith(f"to {most}")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from wiring import check, figures, tables
+from wiring import check, figures, numbers_text, sections
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def checkout_copy(dest: Path) -> Path:
     (dest / "wiring").mkdir()
     for name in figures.drawing_names():
         shutil.copy(ROOT / "wiring" / name, dest / "wiring" / name)
-    for doc in tables.DOCS:
+    for doc in sections.DOCS:
         (dest / doc).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / doc, dest / doc)
     return dest
@@ -55,7 +55,7 @@ ELSEWHERE = {"wiring-pins-short": "README.md", "wiring-4wire-hookup": "docs/hard
 
 def test_generated_sections_exist_in_their_docs() -> None:
     wiring = (ROOT / "wiring/README.md").read_text()
-    for name in tables.SECTIONS:
+    for name in sections.SECTIONS:
         doc = ELSEWHERE.get(name)
         text = wiring if doc is None else (ROOT / doc).read_text()
         assert f"<!-- generated:{name} -->" in text, name
@@ -89,10 +89,10 @@ def test_an_altered_table_is_stale(
 
 def test_prose_outside_the_markers_is_left_alone() -> None:
     head = "# Title\n\nhand-written 999 kΩ\n<!-- generated:wiring-led -->\n"
-    out = tables.render(head + "old\n<!-- /generated -->\n")
+    out = sections.render(head + "old\n<!-- /generated -->\n")
     assert out.startswith(head)
-    assert "old" not in out and tables.led_table() in out
-    assert tables.render(out) == out
+    assert "old" not in out and numbers_text.led_table() in out
+    assert sections.render(out) == out
 
 
 def test_an_altered_svg_is_stale(fresh: Path, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from wiring_docs import table_rows
 from fanctl import thermistor
 from fanctl.settings import defaults
 from picofan.spec import curve
-from wiring import calc
+from wiring import bom, calc, four_wire
 
 ROOT = Path(__file__).resolve().parents[2]
 KELVIN = 273.15
@@ -102,7 +102,7 @@ def test_gate_drive_leaves_the_mosfet_fully_on() -> None:
 
 
 def test_bill_of_materials_has_every_drawn_part() -> None:
-    parts = " ".join(p.part + " " + p.value for p in calc.parts())
+    parts = " ".join(p.part + " " + p.value for p in bom.parts())
     for needed in (
         calc.MOSFET,
         calc.DIODE,
@@ -115,7 +115,7 @@ def test_bill_of_materials_has_every_drawn_part() -> None:
         "12 V",
     ):
         assert needed in parts, needed
-    assert len({p.ref for p in calc.parts()}) == len(calc.parts())
+    assert len({p.ref for p in bom.parts()}) == len(bom.parts())
 
 
 def test_hand_written_steps_use_the_computed_values() -> None:
@@ -130,10 +130,10 @@ def test_hand_written_steps_use_the_computed_values() -> None:
             calc.led_resistor(*calc.DRAWN_LED[1:]),
             calc.R_GATE,
             calc.R_PULLDOWN,
-            calc.R_BASE,
-            calc.R_BASE_PULLDOWN,
-            calc.R_TACH_PULLUP,
-            calc.R_TACH_SERIES,
+            four_wire.R_BASE,
+            four_wire.R_BASE_PULLDOWN,
+            four_wire.R_TACH_PULLUP,
+            four_wire.R_TACH_SERIES,
             s["r_fixed"],
             s["r0"],
         )
@@ -145,10 +145,10 @@ def test_hand_written_steps_use_the_computed_values() -> None:
         calc.DIODE,
         calc.ohms_text(calc.R_GATE),
         calc.ohms_text(calc.R_PULLDOWN),
-        calc.NPN,
-        calc.ohms_text(calc.R_BASE),
-        calc.ohms_text(calc.R_TACH_PULLUP),
-        calc.farads_text(calc.C_TACH),
+        four_wire.NPN,
+        calc.ohms_text(four_wire.R_BASE),
+        calc.ohms_text(four_wire.R_TACH_PULLUP),
+        calc.farads_text(four_wire.C_TACH),
     ):
         assert part in steps, part
 

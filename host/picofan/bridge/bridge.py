@@ -40,7 +40,6 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from fanctl import settings as board_settings
 from fanctl.protocol import BadCommand
-from fanctl.settings import Invalid
 from picofan import ports, shutdown
 from picofan.bridge import ha
 from picofan.bridge.broker import (
@@ -418,7 +417,7 @@ class Bridge:
             if changes:
                 # All settings together, by the board's own rule, against its settings now.
                 board_settings.merge({**board_settings.defaults(), **board.settings}, changes)
-        except Invalid as e:
+        except BadCommand as e:
             self._refuse(board, what, payload, e.code, e.msg)
             return
         with self._wake:

@@ -205,7 +205,7 @@ def urgent(old: dict[str, Any] | None, new: dict[str, Any]) -> bool:
     return bool(board_ha.urgent(old, new))
 
 
-# -- commands (fanctl.ha's readers: each raises fanctl.settings.Invalid) -------------
+# -- commands (fanctl.ha's readers: each raises fanctl.protocol.BadCommand) -------------
 def parse_value(name: str, payload: bytes) -> Any:
     """A bare value on picofan/ID/set/NAME ("28.5", "auto"), by the board's rule."""
     return board_ha.parse_value(name, payload)

@@ -3,8 +3,9 @@
 - `plan`: the flash plan (the packaged firmware files and their paths on the board)
   and how the board's own hashes verify it;
 - `tools`: mpremote and adafruit-ampy, run as commands;
-- `flash`: the steps of a flash, the soft reset into the app, the REPL;
-- `cli`: `picofan flash | micropython | repl | reset`.
+- `flash`: the steps of a flash, the soft reset into the app, the REPL.
+
+Its commands, `picofan flash | micropython | repl | reset | run`, are picofan.cli.deploy.
 
 The port checks (missing, forbidden, busy and held by whom) are picofan.ports', shared
 with every other command."""

@@ -31,7 +31,7 @@ def _say(text: str) -> None:
     print(text, flush=True)  # in order with the tools' own lines on a pipe
 
 
-def flash(port: str | None, tool_name: str = "mpremote", mpy: bool = False,
+def flash(port: str | None, tool_name: str = "mpremote", mpy: bool = True,
           hello_timeout: float = HELLO_TIMEOUT_S, say: Callable[[str], None] = _say) -> str:
     """Put the packaged firmware on the board and start it; returns the port."""
     device = ports.choose(port)

@@ -1,18 +1,14 @@
-"""`picofan monitor`: the live readout.
+"""`picofan monitor`: the live readout (run.py starts it; many.py: `--all`).
 
-Data flow: the Device's own thread reads the port; a worker thread here takes
-its events, writes the CSV and the events log, and hands them to feed(); a
-timer on the UI loop (4 times a second, not per line) applies them to
-MonitorState and redraws. Commands run in worker threads, one at a time, so
-the UI never waits on the serial port."""
+Data flow: the Device's own thread reads the port; each board's session
+(board.py) takes its events in a thread of its own, records the CSV and the events
+log, and keeps them for the screen; a timer on the UI loop (4 times a second, not
+per line) applies them to MonitorState and redraws. The app lays out the widgets
+and forwards the keys; commands run in worker threads, one at a time, so the UI
+never waits on the serial port."""
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import os
-import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,111 +18,47 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
-from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Input, RichLog, Static
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
-from picofan import shutdown
 from picofan.client import Event
-from picofan.log_read import LogReadError
-from picofan.logger import (
-    CsvLog,
-    LogPathError,
-    LogWriteError,
-    default_path,
-    events_path,
-    open_log,
-)
+from picofan.logger import CsvLog, LogPathError, LogWriteError, default_path
+from picofan.monitor import keys
 from picofan.monitor.band import BandPanel, setpoint_unused
-from picofan.monitor.board import Board, LinkSource, World
+from picofan.monitor.board import BoardSession, LinkSource, World
 from picofan.monitor.calibrate import CalibrateScreen
 from picofan.monitor.controls import (
     REQUEST_FAILED,
     Controls,
     SettingsRequest,
-    changes_text,
     check,
+    done_text,
     failure_text,
+    pending_text,
 )
 from picofan.monitor.fan import FanPanel
 from picofan.monitor.help import HelpScreen, Section, monitor_sections
+from picofan.monitor.messages import Messages
 from picofan.monitor.plot import TempPlot
 from picofan.monitor.readout import Readout
 from picofan.monitor.replay import Replay
 from picofan.monitor.state import WINDOWS_S, MonitorState
-from picofan.narrate import Narrator, is_telemetry
-from picofan.session import session, virtual
+from picofan.monitor.status import board_lines, replay_lines
 
 REFRESH_S = 0.25
-STEP_C = 0.5  # + and - move the setpoint by this much
 MIN_SIZE = (80, 24)  # columns, rows: everything fits from here up
-SIM_ONLY = ("pinch", "fault")  # actions that need the virtual Pico's world
-TO_THE_BOARD = {"nudge", "save", "record", "calibrate"}  # what a replay cannot do
-SETPOINT_KEYS = Binding.Group("setpoint")
-
-
-def shorten(text: str, room: int) -> str:
-    """`text` in at most `room` characters: a long path keeps its end (the
-    device name), cut at a folder boundary where it can be: /dev/…/ttyACM0."""
-    if len(text) <= room:
-        return text
-    tail = text[len(text) - max(room - 1, 1):]
-    cut = tail.find("/")
-    if 0 <= cut < len(tail) - 1:
-        tail = tail[cut:]
-    return "…" + tail
-
-
-def action_name(binding: Binding) -> tuple[str, tuple[Any, ...]]:
-    """("nudge", (0.5,)) for "nudge(0.5)"."""
-    _, name, params = parse_action(binding.action)
-    return name, params
-
-
-def types_a_character(binding: Binding) -> bool:
-    """True for a plain printable key: in a text box it types, not acts."""
-    modifiers, _ = binding.parse_key()
-    return not modifiers and binding.key not in ("escape", "tab", "enter")
 
 
 class MonitorApp(App[int]):
     CSS_PATH = "monitor.tcss"
     AUTO_FOCUS = None  # keys act at once; Tab moves into the inputs
     TITLE = "picofan"
-    # One list for the keys, the footer, the help screen (tooltip: the longer
-    # words) and the command palette.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "exit", "quit", tooltip="leave the monitor (the board keeps running)"),
-        Binding("question_mark", "help", "help", key_display="?",
-                tooltip="this list of keys"),
-        Binding("plus", f"nudge({STEP_C})", "setpoint +", key_display="+",
-                group=SETPOINT_KEYS,
-                tooltip=f"raise the setpoint by {STEP_C:g} °C (quick presses add up)"),
-        Binding("minus", f"nudge({-STEP_C})", "setpoint −", key_display="-",
-                group=SETPOINT_KEYS,
-                tooltip=f"lower the setpoint by {STEP_C:g} °C (quick presses add up)"),
-        Binding("s", "save", "save",
-                tooltip="store the settings on the board, to survive a power cycle"),
-        Binding("p", "pause", "pause", tooltip="freeze / resume the plot (logging goes on)"),
-        # (w and c: in the help and the palette; the footer has room for 80 columns)
-        Binding("w", "window", "window", show=False,
-                tooltip="the plot's window: 1 min / 10 min / 1 h"),
-        Binding("r", "record", "record",
-                tooltip="start / stop recording the CSV and the events log"),
-        Binding("c", "screenshot", "screenshot", show=False,
-                tooltip="save the screen as an SVG picture beside the logs"),
-        Binding("k", "pinch", "pinch",
-                tooltip="virtual Pico: a finger on the thermistor / off again"),
-        Binding("f", "fault", "fault",
-                tooltip="virtual Pico: disconnect / reconnect the thermistor"),
-        Binding("t", "calibrate", "calibrate the thermistor", show=False,
-                tooltip="calibrate the thermistor against a reference thermometer"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.BINDINGS
     # What the device last reported; bound into the settings box, and the keys offered.
     settings: reactive[dict[str, Any] | None] = reactive(None, bindings=True)
 
@@ -135,18 +67,16 @@ class MonitorApp(App[int]):
         super().__init__()
         # The board shown and steered; `monitor --all` (boards.py) holds several and
         # changes it (None: none found yet).
-        self.board: Board | None = Board(device, sim=sim, csv=csv) if device else None
-        self.boards: list[Board] = [self.board] if self.board else []
+        self.board: BoardSession | None = BoardSession(device, sim=sim, csv=csv) if device else None
+        self.boards: list[BoardSession] = [self.board] if self.board else []
         self._no_board = MonitorState()
         self.refresh_s = refresh_s
         self.paused = False
         self.window_i = 0
-        self._csv_lock = threading.Lock()
         self.stopping = threading.Event()  # the app is going: the readers stop
         self.last_log: CsvLog | None = csv  # the newest file recorded into
         self.log_folder = csv.path.parent if csv else default_path().parent
         self.source = "sim" if sim else "board"  # what the CSV's rows and file names say
-        self._notes_shown = 0
         self.redraws = 0
         self.stop_signal: int | None = None  # SIGTERM, SIGHUP...: quit at the next redraw
 
@@ -160,7 +90,7 @@ class MonitorApp(App[int]):
         yield TempPlot(id="plot")
         with Horizontal(id="bottom"):
             yield Controls(id="controls").data_bind(MonitorApp.settings)
-            yield RichLog(id="messages", max_lines=500, wrap=True, min_width=20)
+            yield Messages(id="messages")
         yield Footer(compact=True)
         yield Static(f"terminal too small (need {MIN_SIZE[0]}×{MIN_SIZE[1]})", id="too-small")
 
@@ -187,7 +117,7 @@ class MonitorApp(App[int]):
         return self.screen_stack[0]
 
     def on_mount(self) -> None:
-        self.query_one("#messages", RichLog).border_title = "device messages"
+        self.query_one(Messages).border_title = "device messages"
         if self.board and isinstance(self.board.device, Replay):
             self.query_one(Controls).disabled = True
             self.report(f"a replay of {self.board.device.path.name}: read-only", "ok")
@@ -209,9 +139,9 @@ class MonitorApp(App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.board is None and action not in ("exit", "help"):
             return False  # no board to act on yet
-        if action in SIM_ONLY and self.sim is None:
+        if action in keys.SIM_ONLY and self.sim is None:
             return False  # only the virtual Pico has a finger to pinch
-        if action in TO_THE_BOARD and isinstance(self.device, Replay):
+        if action in keys.TO_THE_BOARD and isinstance(self.device, Replay):
             return False  # a replay is read-only, and its readings are in their file
         if action == "nudge" and setpoint_unused(self.wanted_settings()):
             return False  # (a press says why: key_plus)
@@ -220,7 +150,7 @@ class MonitorApp(App[int]):
 
     @property
     def typed_actions(self) -> set[str]:
-        return {action_name(b)[0] for b in self.app_bindings() if types_a_character(b)}
+        return {keys.action_name(b)[0] for b in self.app_bindings() if keys.types_a_character(b)}
 
     @classmethod
     def app_bindings(cls) -> list[Binding]:
@@ -233,31 +163,10 @@ class MonitorApp(App[int]):
         assert self.board is not None
         self.board.feed(list(events))
 
-    def read_device(self, board: Board) -> None:
-        """Read the board's events in a thread of its own for as long as the app
-        runs (not a Textual worker: those share a small pool, and one reader per
-        board of `--all` would starve the rest and the commands)."""
-        threading.Thread(target=self._read, args=(board,), name="picofan-monitor-reader",
-                         daemon=True).start()
-
-    def _read(self, board: Board) -> None:
-        narrator = Narrator()  # the events log's words, as `picofan log` writes them
-        while not self.stopping.is_set() and not board.device.closed:
-            for event in board.device.events(timeout=0.2):
-                text = None if is_telemetry(event) else narrator.describe(event)
-                with self._csv_lock:
-                    if board.csv and not self.stopping.is_set():  # (closed on the way out)
-                        try:
-                            board.csv.record(event, text)
-                        except LogWriteError as e:  # the disk full: the readings go on
-                            with contextlib.suppress(LogWriteError):
-                                board.csv.close()
-                            board.csv = None
-                            self.call_from_thread(self.notify, f"recording stopped: {e}",
-                                                  severity="error")
-                board.feed([event])
-                if self.stopping.is_set():
-                    return
+    def read_device(self, board: BoardSession) -> None:
+        """Start the board's reader: its events to the recording and the screen."""
+        board.start_reading(self.stopping, partial(self.call_from_thread, self.notify,
+                                                   severity="error"))
 
     def stop_from_signal(self, signum: int) -> None:
         # Called between two bytecodes of the UI loop's thread: only a flag here.
@@ -297,11 +206,7 @@ class MonitorApp(App[int]):
         main.query_one(FanPanel).show(s, window)
         main.query_one(BandPanel).show(s)
         self.show_status()
-        log = main.query_one("#messages", RichLog)
-        new = min(s.notes_total - self._notes_shown, len(s.messages))
-        for line in list(s.messages)[len(s.messages) - new:]:
-            log.write(line)
-        self._notes_shown = s.notes_total
+        main.query_one(Messages).show(s)
         if not self.paused:
             main.query_one(TempPlot).draw(window, span, self.paused)
 
@@ -311,35 +216,11 @@ class MonitorApp(App[int]):
         bar.set_class(not self.state.connected, "down")
 
     def status_text(self, width: int) -> str:
-        """Two lines of at most `width` characters: the link, and the recording
-        (the port's and the log's paths shortened to fit)."""
-        s = self.state
+        """The link and the recording, in two lines of at most `width` characters."""
         if self.board and isinstance(self.board.device, Replay):
-            replay = self.board.device
-            head = "▶ replay of "
-            link = f"{head}{shorten(str(replay.path), max(width - len(head), 12))}"
-            span = (f"{replay.first:%Y-%m-%d %H:%M:%S} to {replay.last:%H:%M:%S}  ·  "
-                    f"{readings(replay.readings)}{skipped_rows(replay.skipped_rows)}  ·  "
-                    "read-only")
-            return f"{link[:width]}\n{span[:width]}"
-        fw = (f"firmware {s.hello['fw']} on {s.hello['board']}" if s.hello
-              else "firmware: waiting for hello")
-        rest = f"  ·  {fw}" + ("  [virtual Pico]" if self.sim else "")
-        if s.connected:
-            head, port, tail = "● connected ", s.port, ""
-        else:
-            head, port, tail = "○ DISCONNECTED from ", s.port or "the board", " — retrying…"
-        room = width - len(head) - len(tail) - len(rest)
-        link = f"{head}{shorten(port, max(room, 12))}{tail}{rest}"
-        with self._csv_lock:
-            path = str(self.csv.path) if self.csv else None
-        count = f"  ·  {readings(s.lines)}"
-        if path is None:
-            rec = "○ not recording (r)" + count
-        else:
-            room = width - len("● recording ") - len(count)
-            rec = f"● recording {shorten(path, max(room, 12))}{count}"
-        return f"{link[:width]}\n{rec[:width]}"
+            return replay_lines(self.board.device, width)
+        recording = self.board.recording() if self.board else None
+        return board_lines(self.state, bool(self.sim), recording, width)
 
     # -- commands: one at a time, in workers; results back on the UI loop -------------
     def on_settings_request(self, message: SettingsRequest) -> None:
@@ -347,13 +228,7 @@ class MonitorApp(App[int]):
 
     def wanted_settings(self) -> dict[str, Any] | None:
         """The settings once every sent and waiting "set" is through."""
-        if self.board is None or self.state.settings is None:
-            return None
-        wanted = dict(self.state.settings)
-        for cmd, fields in self.board.queued():
-            if cmd == "set":
-                wanted.update(fields)
-        return wanted
+        return self.board.wanted_settings() if self.board else None
 
     def request_settings(self, changes: dict[str, Any]) -> None:
         why = check(self.wanted_settings(), changes)
@@ -367,32 +242,18 @@ class MonitorApp(App[int]):
         it is answered)."""
         board = self.board
         assert board is not None
-        outbox = board.outbox
-        if cmd == "set" and outbox and outbox[-1][0] == "set":
-            outbox[-1] = ("set", {**outbox[-1][1], **fields})
-        else:
-            outbox.append((cmd, fields))
+        board.queue(cmd, fields)
         self._send_next(board)
-        self.report(f"pending: {self.pending_text(board)}", "pending", board)
+        self.report(f"pending: {pending_text(board.queued())}", "pending", board)
 
-    def pending_text(self, board: Board) -> str:
-        """What is on its way, as the device will have it: "setpoint=33.0 save"."""
-        sets: dict[str, Any] = {}
-        others = []
-        for cmd, fields in board.queued():
-            if cmd == "set":
-                sets.update(fields)
-            else:
-                others.append(cmd)
-        return " ".join(([changes_text(sets)] if sets else []) + others)
-
-    def _send_next(self, board: Board) -> None:
-        if board.in_flight is None and board.outbox:
-            board.in_flight = board.outbox.pop(0)
-            self.send_command(board, *board.in_flight)
+    def _send_next(self, board: BoardSession) -> bool:
+        command = board.next_command()
+        if command is not None:
+            self.send_command(board, *command)
+        return command is not None
 
     @work(thread=True, group="commands")
-    def send_command(self, board: Board, cmd: str, fields: dict[str, Any]) -> None:
+    def send_command(self, board: BoardSession, cmd: str, fields: dict[str, Any]) -> None:
         reply: dict[str, Any] | None = None
         error: str | None = None
         try:
@@ -402,29 +263,19 @@ class MonitorApp(App[int]):
         if not get_current_worker().is_cancelled:  # (cancelled: the monitor has quit)
             self.call_from_thread(self.command_done, board, reply, error)
 
-    def command_done(self, board: Board, reply: dict[str, Any] | None,
+    def command_done(self, board: BoardSession, reply: dict[str, Any] | None,
                      error: str | None) -> None:
-        assert board.in_flight is not None
-        cmd, fields = board.in_flight
-        board.in_flight = None
+        cmd, fields = board.answered(reply)
         if reply is None:
-            board.outbox.clear()  # they were built on this one
             self.report(error or "", "error", board)
             return
-        board.state.acked(reply)
-        if board.csv and "settings" in reply:  # the settings columns of the rows to come
-            board.csv.settings = reply["settings"]
         if board is self.board:
             self.settings = board.state.settings
-        if board.outbox:
-            self._send_next(board)
+        if self._send_next(board):
             return
-        done = " ".join(f"{k}={reply['settings'][k]}" for k in fields)
-        what = "saved on the device" if cmd == "save" else f"acknowledged: {done}"
-        self.report(what + ("" if reply.get("saved") else "\nnot saved on the board: press s"),
-                    "ok", board)
+        self.report(done_text(cmd, fields, reply), "ok", board)
 
-    def report(self, text: str, kind: str, board: Board | None = None) -> None:
+    def report(self, text: str, kind: str, board: BoardSession | None = None) -> None:
         """A command's outcome, under the settings box (of the board in front:
         boards.py says it for the others)."""
         if board is None or board is self.board:
@@ -467,19 +318,13 @@ class MonitorApp(App[int]):
         self.redraw()
 
     def action_record(self) -> None:
-        board = self.board
-        assert board is not None
-        with self._csv_lock:
-            if board.csv:
-                board.csv.close()
-                board.csv = None
-            else:
-                try:
-                    path = default_path(self.log_folder, source=self.source)
-                    board.csv = self.last_log = open_log(path, self.source)
-                    board.csv.settings = board.state.settings
-                except (LogPathError, LogWriteError) as e:
-                    self.notify(f"cannot record: {e}", severity="error")
+        assert self.board is not None
+        try:
+            started = self.board.toggle_recording(self.log_folder, self.source)
+        except (LogPathError, LogWriteError) as e:
+            self.notify(f"cannot record: {e}", severity="error")
+        else:
+            self.last_log = started or self.last_log
         self.redraw()
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
@@ -502,49 +347,30 @@ class MonitorApp(App[int]):
         self.push_screen(HelpScreen(self.help_sections()))
 
     def help_sections(self) -> list[Section]:
-        # A replay lists what applies to a file: nothing that goes to a board.
         replay = isinstance(self.device, Replay)
-        left_out = SIM_ONLY + tuple(TO_THE_BOARD) if replay else SIM_ONLY
-        keys = self.app_bindings()
-        sim = [b for b in keys if action_name(b)[0] in SIM_ONLY]
-        return monitor_sections(self.get_key_display,
-                                [b for b in keys if action_name(b)[0] not in left_out],
-                                sim if self.sim is not None else [],
+        shown, sim = keys.help_keys(self.app_bindings(), replay, self.sim is not None)
+        return monitor_sections(self.get_key_display, shown, sim,
                                 Binding(self.COMMAND_PALETTE_BINDING, ""), board=not replay)
 
     def action_pinch(self) -> None:
         assert self.board is not None  # (check_action)
-        self.pinch(self.board)
-
-    @work(thread=True, group="sim")
-    def pinch(self, board: Board) -> None:
-        if self.sim_control(board, "pinch" if not board.pinched else "release"):
-            board.pinched = not board.pinched
-            self.call_from_thread(self.notify, "finger on the thermistor" if board.pinched
-                                  else "finger off the thermistor")
+        self.world(self.board, self.board.pinch)
 
     def action_fault(self) -> None:
         assert self.board is not None  # (check_action)
-        self.fault(self.board)
+        self.world(self.board, self.board.fault)
 
     @work(thread=True, group="sim")
-    def fault(self, board: Board) -> None:
-        if self.sim_control(board, "fault open" if not board.faulted else "fault none"):
-            board.faulted = not board.faulted
-            self.call_from_thread(self.notify, "thermistor disconnected (simulated)"
-                                  if board.faulted else "thermistor reconnected")
-
-    def sim_control(self, board: Board, command: str) -> bool:
-        """One command to the virtual Pico's world (from a worker thread); a simulator
-        that is gone is one line on the screen, not a crash."""
-        assert board.sim is not None  # check_action offers the keys only then
+    def world(self, board: BoardSession, act: Callable[[], str]) -> None:
+        """One command to the virtual Pico's world; a simulator that is gone is one
+        line on the screen, not a crash."""
         try:
-            board.sim.control(command)
+            said = act()
         except (OSError, ValueError) as e:
             self.call_from_thread(self.report, f"the virtual Pico did not answer ({e})",
                                   "error", board)
-            return False
-        return True
+            return
+        self.call_from_thread(self.notify, said)
 
     # -- the command palette: every action of the keys, by name ----------------------
     def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
@@ -552,8 +378,8 @@ class MonitorApp(App[int]):
             if command.title not in ("Screenshot", "Quit"):  # ours: beside the logs; q
                 yield command
         for binding in self.app_bindings():
-            name, params = action_name(binding)
-            if name in SIM_ONLY and self.sim is None:
+            name, params = keys.action_name(binding)
+            if name in keys.SIM_ONLY and self.sim is None:
                 continue
             run: Callable[..., object] = getattr(self, f"action_{name}")
             yield SystemCommand(f"{binding.description} ({self.get_key_display(binding)})",
@@ -564,76 +390,6 @@ class MonitorApp(App[int]):
         self.close_log()
 
     def close_log(self) -> None:
-        with self._csv_lock:
-            for board in self.boards:
-                if board.csv:
-                    board.csv.close()
+        for board in self.boards:
+            board.close_log()
 
-
-def readings(n: int) -> str:
-    return f"{n} reading{'' if n == 1 else 's'}"
-
-
-def skipped_rows(n: int) -> str:
-    return f", {n} row{'' if n == 1 else 's'} skipped" if n else ""
-
-
-def run_replay(path: Path) -> int:
-    try:
-        replay = Replay(path)
-    except LogReadError as e:
-        print(f"picofan: {e}", file=sys.stderr)
-        return 2
-    app = MonitorApp(replay)
-    with shutdown.calling(app.stop_from_signal):
-        app.run()
-    print(f"{readings(replay.readings)} replayed from {path}", file=sys.stderr)
-    if replay.skipped:
-        print(f"picofan: {path}: {replay.skipped}", file=sys.stderr)
-    return 0
-
-
-def run_until_stopped(app: MonitorApp, release: Callable[[], None]) -> None:
-    """Run the app until q, or a signal: SIGTERM, SIGINT stop it as q does; on a
-    hang-up (SIGHUP: the terminal is gone, nothing to restore, and Textual may block
-    writing to it) the log is closed, release() lets go of the boards, and the
-    process leaves at once."""
-    hung_up = threading.Event()
-
-    def on_signal(signum: int) -> None:  # between two bytecodes of the UI thread
-        app.stop_from_signal(signum)
-        if signum == signal.SIGHUP:
-            hung_up.set()
-
-    def after_hang_up() -> None:
-        hung_up.wait()
-        app.close_log()
-        release()
-        os._exit(0)
-
-    threading.Thread(target=after_hang_up, name="picofan-hang-up", daemon=True).start()
-    try:
-        with shutdown.calling(on_signal):
-            app.run()
-    finally:
-        with shutdown.shielded():
-            app.close_log()
-
-
-def run_monitor(args: argparse.Namespace) -> int:
-    if args.replay:
-        return run_replay(Path(args.replay))
-    source = "sim" if virtual(args) else "board"
-    log_path = (None if args.no_log else Path(args.log) if args.log
-                else default_path(source=source))
-    with session(args) as held:
-        # Opened here, not in the app: a log that cannot be written is a clear
-        # error before the screen takes over the terminal.
-        csv = open_log(log_path, source) if log_path else None
-        app = MonitorApp(held.device, sim=held.world, csv=csv)
-        run_until_stopped(app, held.close)
-    log = app.last_log
-    with contextlib.suppress(OSError):  # the terminal may be gone
-        print(f"{readings(log.rows)} in {log.path} (events: {events_path(log.path)})"
-              if log else f"{readings(app.state.lines)}; nothing recorded", file=sys.stderr)
-    return 0

@@ -15,7 +15,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from picofan.monitor.board import Board
+from picofan.monitor.board import BoardSession
 from picofan.monitor.state import MonitorState, duty_of
 
 COLUMNS = ("board", "temperature", "fan", "setpoint", "fault", "link", "rec")
@@ -105,7 +105,7 @@ class BoardsScreen(Screen[None]):
         table.focus()
         self.ready = True
 
-    def show(self, boards: Iterable[Board], problems: dict[str, str]) -> None:
+    def show(self, boards: Iterable[BoardSession], problems: dict[str, str]) -> None:
         """Rows in the order the ports were found; each cell updated only when
         it changed (the table redraws what changed)."""
         if not self.ready:

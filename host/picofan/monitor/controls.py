@@ -91,6 +91,25 @@ def changes_text(changes: dict[str, Any]) -> str:
     return " ".join(f"{k}={v}" for k, v in changes.items())
 
 
+def pending_text(queued: list[tuple[str, dict[str, Any]]]) -> str:
+    """What is on its way, as the device will have it: "setpoint=33.0 save"."""
+    sets: dict[str, Any] = {}
+    others = []
+    for cmd, fields in queued:
+        if cmd == "set":
+            sets.update(fields)
+        else:
+            others.append(cmd)
+    return " ".join(([changes_text(sets)] if sets else []) + others)
+
+
+def done_text(cmd: str, fields: dict[str, Any], reply: dict[str, Any]) -> str:
+    """The last command's ack: what the board now has, and whether it is saved."""
+    done = " ".join(f"{k}={reply['settings'][k]}" for k in fields)
+    what = "saved on the device" if cmd == "save" else f"acknowledged: {done}"
+    return what + ("" if reply.get("saved") else "\nnot saved on the board: press s")
+
+
 class Controls(Vertical):
     """The settings box. `settings` is what the device last reported (bound to
     the app's); what is typed here is checked against it before it is sent."""

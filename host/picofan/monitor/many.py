@@ -17,16 +17,19 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
-from textual.widgets import Input, RichLog
+from textual.widgets import Input
 
 from picofan import ports, shutdown
 from picofan.client import Device, ReplyTimeout
 from picofan.identify import clash
 from picofan.link import LinkLost
-from picofan.monitor.app import REFRESH_S, MonitorApp, readings, run_until_stopped
-from picofan.monitor.board import Board
+from picofan.monitor.app import REFRESH_S, MonitorApp
+from picofan.monitor.board import BoardSession
 from picofan.monitor.boards import BoardsScreen
 from picofan.monitor.controls import Controls
+from picofan.monitor.messages import Messages
+from picofan.monitor.run import run_until_stopped
+from picofan.monitor.status import readings
 from picofan.sim.process import SimControl
 
 DISCOVER_EVERY_S = 1.0
@@ -66,7 +69,7 @@ class AllBoardsApp(MonitorApp):
 
     # -- discovery: off the UI loop ------------------------------------------------
     def watch_ports(self) -> None:
-        """(A thread of its own, as the readers: see MonitorApp.read_device.)"""
+        """(A thread of its own, as the readers: see BoardSession.start_reading.)"""
         while not self.closing.is_set() and not self.stopping.is_set():
             known = {board.port for board in self.boards}
             listed = self.discover()
@@ -82,7 +85,7 @@ class AllBoardsApp(MonitorApp):
                     self.problems[found.device] = str(e)  # (shown at the next redraw)
                     continue
                 sim = SimControl(found.control) if found.control else None
-                board = Board(device, port=found.device, sim=sim)
+                board = BoardSession(device, port=found.device, sim=sim)
                 try:
                     added = self.call_from_thread(self.add_board, board)
                 except RuntimeError:  # (the app has stopped)
@@ -95,7 +98,7 @@ class AllBoardsApp(MonitorApp):
         self.closing.set()  # (before the loop goes: the discovery waits on it)
         super().on_unmount()
 
-    def add_board(self, board: Board) -> bool:
+    def add_board(self, board: BoardSession) -> bool:
         if self.closing.is_set():
             return False
         self.problems.pop(board.port, None)
@@ -107,7 +110,7 @@ class AllBoardsApp(MonitorApp):
         """A board claiming the unique id of one connected on another port (a cloned
         flash) is let go, its row saying why; its port is looked at again once that
         board is gone."""
-        owners: dict[str, Board] = {}
+        owners: dict[str, BoardSession] = {}
         for board in list(self.boards):
             hello = board.state.hello
             uid = hello.get("uid") if hello else None
@@ -161,17 +164,16 @@ class AllBoardsApp(MonitorApp):
             self.push_screen("boards")
             self.redraw()
 
-    def board_at(self, port: str) -> Board | None:
+    def board_at(self, port: str) -> BoardSession | None:
         return next((b for b in self.boards if b.port == port), None)
 
-    def show_board(self, board: Board) -> None:
+    def show_board(self, board: BoardSession) -> None:
         """Put this board in front: the full view and the keys are now its."""
         if board is self.board:
             return
         self.board = board
         self.settings = board.state.settings
-        self.main.query_one("#messages", RichLog).clear()
-        self._notes_shown = 0  # its own messages, from the start
+        self.main.query_one(Messages).restart()  # its own messages, from the start
         self.main.query_one(Controls).status("", "ok")
         self.refresh_bindings()  # (the virtual Pico's keys come and go)
 
@@ -183,7 +185,7 @@ class AllBoardsApp(MonitorApp):
         link, rec = super().status_text(max(width - len(name), 40)).split("\n", 1)
         return f"{(name + link)[:width]}\n{rec}"
 
-    def report(self, text: str, kind: str, board: Board | None = None) -> None:
+    def report(self, text: str, kind: str, board: BoardSession | None = None) -> None:
         super().report(text, kind, board)
         about = board or self.board
         if about is not None and not self.main_shown():

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fanctl.control import thresholds
-from fanctl.fan import KICK_JUMP
 from fanctl.faults import STALL
 from picofan.client import Connected, Disconnected, Event, Rebooted, Received
 from picofan.monitor.faults import FaultNotes
@@ -84,8 +83,6 @@ class MonitorState:
     lines: int = 0
     reboots: int = 0
     newest_at: float = 0.0  # when the newest telemetry line was read off the port (epoch s)
-    # Device ms of the newest kick-start seen begin (see kick_start()).
-    kick_from: int | None = None
     narrator: Narrator = field(default_factory=Narrator)  # the messages' words
     faults: FaultNotes = field(default_factory=FaultNotes)  # faults starting and ending
 
@@ -98,7 +95,6 @@ class MonitorState:
         elif isinstance(event, Rebooted):
             self.reboots += 1
             self.history.clear()  # its clock starts again at 0
-            self.kick_from = None
         elif isinstance(event, Received):
             self._message(event, now)
         if not is_telemetry(event) and (text := self.narrator.describe(event)):
@@ -107,7 +103,6 @@ class MonitorState:
     def _message(self, event: Received, now: float) -> None:
         kind, m = event.message.type, event.message.data
         if kind == "tele":
-            self._kick_from(self.tele, m)
             for text in self.faults.lines(self.tele, m, event.at):
                 self.note(event, text)
             self.tele = m
@@ -138,27 +133,10 @@ class MonitorState:
         if "settings" in reply:
             self.settings = reply["settings"]
 
-    def _kick_from(self, last: dict[str, Any] | None, new: dict[str, Any]) -> None:
-        """A kick-start seen begin: `new` at 100 % one sample after `last` below
-        100 - KICK_JUMP % (stopped, or slow enough that any jump to 100 % kicks), the
-        firmware's own rule. (Readings further apart may hide a step between them.)"""
-        s = self.settings
-        if last is None or not s or new["ms"] < last["ms"] or new["fault"]:
-            self.kick_from = None  # (a fault drives 100 % and ends any kick)
-        elif (duty_of(new) >= 100.0 > duty_of(last) + KICK_JUMP
-              and 0 < new["ms"] - last["ms"] <= s["sample_ms"]):
-            self.kick_from = new["ms"]
-
     def kick_start(self) -> bool:
-        """True while the fan is in a kick-start seen begin: a PWM fan at 100 % with
-        no fault, less than kick_start_ms after it. (A kick starts at full power for
-        kick_start_ms whatever the demand does, and a new one only lengthens it.)"""
-        s, tele = self.settings, self.tele
-        if not s or not tele or tele["fault"] or s["output"] != "pwm":
-            return False
-        if duty_of(tele) < 100.0 or self.kick_from is None:
-            return False
-        return bool(0 <= tele["ms"] - self.kick_from < s["kick_start_ms"])
+        """True while a kick-start drives the fan at full power, as the board says
+        (tele.kick; a log from before protocol 6 reads as none)."""
+        return bool(self.tele and self.tele["kick"])
 
     def trend(self) -> float | None:
         """°C per minute over the last TREND_S seconds, or None: from good

@@ -13,10 +13,10 @@ import threading
 
 from fanctl import wifi
 from fanctl.app import WIFI_FILE
-from fanctl.settings import Invalid
 from picofan import ports
-from picofan.sim.chip import micropython
-from picofan.sim.pico import VirtualPico, console
+from picofan.sim.chip_runner import micropython
+from picofan.sim.control import console
+from picofan.sim.pico import VirtualPico
 from picofan.sim.serial_port import PathInUse, ours_or_free
 
 SIM_SSID = "picofan-sim"  # the simulated access point takes any name and any password
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.wifi:
         try:
             wifi_config = wifi.check({"ssid": SIM_SSID, "password": "", "broker": args.broker})
-        except Invalid as e:
+        except wifi.BadWifi as e:
             parser().error(f"--broker: {e.msg}")
     if args.seed is None:
         # Two boards never share a unique id: several `picofan sim` are several boards.
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"virtual Pico W on {info['pty']} (and {link})")
         print(f"control socket {control}; type help for commands, quit to stop", flush=True)
-        threading.Thread(target=console, args=(pico,), daemon=True).start()
+        threading.Thread(target=console, args=(pico.controls,), daemon=True).start()
     try:
         pico.run()
     except KeyboardInterrupt:

@@ -8,7 +8,7 @@ import time
 class SimClock:
     """The board's time in ms since the simulator started: it moves when the firmware
     waits (paced against real time by `speed`: 1 real time, 50 fifty times faster,
-    0 as fast as the CPU goes) and while it computes (see chip.py)."""
+    0 as fast as the CPU goes) and while it computes (see chip_runner.py)."""
 
     def __init__(self, speed: float) -> None:
         self.speed = speed

@@ -1,7 +1,7 @@
 """The virtual Pico's fan: a 4-wire PC fan on GPIO2, with its tach on GPIO3.
 
 One model for both simulators (the virtual Pico, sim/pico.py, and the CPython rig,
-sim/board.py); the plant (sim/plant.py) steps it and cools with its airflow.
+sim/rig.py); the plant (sim/plant.py) steps it and cools with its airflow.
 
 The wiring:
 - GPIO2 as a digital output: high powers the fan fully (100 %), low leaves it

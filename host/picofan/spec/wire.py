@@ -16,7 +16,7 @@ MESSAGES: dict[str, tuple[tuple[str, str], ...]] = {
     "tele": (("boot", "s"), ("seq", "i"), ("ms", "i"), ("temp", "f?"), ("raw", "i"),
              ("ohms", "f?"), ("fan", "b"), ("duty", "f"), ("rpm", "i?"), ("setpoint", "f"),
              ("hysteresis", "f"), ("mode", "s"), ("fault", "s?"), ("wifi", "s"),
-             ("rssi", "i?"), ("mqtt", "s")),
+             ("rssi", "i?"), ("mqtt", "s"), ("demand", "f"), ("kick", "b")),
     "ack": (("id", "x?"), ("cmd", "s")),
     "error": (("id", "x?"), ("code", "s"), ("msg", "s")),
     "log": (("level", "s"), ("msg", "s")),
@@ -28,7 +28,8 @@ _LIMITS = {row[0]: row for row in settings.SPEC}
 TELE_RANGES = {"seq": (0, 2 ** 53), "ms": (0, 2 ** 53), "raw": (0, 65535),
                "temp": (_LIMITS["t_min"][2], _LIMITS["t_max"][3]),  # type: ignore[misc]
                "ohms": (0.0, 1e12),
-               "duty": (0.0, control.FULL), "rpm": (0, 2 ** 31), "rssi": (-128, 127)}
+               "duty": (0.0, control.FULL), "demand": (0.0, control.FULL), "rpm": (0, 2 ** 31),
+               "rssi": (-128, 127)}
 # Extra fields on an ack, by command.
 ACK_FIELDS = {"ping": ("ms",), "get": ("settings", "saved", "wifi"),
               "set": ("settings", "saved"), "save": ("settings", "saved"),

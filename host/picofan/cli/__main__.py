@@ -1,0 +1,7 @@
+"""`python -m picofan.cli`: the `picofan` command."""
+
+import sys
+
+from picofan.cli.command import main
+
+sys.exit(main())
