@@ -6,7 +6,8 @@ from fanctl.protocol import BadCommand, decode_command
 from fanctl.settings import defaults, merge
 from fanctl.usb import TxQueue
 from picofan.spec import wire as schema
-from support import ScriptedBoard, raises
+from scripted_board import ScriptedBoard
+from support import raises
 
 
 def code_of(line):
