@@ -14,6 +14,13 @@ NODE := node_modules/.installed
 BROKER := $(VENV)/.broker
 SETUP_LOG := $(VENV)/setup.log
 
+# The tests run in parallel (pytest-xdist): most of their time is spent waiting on
+# subprocesses, MicroPython, the broker and tmux, not computing (docs/performance.md).
+# With Python's bytecode cache on (an environment may turn it off): else each of the
+# hundreds of `picofan` processes the tests start compiles its modules again.
+WORKERS ?= 4
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(WORKERS) --dist loadgroup
+
 # make flash PORT=/dev/ttyACM0 TOOL=ampy MPY=0 ; make micropython UF2=file.uf2
 PORT ?=
 TOOL ?= mpremote
@@ -32,11 +39,12 @@ define quietly
 	echo "picofan: setup failed; the end of $(SETUP_LOG):"; tail -n 30 $(SETUP_LOG); exit 1; }
 endef
 
-.PHONY: help setup demo monitor sim test lint bench docs wiring flash micropython repl reset clean
+.PHONY: help setup demo monitor sim test check lint bench docs wiring flash micropython repl reset clean
 
 help:
 	@echo "make demo          the live monitor on a virtual Pico (no hardware needed)"
 	@echo "make test          the whole test suite"
+	@echo "make check         the quick tier: the tests not marked slow (a working loop)"
 	@echo "make micropython   put MicroPython on a Pico W held in BOOTSEL (UF2=file to choose)"
 	@echo "make flash         copy the firmware to the Pico as .mpy (PORT=, TOOL=mpremote|ampy, MPY=0: .py)"
 	@echo "make monitor       the live monitor on the real board (PORT= to choose)"
@@ -90,7 +98,11 @@ lint: setup
 
 test: setup lint
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest
+	$(PYTEST)
+
+check: setup lint
+	$(VENV)/bin/mypy
+	$(PYTEST) -m 'not slow'
 
 # Every benchmarks/*.py at its defaults (memory.py: all its measurements); mp_*.py and
 # memory_mp/ run inside MicroPython, rigs/ are the rigs the benchmarks share with the tests,

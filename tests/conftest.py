@@ -38,6 +38,58 @@ def own_runtime_dir(tmp_path_factory: pytest.TempPathFactory,
     return folder
 
 
+@pytest.fixture(autouse=True)
+def own_state_dir(tmp_path_factory: pytest.TempPathFactory,
+                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """What picofan keeps per user (calibration histories) goes to a folder of the test's
+    own, never the user's, nor one that tests running side by side share."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.mktemp("state")))
+
+
+SHORT_TEMP = pytest.StashKey[Path]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In parallel, the tests' temporary folders under a short root of their own: xdist
+    puts each worker's under ROOT/popen-gwN, and a virtual Pico's control socket in a
+    test's folder must stay within AF_UNIX's 108 bytes."""
+    if (config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None)
+            and not hasattr(config, "workerinput") and not config.option.basetemp):
+        config.option.basetemp = tempfile.mkdtemp(prefix="pf-")
+        config.stash[SHORT_TEMP] = Path(config.option.basetemp)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The short root goes when every test passed (kept, as pytest keeps its own, to look
+    into a failure)."""
+    root = session.config.stash.get(SHORT_TEMP, None)
+    if root is not None and exitstatus == 0:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def shared_fixture(item: pytest.Item) -> str | None:
+    """The module- or session-scoped fixture of the tests' own that item uses, if any
+    (a wheel built, the drawings rendered, the firmware's tests run on MicroPython)."""
+    info = getattr(item, "_fixtureinfo", None)
+    for name, defs in (info.name2fixturedefs.items() if info else ()):
+        for d in defs:
+            if d.scope in ("module", "session") and d.baseid.startswith("tests"):
+                return f"{d.baseid}::{name}"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In parallel (`make test`: pytest-xdist, --dist loadgroup), the tests that share an
+    expensive fixture run on one worker, which builds it once; and the slow tests start
+    first, so that no long one is left running alone at the end."""
+    if config.getoption("dist", "no") == "loadgroup":
+        for item in items:
+            shared = shared_fixture(item)
+            if shared:
+                item.add_marker(pytest.mark.xdist_group(shared))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_report_header() -> str:
     from mqtt_broker import kind
 

@@ -9,8 +9,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from checkout import copy_checkout
 from terminal import Tmux
+
+pytestmark = pytest.mark.slow  # a fresh clone's setup: packages from the package index
 
 DEV_ONLY = {"pytest", "hypothesis", "ruff", "mypy", "numpy", "matplotlib", "schemdraw"}
 

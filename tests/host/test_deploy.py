@@ -84,6 +84,7 @@ def test_flash_plan_is_the_firmware_folder() -> None:
         assert f.data == (FIRMWARE / f.remote).read_bytes(), f.remote
 
 
+@pytest.mark.slow  # every file over a REPL, twice (ampy's raw REPL at its own pace)
 @pytest.mark.parametrize("tool", ["mpremote", "ampy"])
 def test_flash_py_copies_verifies_cleans_and_starts(board: repl_board.ReplBoard,
                                                     tool: str) -> None:
@@ -107,6 +108,7 @@ def test_flash_py_copies_verifies_cleans_and_starts(board: repl_board.ReplBoard,
     assert snapshot(board) == files
 
 
+@pytest.mark.slow  # every file compiled and copied over a REPL
 def test_flash_by_default_replaces_sources_with_compiled(board: repl_board.ReplBoard) -> None:
     assert make("flash", f"PORT={board.port}", "MPY=0").returncode == 0
     run = make("flash", f"PORT={board.port}")  # .mpy: the default

@@ -25,6 +25,7 @@ def board(tmp_path: Path) -> Iterator[repl_board.ReplBoard]:
         yield b
 
 
+@pytest.mark.slow  # every file copied over a REPL, then the monitor
 def test_run_flashes_then_opens_the_monitor_on_the_board(
         board: repl_board.ReplBoard, tmp_path: Path) -> None:
     tmux = Tmux("picofan-run-test")

@@ -19,6 +19,7 @@ import pytest
 import repl_board
 from checkout import ROOT, copy_checkout
 
+pytestmark = pytest.mark.slow  # a wheel built, and installed from the package index
 FIRMWARE = ROOT / "firmware"
 # What goes on the board: firmware/'s modules but its __init__.py (packaging only).
 SOURCES = {p.relative_to(FIRMWARE).as_posix(): p for p in sorted(FIRMWARE.rglob("*.py"))
