@@ -105,7 +105,7 @@ def test_flash_and_the_prompt_never_trip_the_watchdog(board: repl_board.ReplBoar
     # of them, many times the watchdog's timeout.
     run = make("flash", f"PORT={board.port}", f"TOOL={tool}")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "copy  fanctl/app.py" in run.stdout
+    assert "copy  fanctl/app.mpy" in run.stdout  # .mpy: what make flash deploys
     assert "running picofan 0.1.0" in run.stdout
     assert board.resets == []
     state = watchdog_when(board, lambda s: s["enabled"])  # the new build started it again
