@@ -4,6 +4,7 @@ mypy (`make test` type-checks this file; nothing here runs)."""
 from __future__ import annotations
 
 from board import PicoBoard
+from mp_telemetry import Board as TelemetryBenchBoard
 from mp_wifi_jitter import RealtimeBoard
 
 from picofan.board_edge import BoardEdge, WifiBoardEdge
@@ -30,3 +31,7 @@ def the_wifi_benchmarks_board() -> WifiBoardEdge:
 
 def the_cpython_rig(board: InProcessBoard, rig: RigBoard) -> list[BoardEdge]:
     return [board, rig]
+
+
+def the_telemetry_benchmarks_board() -> BoardEdge:
+    return TelemetryBenchBoard()
