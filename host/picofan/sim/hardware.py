@@ -273,12 +273,15 @@ class Hardware:
             kind, seconds = self.pending or ("reset", 0.0)
             self.pending = None
         self.reset_cause = "power"
-        self.count_lost(bytes(self.cdc.fifo))  # never left the board
+        if kind == "unplug":
+            # The cable comes out: what the host has not read whole by then is lost
+            # with it (and no longer counts as delivered), and so is what never left
+            # the board.
+            self.count_lost(self.cdc.undelivered())
+        else:
+            self.count_lost(bytes(self.cdc.fifo))  # never left the board
         self.cdc.reset()
         if kind == "unplug":
-            # The cable comes out between lines: what the host has not read by then is
-            # lost with it (and no longer counts as delivered).
-            self.count_lost(self.port.unread())
             self.port.unplug()
             self.cdc.unplug()
             # Unpowered, GPIO2 floats: the gate pull-down turns a switched fan off (and
