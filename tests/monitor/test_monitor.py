@@ -93,9 +93,12 @@ async def test_unplug_shows_disconnected_then_reconnects(sim_fast: SimProcess) -
     async with running(sim_fast.port, sim_fast) as (app, pilot):
         await until(pilot, lambda: app.state.tele is not None)
         lines_before = app.state.lines
-        sim_fast.control("unplug 100")  # 2 s of real time at 50x: long enough to see
+        # Paused, the unplugged board stays unplugged until the screen has shown it.
+        sim_fast.control("pause")
+        sim_fast.control("unplug 100")
         await until(pilot, lambda: "DISCONNECTED" in text(app, "#status-bar"))
         assert app.query_one("#status-bar").has_class("down")
+        sim_fast.control("resume")
         await until(pilot, lambda: "● connected" in text(app, "#status-bar"))
         await until(pilot, lambda: app.state.lines > lines_before + 3)
         assert any("disconnected" in m for m in app.state.messages)

@@ -157,13 +157,18 @@ def test_a_host_that_writes_a_burst_before_it_reads_never_deadlocks(
     port.wait_for(lambda m: m["type"] == "tele")
     sim10.control("mark")
     port.serial.write(pings())  # returns once the board and the pty have it all
-    # The board has worked through the burst when telemetry comes three times with
-    # no reply between: then a command gets its reply again.
-    quiet = [0]
+    # The board has worked through the burst when, once its replies have begun,
+    # telemetry comes three times with no reply between: then a command gets its
+    # reply again. (Before the replies the port holds telemetry sent before the burst
+    # went in, which says nothing about the burst.)
+    quiet: list[int | None] = [None]
 
     def calm(m: dict[str, Any]) -> bool:
-        quiet[0] = quiet[0] + 1 if m["type"] == "tele" else 0
-        return quiet[0] >= 3
+        if m["type"] == "ack":
+            quiet[0] = 0
+        elif quiet[0] is not None:
+            quiet[0] = quiet[0] + 1 if m["type"] == "tele" else 0
+        return quiet[0] is not None and quiet[0] >= 3
 
     port.wait_for(calm, timeout=120)
     port.send({"cmd": "ping", "id": "last"})

@@ -139,9 +139,12 @@ def test_unplug_and_replug_reboots_behind_the_same_path(sim: SimProcess) -> None
 
 def tele_window(seed: int) -> list[str]:
     # As fast as the CPU goes, with a scripted pinch: the firmware's virtual clock
-    # and the ADC noise depend only on the seed and the script.
-    with SimProcess(speed=0, seed=seed, script="at 20 pinch; at 50 release") as s:
+    # and the ADC noise depend only on the seed and the script. The board starts
+    # paused and goes on once the port is open: unread, at speed 0, it would run on
+    # past the window while a busy machine keeps this test from opening the port.
+    with SimProcess(speed=0, seed=seed, script="pause; at 20 pinch; at 50 release") as s:
         port = Port(s.port)
+        assert s.control("resume")["ok"]
         port.wait_for(lambda m: is_tele(m) and m["ms"] >= 90_000, timeout=120)
         port.close()
     lines = [m for m in port.seen if is_tele(m) and 10_000 <= m["ms"] <= 90_000]

@@ -24,6 +24,7 @@ from its control socket (a Unix socket; one reply line of JSON per command):
                                  (default 10), then back
     at S COMMAND                 run COMMAND when the board's clock reaches S seconds
     pause | resume               freeze the board's clock (and the firmware) / go on
+                                 (unplug while paused: out at once, until resume)
     mark                         start counting the loop's timing (status: loop) anew
     status | help                status: the world and the board (fan: duty as the fan
                                  sees it, rpm, stalled; loop: see mark)

@@ -250,28 +250,38 @@ class Hardware:
                 due.append(heapq.heappop(self.events)[2])
         for line in due:
             self.run_scheduled(line)
-        if not self.running.is_set():
-            t0 = time.monotonic()
-            while not self.running.wait(0.05) and not self.stopped.is_set():
-                pass
-            self.clock.hold(time.monotonic() - t0)
+        self._hold_while_paused(unplug_goes=True)
         if self.stopped.is_set():
             return "stopped"
         if self.watchdog.expired(self.clock.ms):
             return "watchdog"
         return "power" if self.pending else ""
 
+    def _hold_while_paused(self, unplug_goes: bool = False) -> None:
+        # The clock stands still until resume; with unplug_goes, an unplug meanwhile
+        # pulls the cable at once (its time out runs once resumed: _sleep_virtual).
+        if self.running.is_set():
+            return
+        t0 = time.monotonic()
+        while not self.running.wait(0.05) and not self.stopped.is_set():
+            if unplug_goes and self.pending and self.pending[0] == "unplug":
+                break
+        self.clock.hold(time.monotonic() - t0)
+
     def power_event(self) -> None:
         with self.lock:
             kind, seconds = self.pending or ("reset", 0.0)
             self.pending = None
         self.reset_cause = "power"
-        self.count_lost(bytes(self.cdc.fifo))  # never left the board
+        if kind == "unplug":
+            # The cable comes out: what the host has not read whole by then is lost
+            # with it (and no longer counts as delivered), and so is what never left
+            # the board.
+            self.count_lost(self.cdc.undelivered())
+        else:
+            self.count_lost(bytes(self.cdc.fifo))  # never left the board
         self.cdc.reset()
         if kind == "unplug":
-            # The cable comes out between lines: what the host has not read by then is
-            # lost with it (and no longer counts as delivered).
-            self.count_lost(self.port.unread())
             self.port.unplug()
             self.cdc.unplug()
             # Unpowered, GPIO2 floats: the gate pull-down turns a switched fan off (and
@@ -297,8 +307,15 @@ class Hardware:
                     self.tele_sent -= 1
 
     def _sleep_virtual(self, seconds: float) -> None:
+        # Out for `seconds` of board time: a pause, before or during, holds it out.
         target = self.clock.ms + seconds * 1000
-        if self.clock.speed > 0:
-            self.stopped.wait(max(0.0, self.clock.real_deadline(target) - time.monotonic()))
+        while not self.stopped.is_set():
+            self._hold_while_paused()
+            if self.clock.speed <= 0:
+                break
+            left = self.clock.real_deadline(target) - time.monotonic()
+            if left <= 0:
+                break
+            self.stopped.wait(min(left, 0.05))
         self.clock.ms = target
         self.plant.advance_to(target / 1000)

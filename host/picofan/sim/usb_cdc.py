@@ -25,6 +25,9 @@ TX_CHUNK = 64  # CFG_TUD_CDC_EP_BUFSIZE
 TX_TIMEOUT_MS = 500  # MICROPY_HW_USB_CDC_TX_TIMEOUT
 CONNECT_FLUSH_S = 0.016  # 16 SOF frames after DTR before the FIFO goes out
 CTRL_C = 3
+# What the pty can hold unread (the kernel's 64 KB tty buffer and its 4 KB line
+# buffer), with room to spare: how far back the last bytes sent are kept.
+SENT_TAIL = 1 << 17
 
 
 class UsbCdc:
@@ -35,6 +38,7 @@ class UsbCdc:
         self.connected = False
         self.connected_at = 0.0
         self.dropped_bytes = 0  # written while full (timed out) or overwritten unconnected
+        self.sent_tail = bytearray()  # the last bytes that went out to the pty
 
     # -- the device side -----------------------------------------------------------
     def room(self) -> int:
@@ -96,7 +100,10 @@ class UsbCdc:
         if not now_connected or time.monotonic() - self.connected_at < CONNECT_FLUSH_S:
             return
         if self.fifo:
-            del self.fifo[:self.port.write_some(bytes(self.fifo))]
+            n = self.port.write_some(bytes(self.fifo))
+            self.sent_tail += self.fifo[:n]
+            del self.sent_tail[:-SENT_TAIL]
+            del self.fifo[:n]
 
     def backed_up(self) -> bool:
         """A host holds the port open and has not read what it was sent."""
@@ -104,9 +111,20 @@ class UsbCdc:
             self._move()
             return self.connected and bool(self.fifo)
 
+    def undelivered(self) -> bytes:
+        """As the cable comes out: what the host has not got whole, from the start of
+        the line it was reading (the pty's unread bytes and whatever of that line it
+        read) through what never left the FIFO. Nothing moves meanwhile."""
+        with self.lock:
+            unread = self.port.unread()
+            head = max(0, len(self.sent_tail) - len(unread))
+            start = self.sent_tail.rfind(b"\n", 0, head) + 1
+            return bytes(self.sent_tail[start:]) + bytes(self.fifo)
+
     def unplug(self) -> None:
         with self.lock:
             self.fifo.clear()
+            self.sent_tail.clear()
             self.connected = False
 
     def reset(self) -> None:
