@@ -182,6 +182,9 @@ class Device:
         self._lock = threading.Lock()
         self._events: queue.Queue[Event | None] = queue.Queue()
         self._stop = threading.Event()
+        # Held by the reconnect while it opens the port: close() waits for it, so
+        # a port opened as the device closes is shut, never left open and locked.
+        self._opening = threading.Lock()
         self._thread: threading.Thread | None = None
         # What explains a missing reply: telemetry lines so far, the REPL's prompt
         # seen since the last message, the last id-less too_long error.
@@ -204,6 +207,8 @@ class Device:
 
     def close(self) -> None:
         self._stop.set()
+        with self._opening:  # a reconnect opening the port now sees the stop after
+            pass
         if self._thread:
             self._thread.join(2)
         self.link.close()
@@ -351,10 +356,14 @@ class Device:
             self._events.put(None)
             return
         while not self._stop.wait(RECONNECT_EVERY_S):
-            try:
-                port = self.link.open()
-            except (LinkLost, ports.PortError):
-                continue
+            with self._opening:
+                try:
+                    port = self.link.open()
+                except (LinkLost, ports.PortError):
+                    continue
+                if self._stop.is_set():  # closed while it opened: shut what it opened
+                    self.link.close()
+                    return
             self._continuity.reconnect()
             self._events.put(Connected(port, gap_s=time.monotonic() - down_at))
             self._ask_hello()

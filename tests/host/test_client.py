@@ -191,3 +191,33 @@ def test_closing_the_device_ends_a_request_waiting_for_its_reply() -> None:
         assert "closed" in str(outcome[0])
     finally:
         device.close()
+
+
+def test_a_close_while_reconnecting_leaves_the_port_free(sim: SimProcess) -> None:
+    # The reader's reconnect is inside opening the port when close() comes: whatever
+    # it opens must be shut, or this process holds the board's port (and its lock)
+    # for good, and every other program is told the port is busy.
+    dev = Device(sim.port)
+    entered, release = threading.Event(), threading.Event()
+    real_open = dev.link.open
+
+    def open_held_until_released() -> str:
+        entered.set()
+        release.wait(60)
+        return real_open()
+
+    dev.link.open = open_held_until_released  # type: ignore[method-assign]
+    reconnecting = threading.Thread(target=dev._lost, args=("unplugged",))
+    reconnecting.start()
+    assert entered.wait(60)
+    closing = threading.Thread(target=dev.close)
+    closing.start()
+    assert dev._stop.wait(60)  # close() has begun
+    release.set()
+    closing.join(60)
+    reconnecting.join(60)
+    assert not closing.is_alive() and not reconnecting.is_alive()
+    assert not dev.link.is_open
+    other = SerialLink(sim.port)  # another program takes the port
+    assert other.open()
+    other.close()
