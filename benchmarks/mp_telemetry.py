@@ -87,17 +87,24 @@ class Board:
         return 0x5EED0001
 
 
-def first():
+def imported(module, label):
+    # Import `module`: what it allocated with the collector off (the transient peak),
+    # and what it holds after a collection.
     gc.collect()
     gc.disable()
     base = gc.mem_alloc()
-    from fanctl.app import App
-
+    __import__(module)
     allocated = gc.mem_alloc() - base
     gc.enable()
     gc.collect()
-    print("import_allocated_bytes", allocated)
-    print("import_in_use_bytes", gc.mem_alloc() - base)
+    print(label + "_allocated_bytes", allocated)
+    print(label + "_in_use_bytes", gc.mem_alloc() - base)
+
+
+def first():
+    imported("fanctl.app", "import")
+    from fanctl.app import App
+
     board = Board()
     app = App(board, "/no-such-folder/settings.json")
     app.start()
@@ -110,16 +117,7 @@ def first():
     except ImportError:  # (the WebAssembly build has none: an empty one, not counted)
         open(sys.path[0] + "/socket.py", "w").close()
         import socket  # noqa: F401
-    gc.collect()
-    gc.disable()
-    base = gc.mem_alloc()
-    import fanctl.net  # noqa: F401
-
-    allocated = gc.mem_alloc() - base
-    gc.enable()
-    gc.collect()
-    print("net_import_allocated_bytes", allocated)
-    print("net_import_in_use_bytes", gc.mem_alloc() - base)
+    imported("fanctl.net", "net_import")
 
 
 def alloc(n=100):
